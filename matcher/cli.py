@@ -1,0 +1,155 @@
+"""Command line: validate, propose, rematch, generate."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from matcher.errors import ScenarioError
+from matcher.pipeline import Options, UnknownPair, propose, rematch
+from matcher.report import render
+from matcher.schema import parse_scenario
+from matcher.solver.assignment import InfeasibleAssignment
+
+
+class CliError(Exception):
+    """A failure reported to the user as one line and exit code 2."""
+
+
+def _read_scenario(path: str):
+    try:
+        text = Path(path).read_bytes()
+    except OSError as error:
+        raise CliError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        return parse_scenario(text)
+    except ScenarioError as error:
+        first, more = error.problems[0], len(error.problems) - 1
+        tail = f" (and {more} more; see: matcher validate {path})" if more else ""
+        raise CliError(f"{path}: {first}{tail}") from None
+
+
+def _progress(started: float):
+    def say(line: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}s] {line}", file=sys.stderr, flush=True)
+    return say
+
+
+def _write_json(data: dict, path: str) -> None:
+    try:
+        Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror}") from None
+
+
+def _pair(text: str) -> tuple[str, str]:
+    mentor, sep, mentee = text.partition(":")
+    if not sep or not mentor or not mentee:
+        raise argparse.ArgumentTypeError(f"{text!r} is not MENTOR:MENTEE")
+    return mentor, mentee
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
+def cmd_validate(args) -> int:
+    try:
+        parse_scenario(Path(args.file).read_bytes())
+    except OSError as error:
+        raise CliError(f"cannot read {args.file}: {error.strerror}") from None
+    except ScenarioError as error:
+        for problem in error.problems:
+            print(problem)
+        return 1
+    print("ok")
+    return 0
+
+
+def _solve_and_show(args, solve) -> int:
+    scenario = _read_scenario(args.file)
+    options = Options(time_limit=args.time_limit, allow_moves=getattr(args, "allow_moves", False))
+    try:
+        proposal = solve(scenario, options, _progress(time.perf_counter()))
+    except (UnknownPair, InfeasibleAssignment) as error:
+        raise CliError(str(error)) from None
+    if args.json:
+        _write_json(proposal.to_dict(), args.json)
+    print(render(scenario, proposal))
+    return 0
+
+
+def cmd_propose(args) -> int:
+    return _solve_and_show(args, propose)
+
+
+def cmd_rematch(args) -> int:
+    return _solve_and_show(args, lambda s, o, p: rematch(s, args.breakdown, o, p))
+
+
+def cmd_generate(args) -> int:
+    from matcher.generate import generate_scenario
+    try:
+        data = generate_scenario(args.mentees, args.mentors, args.seed, programme=args.programme,
+                                 tightness=args.tightness)
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    if args.output:
+        _write_json(data, args.output)
+    else:
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="matcher", description="Match mentees with mentors and plan their sessions.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", help="check a scenario file against the contract")
+    validate.add_argument("file")
+    validate.set_defaults(run=cmd_validate)
+
+    for name, run, text in (("propose", cmd_propose, "propose matches for the waiting mentees"),
+                            ("rematch", cmd_rematch, "rematch the mentees of broken-down pairs")):
+        command = sub.add_parser(name, help=text)
+        command.add_argument("file")
+        command.add_argument("--json", metavar="OUT", help="write the proposal contract to OUT")
+        command.add_argument("--time-limit", type=_positive, default=10.0, metavar="S",
+                             help="seconds the assignment solver may use (default 10)")
+        command.set_defaults(run=run)
+        if name == "rematch":
+            command.add_argument("--breakdown", type=_pair, nargs="+", required=True, metavar="MENTOR:MENTEE")
+            command.add_argument("--allow-moves", action="store_true",
+                                 help="let other current matches move when that matches more mentees")
+
+    generate = sub.add_parser("generate", help="write a synthetic scenario of any size")
+    generate.add_argument("--mentees", type=int, required=True)
+    generate.add_argument("--mentors", type=int, required=True)
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--programme", default="youth-mentors")
+    generate.add_argument("--tightness", type=float, default=1.0)
+    generate.add_argument("-o", "--output", metavar="FILE")
+    generate.set_defaults(run=cmd_generate)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except CliError as error:
+        print(f"matcher: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""A proposal as readable text for a coordinator's terminal."""
+from __future__ import annotations
+
+from matcher.model import Scenario
+from matcher.proposal import Proposal
+
+REASONS_SHOWN = 3
+
+
+def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
+    widths = [max(len(r[c]) for r in [header, *rows]) for c in range(len(header) - 1)]
+    def line(row):
+        return "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1]
+    return [line(header)] + [line(r) for r in rows]
+
+
+def render(scenario: Scenario, proposal: Proposal) -> str:
+    """Pairs with score and top reasons, unmatched with the reason, and the solve figures."""
+    programme = scenario.programme
+    stats = proposal.stats
+    out = [f"{programme.name or 'Scenario'}: {len(scenario.mentees)} mentees, {len(scenario.mentors)} mentors", ""]
+    rows = [(m.mentor, m.mentee, m.status, f"{m.score:.2f}", "; ".join(m.reasons[:REASONS_SHOWN]))
+            for m in proposal.matches]
+    out += [f"Matches ({len(proposal.matches)})"] + _table(rows, ("MENTOR", "MENTEE", "STATUS", "SCORE", "WHY"))
+    if proposal.unmatched:
+        out += ["", f"Unmatched ({len(proposal.unmatched)})"]
+        out += _table([(u.mentee, u.reason) for u in proposal.unmatched], ("MENTEE", "REASON"))
+    if proposal.changes is not None:
+        out += ["", f"Changes ({len(proposal.changes)})"]
+        out += _table([(c.mentee, c.before or "-", c.after or "-") for c in proposal.changes],
+                      ("MENTEE", "FROM", "TO"))
+    out += ["", (f"Objective {stats['objective']:.3f}, bound {stats['bound']:.3f} "
+                 f"(gap {100 * stats['gap']:.2f}%), {stats['matched']} of {stats['mentees']} waiting "
+                 f"mentees matched (at most {stats['matched_bound']} possible), "
+                 f"{stats['seconds']:.2f} s, {stats['method']}")]
+    return "\n".join(out)

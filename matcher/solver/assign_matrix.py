@@ -1,0 +1,94 @@
+"""Row-chunked numpy operations over the full (mentees x mentors) matrices.
+
+Everything here works on blocks of rows so that a 10,000 x 2,000 problem never needs more
+than a few extra dense copies of one block.
+"""
+
+from collections.abc import Iterator
+
+import numpy as np
+
+CHUNK_ELEMENTS = 2_000_000
+
+
+def row_chunks(n: int, m: int) -> Iterator[slice]:
+    """Consecutive row slices of about CHUNK_ELEMENTS entries each."""
+    step = max(1, CHUNK_ELEMENTS // max(m, 1))
+    for start in range(0, n, step):
+        yield slice(start, min(n, start + step))
+
+
+def load_rows(load: np.ndarray, rows: slice) -> np.ndarray:
+    """Loads of the given rows, shaped to broadcast against an (rows, m) block."""
+    return load[rows] if load.ndim == 2 else load[rows, None]
+
+
+def pair_load(load: np.ndarray, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+    """Load of each pair (mentee[p], mentor[p])."""
+    return load[mentee, mentor] if load.ndim == 2 else load[mentee]
+
+
+def feasible_mask(allowed, load, capacity, budget) -> np.ndarray:
+    """Pairs that are allowed and fit an empty mentor on their own."""
+    feasible = np.empty(allowed.shape, bool)
+    open_mentor = capacity >= 1
+    for rows in row_chunks(*allowed.shape):
+        feasible[rows] = allowed[rows] & open_mentor & (load_rows(load, rows) <= budget)
+    return feasible
+
+
+def top_pairs(score: np.ndarray, mask: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the (at most) k masked entries with the highest score, as (row, column)."""
+    n, m = score.shape
+    k = min(k, m)
+    mentees, mentors = [], []
+    for rows in row_chunks(n, m):
+        block = np.where(mask[rows], score[rows], -np.inf)
+        best = np.argpartition(block, m - k, axis=1)[:, m - k:] if k < m else \
+            np.broadcast_to(np.arange(m), block.shape)
+        keep = np.isfinite(np.take_along_axis(block, best, axis=1))
+        row_index = np.broadcast_to(np.arange(rows.start, rows.stop)[:, None], best.shape)
+        mentees.append(row_index[keep])
+        mentors.append(best[keep])
+    return np.concatenate(mentees), np.concatenate(mentors)
+
+
+def lagrangian_bound(weight, feasible, load, required, capacity, budget, target, penalty,
+                     duals, count_min, mentee_dual=None, known=None, new_per_mentee=5):
+    """Upper bound on the full problem from mentor-side multipliers, and priced-out pairs.
+
+    `weight(rows)` gives the objective coefficients of a block of rows. Capacity, budget,
+    target and count constraints are relaxed with the multipliers in
+    `duals = (capacity_dual, budget_dual, target_dual, count_dual)`; every mentee then
+    independently takes its best adjusted pair (or none, unless required). `target=None`
+    means no shortfall term.
+
+    With `mentee_dual` and `known` (pairs already in the LP), also returns up to
+    `new_per_mentee` unknown pairs per mentee whose reduced cost is positive.
+    """
+    capacity_dual, budget_dual, target_dual, count_dual = duals
+    alpha = np.maximum(capacity_dual, 0.0)
+    beta = np.maximum(budget_dual, 0.0)
+    gamma = np.zeros_like(beta) if target is None else np.clip(target_dual, 0.0, penalty)
+    delta = max(count_dual, 0.0)
+    load_price = beta - gamma
+    n, m = feasible.shape
+    total = float(alpha @ capacity + beta @ budget - delta * count_min)
+    if target is not None:
+        total -= float(gamma @ target)
+    new_mentees, new_mentors = [], []
+    for rows in row_chunks(n, m):
+        adjusted = weight(rows) - alpha - load_price * load_rows(load, rows) + delta
+        adjusted = np.where(feasible[rows], adjusted, -np.inf)
+        best = adjusted.max(axis=1)
+        best = np.where(required[rows], best, np.maximum(best, 0.0))
+        total += float(best.sum())
+        if mentee_dual is not None:
+            reduced = adjusted - mentee_dual[rows, None]
+            reduced[known[rows]] = -np.inf
+            picked_mentees, picked_mentors = top_pairs(reduced, reduced > 1e-9, new_per_mentee)
+            new_mentees.append(picked_mentees + rows.start)
+            new_mentors.append(picked_mentors)
+    if mentee_dual is None:
+        return total, None
+    return total, (np.concatenate(new_mentees), np.concatenate(new_mentors))

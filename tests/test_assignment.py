@@ -1,0 +1,191 @@
+"""Tests of the assignment solver against brute force and on its documented contract."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+from scipy.optimize import LinearConstraint, milp
+
+from matcher.solver.assignment import (AssignmentProblem, InfeasibleAssignment,
+                                       solve_assignment)
+
+
+def loads_of(problem: AssignmentProblem) -> np.ndarray:
+    """The (n, m) load matrix of a problem."""
+    n, m = problem.value.shape
+    return problem.load if problem.load.ndim == 2 else np.repeat(problem.load[:, None], m, 1)
+
+
+def assert_feasible(problem: AssignmentProblem, mentor_of: np.ndarray) -> None:
+    """Only allowed pairs, required mentees matched, capacity and budget respected."""
+    n, m = problem.value.shape
+    matched = np.flatnonzero(mentor_of >= 0)
+    assert problem.allowed[matched, mentor_of[matched]].all()
+    if problem.required is not None:
+        assert (mentor_of[problem.required] >= 0).all()
+    count = np.bincount(mentor_of[matched], minlength=m)
+    hours = np.bincount(mentor_of[matched], loads_of(problem)[matched, mentor_of[matched]],
+                        minlength=m)
+    assert (count <= problem.capacity).all()
+    assert (hours <= problem.budget + 1e-9).all()
+
+
+def brute_force(problem: AssignmentProblem):
+    """Lexicographic optimum (matched, objective) over all assignments; None if infeasible."""
+    n, m = problem.value.shape
+    best = None
+    for combo in itertools.product(range(-1, m), repeat=n):
+        mentor_of = np.array(combo)
+        try:
+            assert_feasible(problem, mentor_of)
+        except AssertionError:
+            continue
+        key = (int((mentor_of >= 0).sum()), problem.objective(mentor_of))
+        if best is None or key[0] > best[0] or (key[0] == best[0] and key[1] > best[1]):
+            best = key
+    return best
+
+
+def random_problem(seed: int, n: int, m: int, pair_loads: bool = False) -> AssignmentProblem:
+    """A small instance with binding budgets, some required mentees and load targets."""
+    rng = np.random.default_rng(seed)
+    load = rng.integers(1, 4, (n, m) if pair_loads else n).astype(float)
+    return AssignmentProblem(
+        value=np.round(rng.uniform(0, 4, (n, m)), 2), allowed=rng.random((n, m)) < 0.75,
+        load=load, capacity=rng.integers(0, 3, m), budget=rng.integers(0, 6, m).astype(float),
+        required=rng.random(n) < 0.2, target_hours=rng.integers(0, 4, m).astype(float),
+        shortfall_penalty=float(rng.choice([0.0, 0.3, 2.0])))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 5), m=st.integers(1, 3),
+       pair_loads=st.booleans())
+def test_small_instances_match_brute_force(seed, n, m, pair_loads):
+    problem = random_problem(seed, n, m, pair_loads)
+    expected = brute_force(problem)
+    if expected is None:
+        with pytest.raises(InfeasibleAssignment, match="required"):
+            solve_assignment(problem)
+        return
+    result = solve_assignment(problem)
+    assert_feasible(problem, result.mentor_of)
+    assert result.matched == expected[0] == result.matched_bound
+    assert result.objective == pytest.approx(expected[1], abs=1e-6)
+    assert result.objective == pytest.approx(problem.objective(result.mentor_of))
+    assert expected[1] - 1e-6 <= result.bound <= expected[1] + 1e-5
+    assert result.optimal
+
+
+def test_more_matches_beat_more_value():
+    # One mentor with 3 hours: mentee 0 alone (3 h) is worth 10, mentees 1 and 2 (1.5 h
+    # each) are worth 1 each. Matching two mentees comes first.
+    problem = AssignmentProblem(
+        value=np.array([[10.0], [1.0], [1.0]]), allowed=np.ones((3, 1), bool),
+        load=np.array([3.0, 1.5, 1.5]), capacity=np.array([2]), budget=np.array([3.0]))
+    result = solve_assignment(problem)
+    assert result.matched == result.matched_bound == 2 and result.optimal
+    assert result.mentor_of.tolist() == [-1, 0, 0]
+    assert result.objective == pytest.approx(2.0)
+
+
+def test_required_mentee_is_matched_even_at_a_loss():
+    problem = AssignmentProblem(
+        value=np.array([[5.0], [0.1]]), allowed=np.ones((2, 1), bool),
+        load=np.array([1.0, 1.0]), capacity=np.array([1]), budget=np.array([3.0]),
+        required=np.array([False, True]))
+    result = solve_assignment(problem)
+    assert result.mentor_of.tolist() == [-1, 0]
+
+
+@pytest.mark.parametrize("budget, reason", [(0.5, "no feasible mentor"), (3.0, "required")])
+def test_unmatchable_required_mentees_raise(budget, reason):
+    # Two required mentees and one mentor with room for one (or, at budget 0.5, for none).
+    problem = AssignmentProblem(
+        value=np.ones((2, 1)), allowed=np.ones((2, 1), bool), load=np.array([1.0, 1.0]),
+        capacity=np.array([1]), budget=np.array([budget]), required=np.array([True, True]))
+    with pytest.raises(InfeasibleAssignment, match=reason):
+        solve_assignment(problem)
+
+
+def test_shortfall_penalty_moves_load_to_mentor_below_target():
+    # Mentor 0 is slightly better, but mentor 1 is 2 hours below her target.
+    problem = AssignmentProblem(
+        value=np.array([[1.0, 0.9]]), allowed=np.ones((1, 2), bool), load=np.array([2.0]),
+        capacity=np.array([1, 1]), budget=np.array([4.0, 4.0]),
+        target_hours=np.array([0.0, 2.0]), shortfall_penalty=0.5)
+    result = solve_assignment(problem)
+    assert result.mentor_of.tolist() == [1]
+    assert result.objective == pytest.approx(0.9)
+    free = solve_assignment(AssignmentProblem(**{**problem.__dict__, "shortfall_penalty": 0.0}))
+    assert free.mentor_of.tolist() == [0]
+
+
+@pytest.mark.parametrize("field, bad, message", [
+    ("value", np.array([[np.nan, 1.0]]), "value: contains NaN"),
+    ("value", np.ones(2), "value: expected a 2-D"),
+    ("allowed", np.ones((1, 2)), "allowed: expected a bool"),
+    ("load", np.ones(3), "load: expected shape"),
+    ("capacity", np.array([1, -1]), "capacity: contains negative"),
+    ("capacity", np.array([1.5, 1.0]), "capacity: contains non-integer"),
+    ("budget", np.array([1.0]), "budget: expected shape"),
+    ("required", np.array([1]), "required: expected a bool"),
+    ("target_hours", np.array([np.inf, 0.0]), "target_hours: contains NaN or infinite"),
+    ("shortfall_penalty", -1.0, "shortfall_penalty"),
+])
+def test_validation_names_the_array(field, bad, message):
+    arrays = dict(value=np.ones((1, 2)), allowed=np.ones((1, 2), bool), load=np.ones(1),
+                  capacity=np.array([1, 1]), budget=np.array([2.0, 2.0]))
+    arrays[field] = bad
+    with pytest.raises(ValueError, match=message):
+        AssignmentProblem(**arrays)
+
+
+def mid_size(seed: int, n: int, m: int, budget_factor: float) -> AssignmentProblem:
+    """A random instance large enough for the LP path."""
+    rng = np.random.default_rng(seed)
+    capacity = rng.integers(2, 7, m)
+    return AssignmentProblem(
+        value=rng.uniform(0, 4, (n, m)), allowed=rng.random((n, m)) < 0.5,
+        load=rng.choice([1.0, 1.5, 2.0, 2.5, 3.0], n), capacity=capacity,
+        budget=np.round(capacity * budget_factor * 2) / 2)
+
+
+def test_mid_size_instance_is_feasible_and_near_its_bound():
+    problem = mid_size(3, 300, 80, 3.0)
+    result = solve_assignment(problem, time_limit=5.0)
+    assert result.method != "milp-exact"
+    assert_feasible(problem, result.mentor_of)
+    assert result.matched == result.matched_bound == 300
+    assert result.objective == pytest.approx(problem.objective(result.mentor_of))
+    assert result.bound - result.objective <= 0.01 * result.bound
+
+
+def test_lp_path_bound_holds_for_the_full_problem():
+    # Ample capacity, so every mentee is matched and the optimum is the max-value assignment;
+    # the solver prunes candidate pairs, yet its bound must cover all pairs.
+    problem = mid_size(5, 120, 40, 4.0)
+    n, m = problem.value.shape
+    mentees, mentors = np.nonzero(problem.allowed)
+    cols = np.arange(len(mentees))
+    rows = sparse.vstack([
+        sparse.csr_matrix((np.ones(len(cols)), (mentees, cols)), shape=(n, len(cols))),
+        sparse.csr_matrix((np.ones(len(cols)), (mentors, cols)), shape=(m, len(cols))),
+        sparse.csr_matrix((problem.load[mentees], (mentors, cols)), shape=(m, len(cols)))])
+    exact = milp(-problem.value[mentees, mentors], integrality=np.ones(len(cols)),
+                 bounds=(0, 1), constraints=LinearConstraint(
+                     rows, -np.inf, np.concatenate([np.ones(n), problem.capacity,
+                                                    problem.budget])))
+    assert exact.status == 0 and round(exact.x.sum()) == n
+    result = solve_assignment(problem, time_limit=5.0)
+    assert result.method != "milp-exact" and result.matched == n
+    assert result.objective <= -exact.fun + 1e-6 <= result.bound + 2e-6
+    assert result.bound <= -exact.fun * 1.01
+
+
+def test_progress_receives_lines_on_the_lp_path():
+    lines = []
+    solve_assignment(mid_size(7, 120, 40, 2.0), time_limit=2.0, progress=lines.append)
+    assert lines and all(isinstance(line, str) and line for line in lines)

@@ -1,0 +1,56 @@
+"""The independent checker over every bundled scenario and over generated ones."""
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from checker import violations
+from matcher.generate import generate_scenario
+from matcher.pipeline import Options, propose, rematch
+from matcher.schema import load_scenario
+from strategies import scenarios
+
+BUNDLED = sorted(Path(__file__).parent.parent.joinpath("scenarios").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_bundled_scenario_proposal_breaks_no_hard_rule(path):
+    data = json.loads(path.read_text())
+    proposal = propose(load_scenario(data), Options(time_limit=20)).to_dict()
+    assert violations(data, proposal) == []
+    stats = proposal["stats"]
+    assert stats["bound"] >= stats["objective"] - 1e-6
+    assert stats["matched"] <= stats["matched_bound"]
+    assert all(u["reason"] for u in proposal["unmatched"])
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_bundled_rematch_keeps_everyone_else(path):
+    data = json.loads(path.read_text())
+    scenario = load_scenario(data)
+    victim = scenario.kept_matches()[0]
+    proposal = rematch(scenario, [(victim.mentor, victim.mentee)]).to_dict()
+    data["feedback"].append({"mentor": victim.mentor, "mentee": victim.mentee, "breakdown": True})
+    assert violations(data, proposal) == []
+    broken_before = {m.mentee for m in scenario.matches} - {m.mentee for m in scenario.kept_matches()}
+    moved = {c["mentee"] for c in proposal["changes"]}
+    assert moved <= {victim.mentee} | broken_before and victim.mentee in moved
+    kept_before = {(m.mentor, m.mentee) for m in scenario.kept_matches()} - {(victim.mentor, victim.mentee)}
+    kept_after = {(m["mentor"], m["mentee"]) for m in proposal["matches"] if m["status"] == "kept"}
+    assert kept_after == kept_before
+
+
+@pytest.mark.parametrize("programme", ["patient-peers", "youth-mentors", "recovery-mentors", "job-mentors"])
+def test_generated_scenario_proposal_breaks_no_hard_rule(programme):
+    data = generate_scenario(150, 40, seed=7, programme=programme)
+    proposal = propose(load_scenario(data), Options(time_limit=3)).to_dict()
+    assert violations(data, proposal) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_random_scenarios_break_no_hard_rule(data):
+    proposal = propose(load_scenario(data), Options(time_limit=5)).to_dict()
+    assert violations(data, proposal) == []
+

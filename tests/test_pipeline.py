@@ -1,0 +1,178 @@
+"""propose and rematch: the rules of who is matched with whom, end to end from contract JSON."""
+import json
+
+import pytest
+
+from checker import violations
+from matcher.pipeline import Options, UnknownPair, propose, rematch
+from matcher.schema import load_scenario
+
+
+def run(data, **options):
+    scenario = load_scenario(data)
+    proposal = propose(scenario, Options(**options)).to_dict()
+    assert violations(data, proposal) == []
+    return proposal
+
+
+def pairs(proposal):
+    return {(m["mentor"], m["mentee"]): m["status"] for m in proposal["matches"]}
+
+
+def reasons(proposal):
+    return {u["mentee"]: u["reason"] for u in proposal["unmatched"]}
+
+
+def person(template, **changes):
+    return {**json.loads(json.dumps(template)), **changes}
+
+
+def test_example_matches_everyone_with_explained_pairs(example):
+    proposal = run(example)
+    assert pairs(proposal) == {("m-01", "y-01"): "new", ("m-02", "y-02"): "new"}
+    first = next(m for m in proposal["matches"] if m["mentee"] == "y-01")
+    assert "covers adhd 3 ≥ 2" in first["reasons"] and "shares football" in first["reasons"]
+    assert any("h/week of common time" in r and "Tue" in r for r in first["reasons"])
+    assert set(first["components"]) == {"competence", "interests", "chemistry", "availability"}
+    assert proposal["stats"]["bound"] >= proposal["stats"]["objective"] - 1e-9
+    assert proposal["stats"]["matched"] == proposal["stats"]["matched_bound"] == 2
+
+
+def test_kept_match_stays_with_its_booked_sessions(example):
+    example["matches"] = [{"mentor": "m-02", "mentee": "y-01", "sessions": ["2027-01-06T16:00"]}]
+    example["mentees"][0]["availability"].append({"day": "wed", "start": "15:00", "end": "19:00"})
+    proposal = run(example)
+    assert pairs(proposal)[("m-02", "y-01")] == "kept"
+    assert proposal["sessions"] == [{"mentor": "m-02", "mentee": "y-01", "start": "2027-01-06T16:00:00+01:00",
+                                     "end": "2027-01-06T17:30:00+01:00", "flexible": False}]
+
+
+def test_a_kept_match_uses_capacity(example):
+    example["mentors"][1]["capacity"] = 1
+    example["mentees"].append(person(example["mentees"][1], id="y-03"))
+    example["matches"] = [{"mentor": "m-02", "mentee": "y-03"}]
+    proposal = run(example)
+    assert ("m-02", "y-02") not in pairs(proposal)
+    assert reasons(proposal)["y-02"] == "all 1 suitable mentor(s) are full: m-02 (capacity)"
+
+
+def test_a_kept_match_uses_hours(example):
+    example["mentors"][1]["hours_per_week"] = 1.5
+    example["mentees"].append(person(example["mentees"][1], id="y-03"))
+    example["matches"] = [{"mentor": "m-02", "mentee": "y-03"}]
+    proposal = run(example)
+    assert reasons(proposal)["y-02"] == "all 1 suitable mentor(s) are full: m-02 (hours)"
+
+
+def test_a_current_match_that_broke_down_is_rematched_elsewhere(example):
+    example["mentors"][0]["competences"]["school"] = 2
+    example["mentors"][0]["availability"].append({"day": "wed", "start": "16:00", "end": "18:00"})
+    example["matches"] = [{"mentor": "m-02", "mentee": "y-02"}]
+    example["feedback"].append({"mentor": "m-02", "mentee": "y-02", "breakdown": True})
+    proposal = run(example)
+    assert ("m-01", "y-02") in pairs(proposal) and ("m-02", "y-02") not in pairs(proposal)
+
+
+def test_longer_waiting_mentee_gets_the_scarce_mentor(example):
+    example["mentors"][1]["capacity"] = 1
+    twin = person(example["mentees"][1], id="y-03", waiting_since="2026-09-01")
+    example["mentees"].append(twin)
+    example["feedback"] = []
+    proposal = run(example)
+    assert ("m-02", "y-03") in pairs(proposal)
+    assert "y-02" in reasons(proposal)
+
+
+def test_matching_more_mentees_beats_a_higher_score(example):
+    # m-01 fits y-01 best, but only m-01 can take y-03: y-01 must go to m-02 so both are matched.
+    example["mentors"][0]["capacity"] = 1
+    example["mentors"][1]["competences"]["adhd"] = 2
+    example["mentors"][1]["availability"].append({"day": "tue", "start": "15:00", "end": "19:00"})
+    example["mentees"] = [example["mentees"][0],
+                          person(example["mentees"][0], id="y-03", needs={"family": 1}, interests=[])]
+    example["feedback"] = []
+    proposal = run(example)
+    assert pairs(proposal) == {("m-02", "y-01"): "new", ("m-01", "y-03"): "new"}
+
+
+def test_volunteer_below_monthly_minimum_gets_the_mentee(example):
+    # Two equal mentors; the volunteer with a monthly minimum should be given the work.
+    twin = person(example["mentors"][0], id="m-03", min_hours_per_month=None, kind="volunteer")
+    example["mentors"] = [example["mentors"][0], twin]
+    example["mentees"] = [example["mentees"][0]]
+    example["feedback"] = []
+    proposal = run(example)
+    assert pairs(proposal) == {("m-01", "y-01"): "new"}
+    example["mentors"][0]["min_hours_per_month"], example["mentors"][1]["min_hours_per_month"] = None, 10
+    assert pairs(run(example)) == {("m-03", "y-01"): "new"}
+
+
+def test_reason_names_the_need_no_mentor_covers(example):
+    example["mentees"][0]["needs"] = {"substance": 2}
+    assert reasons(run(example))["y-01"] == "no mentor with substance ≥ 2"
+
+
+def test_reason_names_common_time_after_the_need(example):
+    example["mentees"][0]["needs"] = {"adhd": 3}
+    example["mentees"][0]["availability"] = [{"day": "fri", "start": "15:00", "end": "21:00"}]
+    assert reasons(run(example))["y-01"] == "no mentor with adhd ≥ 3 has common time for a 90-minute session"
+
+
+def test_reason_names_the_kind_the_mentee_allows(example):
+    example["mentors"][1]["kind"] = "volunteer"
+    example["mentees"][0]["kinds"] = ["professional"]
+    assert reasons(run(example))["y-01"] == "no professional mentor in the programme"
+
+
+def test_reason_names_a_breakdown(example):
+    example["mentees"][0]["needs"] = {"adhd": 3}
+    example["feedback"].append({"mentor": "m-01", "mentee": "y-01", "breakdown": True})
+    assert reasons(run(example))["y-01"] == "every mentor with adhd ≥ 3 broke down with this mentee before (m-01)"
+
+
+def test_only_the_requested_mentees_are_matched(example):
+    proposal = run(example, mentees=("y-02",))
+    assert pairs(proposal) == {("m-02", "y-02"): "new"}
+    assert reasons(proposal) == {"y-01": "not part of this request"}
+
+
+def test_rematch_moves_only_the_broken_pairs(example):
+    example["mentors"][0]["competences"]["school"] = 2
+    example["mentors"][0]["availability"].append({"day": "wed", "start": "16:00", "end": "18:00"})
+    example["matches"] = [{"mentor": "m-01", "mentee": "y-01", "sessions": ["2027-01-05T17:00"]},
+                          {"mentor": "m-02", "mentee": "y-02"}]
+    scenario = load_scenario(example)
+    proposal = rematch(scenario, [("m-02", "y-02")]).to_dict()
+    assert pairs(proposal) == {("m-01", "y-01"): "kept", ("m-01", "y-02"): "new"}
+    assert proposal["changes"] == [{"mentee": "y-02", "from": "m-02", "to": "m-01"}]
+    example["feedback"].append({"mentor": "m-02", "mentee": "y-02", "breakdown": True})
+    assert violations(example, proposal) == []
+
+
+def test_rematch_reports_when_no_other_mentor_fits(example):
+    example["matches"] = [{"mentor": "m-02", "mentee": "y-02"}]
+    proposal = rematch(load_scenario(example), [("m-02", "y-02")]).to_dict()
+    assert proposal["changes"] == [{"mentee": "y-02", "from": "m-02", "to": None}]
+    assert reasons(proposal)["y-02"] == "every mentor with school ≥ 2 broke down with this mentee before (m-02)"
+
+
+def test_rematch_of_a_pair_that_is_not_current_is_refused(example):
+    with pytest.raises(UnknownPair, match="m-01:y-02 is not a current match"):
+        rematch(load_scenario(example), [("m-01", "y-02")])
+
+
+def test_rematch_may_move_another_match_to_make_room(example):
+    # y-01 (adhd 2) sits with m-01; y-02 broke down with m-02 and needs adhd 3: only m-01 has it,
+    # and m-01 is full. Moving y-01 to m-02 lets both be matched.
+    example["mentors"][0]["capacity"] = 1
+    example["mentors"][0]["competences"]["school"] = 2
+    example["mentors"][0]["availability"].append({"day": "wed", "start": "16:00", "end": "18:00"})
+    example["mentors"][1]["availability"].append({"day": "tue", "start": "15:00", "end": "19:00"})
+    example["mentees"][1]["needs"] = {"adhd": 3}
+    example["matches"] = [{"mentor": "m-01", "mentee": "y-01"}, {"mentor": "m-02", "mentee": "y-02"}]
+    scenario = load_scenario(example)
+    stay = rematch(scenario, [("m-02", "y-02")]).to_dict()
+    assert pairs(stay)[("m-01", "y-01")] == "kept" and "y-02" in reasons(stay)
+    moved = rematch(scenario, [("m-02", "y-02")], Options(allow_moves=True)).to_dict()
+    assert pairs(moved) == {("m-02", "y-01"): "new", ("m-01", "y-02"): "new"}
+    assert {"mentee": "y-01", "from": "m-01", "to": "m-02"} in moved["changes"]
