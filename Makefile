@@ -1,6 +1,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+GAP := ../shared/data/gap
 
 .PHONY: demo test bench clean
 
@@ -15,6 +16,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench.scoring --sizes 2000x500 10000x2000
+	$(PY) -m bench.assignment --sizes 2000x500 --time-limit 2
+	$(PY) -m bench.gap $(GAP)/c10400 $(GAP)/d10400 --time-limit 10
 
 clean:
 	rm -rf $(VENV)

@@ -61,11 +61,12 @@ def booked_sessions(scenario: Scenario, kept: tuple[CurrentMatch, ...]) -> list[
 
 
 def _proposed(scores: Scores, i: int, j: int, status: str) -> ProposedMatch:
+    components = {c: rows[0] for c, rows in scores.component_rows([i]).items()}
     return ProposedMatch(
         mentor=scores.mentors[j].id, mentee=scores.mentees[i].id, status=status,
         score=float(scores.total[i, j]),
-        components={c: float(v[i, j]) for c, v in scores.components.items()},
-        reasons=pair_reasons(scores, i, j))
+        components={c: float(row[j]) for c, row in components.items()},
+        reasons=pair_reasons(scores, i, j, components))
 
 
 def _solve(scenario: Scenario, scores: Scores, pool: np.ndarray, movable: np.ndarray,

@@ -96,3 +96,20 @@ def test_rematch_prints_changes(tmp_path, example):
 def test_rematch_refuses_unknown_pairs(scenario_file, pair, message):
     done = matcher("rematch", scenario_file, "--breakdown", pair)
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_generate_writes_a_valid_deterministic_scenario(tmp_path):
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    for path in (first, second):
+        done = matcher("generate", "--mentees", 30, "--mentors", 8, "--seed", 3,
+                       "--programme", "job-mentors", "-o", path)
+        assert done.returncode == 0, done.stderr
+    assert first.read_text() == second.read_text()
+    data = json.loads(first.read_text())
+    assert len(data["mentees"]) == 30 and len(data["mentors"]) == 8
+    assert matcher("validate", first).stdout == "ok\n"
+
+
+def test_generate_refuses_an_unknown_programme():
+    done = matcher("generate", "--mentees", 3, "--mentors", 2, "--programme", "chess-club")
+    assert done.returncode == 2 and "chess-club" in done.stderr and "Traceback" not in done.stderr

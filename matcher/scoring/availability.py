@@ -2,9 +2,12 @@
 common time they have. Pair figures are matrix products of per-person grids."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from matcher.model import Mentee, Mentor
+from matcher.scoring.blocks import Block
 
 DAY_MINUTES = 24 * 60
 FLEXIBLE_WORTH = 0.5      # common time only in flexible windows counts this much
@@ -17,13 +20,12 @@ class Windows:
 
     def __init__(self, people):
         self.size = len(people)
-        flat = [(row, w.day * DAY_MINUTES + w.start, w.day * DAY_MINUTES + w.end, w.flexible)
-                for row, person in enumerate(people) for w in person.availability]
-        rows, starts, ends, flexible = zip(*flat) if flat else ((), (), (), ())
-        self.rows = np.array(rows, dtype=np.int64)
-        self.starts = np.array(starts, dtype=np.int64)
-        self.ends = np.array(ends, dtype=np.int64)
-        self.flexible = np.array(flexible, dtype=bool)
+        windows = [w for person in people for w in person.availability]
+        day = np.array([w.day for w in windows], dtype=np.int64) * DAY_MINUTES
+        self.rows = np.repeat(np.arange(self.size), [len(p.availability) for p in people])
+        self.starts = day + np.array([w.start for w in windows], dtype=np.int64)
+        self.ends = day + np.array([w.end for w in windows], dtype=np.int64)
+        self.flexible = np.array([w.flexible for w in windows], dtype=bool)
 
     def subset(self, rows: np.ndarray | None, firm_only: bool) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         """(people, owner row, start, end) of the windows of `rows` (all if None), renumbered."""
@@ -36,13 +38,19 @@ class Windows:
         return len(rows), position[self.rows[keep]], self.starts[keep], self.ends[keep]
 
 
+def _run_cells(people: int, columns: int, rows, first, last) -> np.ndarray:
+    """Flat cell indices of columns first..last (inclusive) of each row's runs."""
+    keep = last >= first
+    length = (last - first + 1)[keep]
+    run_starts = rows[keep] * columns + first[keep]
+    return np.repeat(run_starts - (np.cumsum(length) - length), length) + np.arange(length.sum())
+
+
 def _runs(people: int, columns: int, rows, first, last) -> np.ndarray:
     """Bool (people × columns): True on columns first..last (inclusive) of each row's runs."""
-    keep = last >= first
-    diff = np.zeros((people, columns + 1), dtype=np.int32)
-    np.add.at(diff, (rows[keep], first[keep]), 1)
-    np.add.at(diff, (rows[keep], last[keep] + 1), -1)
-    return np.cumsum(diff[:, :-1], axis=1) > 0
+    grid = np.zeros(people * columns, dtype=bool)
+    grid[_run_cells(people, columns, rows, first, last)] = True
+    return grid.reshape(people, columns)
 
 
 def start_grid(windows: Windows, minutes: int, slot: int, rows: np.ndarray | None = None,
@@ -54,51 +62,23 @@ def start_grid(windows: Windows, minutes: int, slot: int, rows: np.ndarray | Non
 
 
 def hour_grid(windows: Windows, firm_only: bool) -> np.ndarray:
-    """Float32 (people × week hours): the share of each hour inside the person's windows."""
+    """Float32 (people × week hours): the share of each hour inside the person's windows
+    (windows that meet inside an hour add up; overlapping ones count once at most)."""
     people, owner, starts, ends = windows.subset(None, firm_only)
+    columns = 7 * 24
     first, last = starts // HOUR, (ends - 1) // HOUR
-    grid = _runs(people, 7 * 24, owner, first, last).astype(np.float32)
-    np.add.at(grid, (owner, first), -(starts - first * HOUR) / HOUR)
-    np.add.at(grid, (owner, last), -((last + 1) * HOUR - ends) / HOUR)
-    return np.clip(grid, 0.0, 1.0, out=grid)
+    cells = _run_cells(people, columns, owner, first, last)
+    grid = np.bincount(cells, minlength=people * columns).astype(np.float32)
+    grid -= np.bincount(owner * columns + first, weights=(starts - first * HOUR) / HOUR,
+                        minlength=people * columns).astype(np.float32)
+    grid -= np.bincount(owner * columns + last, weights=((last + 1) * HOUR - ends) / HOUR,
+                        minlength=people * columns).astype(np.float32)
+    return np.clip(grid, 0.0, 1.0, out=grid).reshape(people, columns)
 
 
 def _shared_columns(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Columns where both sides have someone: the only ones a product needs."""
     return np.flatnonzero(a.any(axis=0) & b.any(axis=0))
-
-
-def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    keep = _shared_columns(a, b)
-    return a[:, keep].astype(np.float32) @ b[:, keep].astype(np.float32).T
-
-
-class AvailabilityResult:
-    """Per pair: common session starts (any, and in firm time), distinct days with a start
-    where it matters, and common minutes (any, and firm) on an hourly grid."""
-
-    def __init__(self, mentees: tuple[Mentee, ...], mentors: tuple[Mentor, ...], slot: int, weeks: int):
-        n, m = len(mentees), len(mentors)
-        lengths = np.array([p.sessions.minutes for p in mentees])
-        self.need = np.array([max(p.sessions.weekly_hours(weeks) * 60, p.sessions.minutes)
-                              for p in mentees], dtype=np.float32)
-        self.days_needed = np.array([_days_needed(p) for p in mentees], dtype=np.float32)
-        self.any_starts = np.zeros((n, m), dtype=np.float32)
-        self.firm_starts = np.zeros((n, m), dtype=np.float32)
-        self.days = np.ones((n, m), dtype=np.float32)
-        mentee_windows, mentor_windows = Windows(mentees), Windows(mentors)
-        for minutes in np.unique(lengths):
-            rows = np.flatnonzero(lengths == minutes)
-            mentee_any = start_grid(mentee_windows, minutes, slot, rows)
-            mentor_any = start_grid(mentor_windows, minutes, slot)
-            self.any_starts[rows] = _product(mentee_any, mentor_any)
-            self.firm_starts[rows] = _product(start_grid(mentee_windows, minutes, slot, rows, firm_only=True),
-                                              start_grid(mentor_windows, minutes, slot, firm_only=True))
-            spread = np.flatnonzero(self.days_needed[rows] > 1)
-            if len(spread):
-                self.days[rows[spread]] = _days_with_starts(mentee_any[spread], mentor_any)
-        self.firm_minutes = _product(hour_grid(mentee_windows, True), hour_grid(mentor_windows, True)) * HOUR
-        self.any_minutes = _product(hour_grid(mentee_windows, False), hour_grid(mentor_windows, False)) * HOUR
 
 
 def _days_needed(mentee: Mentee) -> int:
@@ -107,30 +87,99 @@ def _days_needed(mentee: Mentee) -> int:
     return plan.per_week if plan.per_week and plan.min_days_apart >= 1 else 1
 
 
-def _days_with_starts(mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
-    """(rows × mentors): on how many weekdays the two have a common start."""
-    per_day = mentee.shape[1] // 7
+@dataclass
+class AvailabilityResult:
+    """For a block of mentees and every mentor: whether a whole session fits, and the soft score."""
+
+    fits: np.ndarray
+    score: np.ndarray
+
+
+class AvailabilityTable:
+    """Weekly grids built once, on the columns where anyone can meet: each mentee's session
+    starts for their own session length (at all, and in firm time), every mentor's starts per
+    session length, and hourly grids whose product is the time in common, the mentee's side
+    in units of twice their weekly need."""
+
+    def __init__(self, mentees: tuple[Mentee, ...], mentors: tuple[Mentor, ...], slot: int, weeks: int):
+        self.lengths = np.array([p.sessions.minutes for p in mentees], dtype=np.int64)
+        self.days_needed = np.array([_days_needed(p) for p in mentees], dtype=np.float32)
+        need = np.array([max(p.sessions.weekly_hours(weeks) * 60, p.sessions.minutes)
+                         for p in mentees], dtype=np.float32)
+        self.mentors = len(mentors)
+        mentee_windows, mentor_windows = Windows(mentees), Windows(mentors)
+        columns = 7 * DAY_MINUTES // slot
+        mentee_any = np.zeros((len(mentees), columns), dtype=bool)
+        mentee_firm = np.zeros_like(mentee_any)
+        mentor_any, mentor_firm = {}, {}
+        mentor_open = np.zeros(columns, dtype=bool)
+        for minutes in np.unique(self.lengths):
+            rows = np.flatnonzero(self.lengths == minutes)
+            mentee_any[rows] = start_grid(mentee_windows, minutes, slot, rows)
+            mentee_firm[rows] = start_grid(mentee_windows, minutes, slot, rows, firm_only=True)
+            mentor_any[minutes] = start_grid(mentor_windows, minutes, slot)
+            mentor_firm[minutes] = start_grid(mentor_windows, minutes, slot, firm_only=True)
+            mentor_open |= mentor_any[minutes].any(axis=0)
+        keep = np.flatnonzero(mentee_any.any(axis=0) & mentor_open)
+        self.day_bounds = np.searchsorted(keep, np.arange(8) * (columns // 7))
+        self.mentee_any = mentee_any[:, keep].astype(np.float32)
+        self.mentee_firm = mentee_firm[:, keep].astype(np.float32)
+        self.mentor_any = {minutes: grid[:, keep].astype(np.float32) for minutes, grid in mentor_any.items()}
+        self.mentor_firm = {minutes: grid[:, keep].astype(np.float32) for minutes, grid in mentor_firm.items()}
+        self.mentee_hours, self.mentor_hours = _hour_grids(mentee_windows, mentor_windows)
+        self.mentee_hours *= (1.0 / (ROOM_WANTED * need))[:, None]
+
+    def result(self, block: Block) -> AvailabilityResult:
+        """Session fit and soft score of the mentees in `block` with every mentor."""
+        lengths, days_needed = self.lengths[block.rows], self.days_needed[block.rows]
+        any_starts, firm_starts = self.mentee_any[block.rows], self.mentee_firm[block.rows]
+        shape = (len(block), self.mentors)
+        fits, cap = np.empty(shape, dtype=bool), np.empty(shape, dtype=np.float32)
+        days_short = []
+        for minutes in np.unique(lengths):
+            rows = np.flatnonzero(lengths == minutes)
+            fits[rows] = any_starts[rows] @ self.mentor_any[minutes].T > 0
+            firm = firm_starts[rows] @ self.mentor_firm[minutes].T
+            # firm starts are whole counts: the cap is 1 with any, FLEXIBLE_WORTH with none
+            cap[rows] = np.minimum(firm + FLEXIBLE_WORTH, 1.0, out=firm)
+            spread = rows[days_needed[rows] > 1]
+            if len(spread):
+                days = _days_with_starts(any_starts[spread], self.mentor_any[minutes], self.day_bounds)
+                days_short.append((spread, np.minimum(1.0, days / days_needed[spread, None])))
+        score = self.mentee_hours[block.rows] @ self.mentor_hours.T
+        np.minimum(score, cap, out=score)
+        for rows, factor in days_short:
+            score[rows] *= factor
+        score *= fits
+        return AvailabilityResult(fits, score)
+
+
+def _hour_grids(mentee_windows: Windows, mentor_windows: Windows) -> tuple[np.ndarray, np.ndarray]:
+    """Hourly grids whose product is the common weekly minutes, flexible ones counted at
+    FLEXIBLE_WORTH: mentee minutes (firm, any) against mentor shares (firm, any)."""
+    mentee = np.hstack([hour_grid(mentee_windows, True) * (HOUR * (1 - FLEXIBLE_WORTH)),
+                        hour_grid(mentee_windows, False) * (HOUR * FLEXIBLE_WORTH)])
+    mentor = np.hstack([hour_grid(mentor_windows, True), hour_grid(mentor_windows, False)])
+    keep = _shared_columns(mentee, mentor)
+    return mentee[:, keep], mentor[:, keep]
+
+
+def _days_with_starts(mentee: np.ndarray, mentor: np.ndarray, day_bounds: np.ndarray) -> np.ndarray:
+    """(rows × mentors): on how many weekdays the two have a common start; day d is on grid
+    columns day_bounds[d]:day_bounds[d + 1]."""
     days = np.zeros((mentee.shape[0], mentor.shape[0]), dtype=np.float32)
-    for d in range(7):
-        part = slice(d * per_day, (d + 1) * per_day)
-        days += _product(mentee[:, part], mentor[:, part]) > 0
+    for first, last in zip(day_bounds[:-1], day_bounds[1:]):
+        days += mentee[:, first:last] @ mentor[:, first:last].T > 0
     return days
 
 
 def common_time(result: AvailabilityResult) -> np.ndarray:
     """Hard: the two have at least one weekly time where a whole session fits."""
-    return result.any_starts > 0
+    return result.fits
 
 
 def availability_fit(result: AvailabilityResult) -> np.ndarray:
-    """Soft: common weekly time against the time the mentee needs; time only in flexible
-    windows counts less, and too few distinct days for several sessions a week scale it down."""
-    score = result.any_minutes - result.firm_minutes
-    score *= FLEXIBLE_WORTH
-    score += result.firm_minutes
-    score /= (ROOM_WANTED * result.need)[:, None]
-    np.minimum(score, 1.0, out=score)
-    np.minimum(score, np.where(result.firm_starts > 0, 1.0, FLEXIBLE_WORTH).astype(np.float32), out=score)
-    score *= np.minimum(1.0, result.days / result.days_needed[:, None])
-    score[result.any_starts <= 0] = 0.0
-    return score
+    """Soft: common weekly time against twice the time the mentee needs; time only in
+    flexible windows counts FLEXIBLE_WORTH, a pair with no firm start is capped there, and
+    too few distinct days for several sessions a week scale it down."""
+    return result.score

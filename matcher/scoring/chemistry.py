@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from matcher.model import Feedback, Mentee, Mentor
+from matcher.model import Feedback, Mentee
+from matcher.scoring.blocks import Block, allowed_except
 
 MENTOR_PRIOR_WEIGHT = 3.0     # ratings a mentor needs before their own mean counts half
 SIMILAR_PRIOR_WEIGHT = 2.0    # similarity mass before similar mentees' ratings count half
@@ -72,11 +73,9 @@ class FeedbackTable:
                 / (self.mentor_count + MENTOR_PRIOR_WEIGHT))
 
 
-def no_breakdown(table: FeedbackTable, shape: tuple[int, int]) -> np.ndarray:
+def no_breakdown(table: FeedbackTable, block: Block) -> np.ndarray:
     """Hard: a pair that broke down is never proposed again."""
-    allowed = np.ones(shape, dtype=bool)
-    allowed[table.broken_rows, table.broken_cols] = False
-    return allowed
+    return allowed_except(block, len(table.mentor_count), table.broken_rows, table.broken_cols)
 
 
 def mentee_profiles(people: list[Mentee]) -> np.ndarray:
@@ -94,20 +93,33 @@ def mentee_profiles(people: list[Mentee]) -> np.ndarray:
     return np.divide(features, norms, out=features, where=norms > 0)
 
 
-def chemistry(table: FeedbackTable, mentee_features: np.ndarray, rater_features: np.ndarray,
-              mentors: int) -> np.ndarray:
+class Similarity:
+    """Each pool mentee's profile, and per mentor the ratings (and the number of them) of every
+    mentee who rated them, summed by profile feature. A last feature, 1 for everyone, carries
+    the mentor's shrunk mean as SIMILAR_PRIOR_WEIGHT ratings."""
+
+    def __init__(self, table: FeedbackTable, mentee_features: np.ndarray, rater_features: np.ndarray):
+        mentors = len(table.mentor_count)
+        prior = table.shrunk_mentor_mean()
+        ratings = sparse.csr_matrix((table.rater_values, (table.rater_cols, table.rater_rows)),
+                                    shape=(mentors, rater_features.shape[0]), dtype=np.float32)
+        counts = sparse.csr_matrix((np.ones_like(table.rater_values), (table.rater_cols, table.rater_rows)),
+                                   shape=ratings.shape, dtype=np.float32)
+        self.profiles = np.hstack([mentee_features, np.ones((len(mentee_features), 1), dtype=np.float32)])
+        self.rated = np.vstack([np.asarray((ratings @ rater_features).T),
+                                SIMILAR_PRIOR_WEIGHT * prior[None, :]]).astype(np.float32)
+        self.rated_by = np.vstack([np.asarray((counts @ rater_features).T),
+                                   np.full((1, mentors), SIMILAR_PRIOR_WEIGHT)]).astype(np.float32)
+
+
+def chemistry(table: FeedbackTable, similarity: Similarity, block: Block) -> np.ndarray:
     """Soft: expected rating of the pair, from the pair's own ratings, similar mentees'
     ratings of the mentor, and the mentor's shrunk mean, in that order of trust."""
-    prior = table.shrunk_mentor_mean().astype(np.float32)
-    ratings = sparse.csr_matrix((table.rater_values, (table.rater_cols, table.rater_rows)),
-                                shape=(mentors, rater_features.shape[0]), dtype=np.float32)
-    counts = sparse.csr_matrix((np.ones_like(table.rater_values), (table.rater_cols, table.rater_rows)),
-                               shape=ratings.shape, dtype=np.float32)
-    weighted = mentee_features @ np.asarray((ratings @ rater_features).T)
-    weight = mentee_features @ np.asarray((counts @ rater_features).T)
-    score = (weighted + SIMILAR_PRIOR_WEIGHT * prior) / (weight + SIMILAR_PRIOR_WEIGHT)
-    rows, cols = table.pair_rows, table.pair_cols
-    if len(rows):
-        own = table.pair_mean * table.pair_count
-        score[rows, cols] = (own + PAIR_PRIOR_WEIGHT * score[rows, cols]) / (table.pair_count + PAIR_PRIOR_WEIGHT)
-    return score.astype(np.float32)
+    profiles = similarity.profiles[block.rows]
+    score = profiles @ similarity.rated
+    score /= profiles @ similarity.rated_by
+    which, rows = block.pairs(table.pair_rows)
+    cols, count = table.pair_cols[which], table.pair_count[which]
+    own = table.pair_mean[which] * count
+    score[rows, cols] = (own + PAIR_PRIOR_WEIGHT * score[rows, cols]) / (count + PAIR_PRIOR_WEIGHT)
+    return score

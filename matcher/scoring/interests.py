@@ -4,12 +4,14 @@ from __future__ import annotations
 import numpy as np
 
 from matcher.model import Mentee, Mentor
+from matcher.scoring.blocks import Block
 
 NO_INTERESTS_GIVEN = 0.5
 
 
 class InterestTable:
-    """Binary interest matrices and the rarity weight of each interest."""
+    """Binary interest matrices, the rarity weight of each interest, and each mentee's
+    interests weighted by rarity as shares of their whole."""
 
     def __init__(self, mentees: tuple[Mentee, ...], mentors: tuple[Mentor, ...]):
         self.vocabulary = sorted({i for p in (*mentees, *mentors) for i in p.interests})
@@ -19,18 +21,21 @@ class InterestTable:
         people = len(mentees) + len(mentors)
         holders = self.mentee.sum(axis=0) + self.mentor.sum(axis=0)
         self.rarity = np.log((1.0 + people) / (1.0 + holders)).astype(np.float32) + 1.0
+        weighted = self.mentee * self.rarity
+        total = weighted.sum(axis=1, keepdims=True)
+        self.share = np.divide(weighted, total, out=np.zeros_like(weighted), where=total > 0)
+        self.none_given = total[:, 0] == 0
 
 
 def _binary(lists, column) -> np.ndarray:
     matrix = np.zeros((len(lists), len(column)), dtype=np.float32)
-    for row, names in enumerate(lists):
-        matrix[row, [column[name] for name in names]] = 1.0
+    rows = np.repeat(np.arange(len(lists)), [len(names) for names in lists])
+    matrix[rows, [column[name] for names in lists for name in names]] = 1.0
     return matrix
 
 
-def shared_interests(table: InterestTable) -> np.ndarray:
+def shared_interests(table: InterestTable, block: Block) -> np.ndarray:
     """Soft: rarity-weighted share of the mentee's interests that the mentor shares."""
-    weighted = table.mentee * table.rarity
-    shared = weighted @ table.mentor.T
-    total = weighted.sum(axis=1, keepdims=True)
-    return np.divide(shared, total, out=np.full_like(shared, NO_INTERESTS_GIVEN), where=total > 0)
+    score = table.share[block.rows] @ table.mentor.T
+    score[table.none_given[block.rows]] = NO_INTERESTS_GIVEN
+    return score

@@ -77,9 +77,9 @@ def _chemistry_reason(scores: Scores, i: int, j: int) -> str:
     return f"mentor rated {1 + 4 * table.mentor_mean[j]:.1f}/5 by {count} mentee(s)"
 
 
-def pair_reasons(scores: Scores, i: int, j: int) -> tuple[str, ...]:
-    """Reasons for pair (i, j): first the components where this mentor stands out most
-    from the mentee's other feasible mentors."""
+def pair_reasons(scores: Scores, i: int, j: int, components: dict[str, np.ndarray]) -> tuple[str, ...]:
+    """Reasons for pair (i, j), given mentee i's component rows: first the components where
+    this mentor stands out most from the mentee's other feasible mentors."""
     mentee, mentor = scores.mentees[i], scores.mentors[j]
     by_component = {
         "competence": _competence_reason(mentee, mentor),
@@ -90,7 +90,7 @@ def pair_reasons(scores: Scores, i: int, j: int) -> tuple[str, ...]:
     feasible = scores.feasible[i]
     lift = {}
     for c in by_component:
-        row = scores.components[c][i]
+        row = components[c]
         typical = float(row[feasible].mean()) if feasible.any() else 0.0
         lift[c] = scores.weights[c] * (float(row[j]) - typical)
     ordered = sorted(by_component, key=lambda c: -lift[c])
@@ -114,10 +114,11 @@ def unmatched_reason(scores: Scores, i: int, capacity_left: np.ndarray, budget_l
     """The binding reason a mentee stays unmatched: the first hard rule that leaves no mentor,
     or, when suitable mentors exist, that they are full."""
     mentee = scores.mentees[i]
+    hard = scores.hard_rows([i])
     passing = np.ones(len(scores.mentors), dtype=bool)
     applied: tuple[str, ...] = ()
     for rule in HARD_RULES:
-        remaining = passing & scores.hard[rule][i]
+        remaining = passing & hard[rule][0]
         if not remaining.any():
             who = _describe(mentee, applied)
             ids = [scores.mentors[j].id for j in np.flatnonzero(passing)]

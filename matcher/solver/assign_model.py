@@ -137,8 +137,12 @@ class _Rows:
         return mentee_dual, capacity_dual, budget_dual, target_dual, count_dual
 
 
-def solve_lp(model: PairModel) -> LPSolution | None:
-    """Solve the LP relaxation; None if it is infeasible."""
+class LPTimeLimit(Exception):
+    """The LP relaxation was not solved within its time limit."""
+
+
+def solve_lp(model: PairModel, time_limit: float = np.inf) -> LPSolution | None:
+    """Solve the LP relaxation; None if it is infeasible; LPTimeLimit if time runs out."""
     rows = _Rows(model)
     n, m = len(model.required), len(model.capacity)
     if not len(model.mentee):
@@ -149,10 +153,13 @@ def solve_lp(model: PairModel) -> LPSolution | None:
     res = linprog(rows.cost, A_ub=rows.A_ub, b_ub=rows.b_ub,
                   A_eq=rows.A_eq if rows.A_eq.shape[0] else None,
                   b_eq=rows.b_eq if rows.A_eq.shape[0] else None,
-                  bounds=_bounds(rows, len(model.mentee)), method="highs-ds")
+                  bounds=_bounds(rows, len(model.mentee)), method="highs-ds",
+                  options={"time_limit": max(time_limit, 0.01)})
     if res.status != 0:
         if res.status == 2:
             return None
+        if res.status == 1:
+            raise LPTimeLimit(res.message)
         raise RuntimeError(f"LP relaxation failed: {res.message}")
     eq = res.eqlin.marginals if rows.A_eq.shape[0] else np.zeros(0)
     duals = rows.split_duals(res.ineqlin.marginals, eq, n, m)

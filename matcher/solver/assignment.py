@@ -3,12 +3,14 @@
 First as many mentees as possible are matched (required ones always), then the total value
 minus the shortfall penalty is maximised among the assignments that match that many.
 
-Small problems are solved exactly with HiGHS's MILP solver. Larger ones use the LP
-relaxation over a pruned set of candidate pairs (top mentors by value, extended by column
-generation), fix its integral part, solve the fractional remainder as a small MILP, and
-improve the result by large-neighbourhood search: free all mentees of a few related
-mentors and re-solve that sub-problem exactly. Bounds always hold for the full matrix:
-they are Lagrangian bounds computed from the LP duals over every feasible pair.
+Small problems are solved exactly with HiGHS's MILP solver, one stage per goal. Larger ones
+solve one objective in which every match is worth MATCH_WORTH more than the largest value of
+any pair (so no mentee is left waiting to raise another pair's value): the LP relaxation over a
+pruned set of candidate pairs (top mentors by value, extended by column generation), rounded
+and improved by local search (insert, eject, relocate) and then by large-neighbourhood
+search: free all mentees of a few related mentors and re-solve that sub-problem exactly.
+Bounds always hold for the full matrix: they are Lagrangian bounds computed from LP duals
+over every feasible pair.
 """
 
 import math
@@ -19,16 +21,21 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from matcher.solver.assign_matrix import feasible_mask, lagrangian_bound, pair_load, top_pairs
-from matcher.solver.assign_model import PairModel, solve_lp, solve_milp
+from matcher.solver.assign_matrix import (count_bound, feasible_mask, lagrangian_bound, pair_load,
+                                          top_pairs)
+from matcher.solver.assign_model import LPTimeLimit, PairModel, solve_lp, solve_milp
+from matcher.solver.assign_search import LocalSearch
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
-CANDIDATES = 5  # mentors per mentee in the initial LP
+CANDIDATE_PAIRS = 40_000  # size of the initial LP's pool: top mentors per mentee by value
+CANDIDATES = (3, 8)  # fewest and most mentors per mentee in that pool
+MATCH_WORTH = 1.0  # a match is worth this many times (1 + the largest pair value)
+SEARCH_SHARE = 0.5  # share of the time left after the LP that local search may use
+LP_SHARE = 0.7  # share of the time left that one LP relaxation may use
 NEIGHBOURHOOD_PAIRS = 1_500  # initial size of a search neighbourhood, in candidate pairs
 NEIGHBOURHOOD_SECONDS = 0.5  # time limit of one neighbourhood MILP
 RELATIVE_TOLERANCE = 1e-6
 PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
-INTEGRAL = 1 - 1e-6
 
 
 @dataclass(frozen=True)
@@ -128,13 +135,24 @@ def _validate(problem: AssignmentProblem) -> None:
         raise ValueError(f"shortfall_penalty: expected a finite number >= 0, got {penalty}")
 
 
-class _Solver:
-    """State of one solve: the problem, the pool of candidate pairs and the clock.
+class _Objective:
+    """Per-pair objective `offset + scale * value`; the shortfall penalty counts `penalty_scale`
+    times. Counting matches first uses a tiny scale; the combined goal a large offset."""
 
-    Objectives are either the value (`tie=None`) or, for maximising the number of matches
-    first, `1 + tie * value` per pair with `tie` small enough that no difference in value
-    outweighs one more match.
-    """
+    def __init__(self, offset: float, scale: float, penalty_scale: float):
+        self.offset, self.scale, self.penalty_scale = offset, scale, penalty_scale
+
+    def __call__(self, value_block: np.ndarray) -> np.ndarray:
+        return self.offset + self.scale * value_block
+
+    @property
+    def counts_matches(self) -> bool:
+        """Whether the objective is integral per match (the count stage)."""
+        return self.offset == 1.0 and self.scale < 1.0
+
+
+class _Solver:
+    """State of one solve: the problem, the pool of candidate pairs and the clock."""
 
     def __init__(self, problem: AssignmentProblem, time_limit: float, progress):
         self.started = time.perf_counter()
@@ -152,51 +170,86 @@ class _Solver:
         if self.exact:
             self.pool = np.nonzero(self.feasible)
         else:
-            self.pool = top_pairs(problem.value, self.feasible, CANDIDATES)
+            per_mentee = int(np.clip(CANDIDATE_PAIRS // max(n, 1), *CANDIDATES))
+            self.pool = top_pairs(problem.value, self.feasible, per_mentee)
         self.in_pool = np.zeros((n, m), bool)
         self.in_pool[self.pool] = True
-        self.lp_seconds = 0.0  # duration of the latest LP solve
 
     def remaining(self) -> float:
         """Seconds left before the deadline."""
         return self.deadline - time.perf_counter()
 
     def solve(self) -> AssignmentResult:
-        """Run the lexicographic stages and, for large problems, the improvement search."""
+        """Exact lexicographic stages for small problems, the combined goal for large ones."""
         stuck = np.flatnonzero(self.required & ~self.matchable)
         if len(stuck):
             raise InfeasibleAssignment(
                 f"required mentees cannot all be matched: {len(stuck)} have no feasible mentor "
                 f"(first: {stuck[:5].tolist()})")
+        return self.solve_exact() if self.exact else self.solve_large()
+
+    def result(self, mentor_of, bound, matched_bound, proven, method) -> AssignmentResult:
+        objective = self.problem.objective(mentor_of)
+        bound = max(bound, objective)
+        matched = self.matched(mentor_of)
+        optimal = proven and self.closed(objective, bound) and matched == matched_bound
+        return AssignmentResult(mentor_of, objective, bound, matched, matched_bound,
+                                time.perf_counter() - self.started, method, optimal)
+
+    def solve_exact(self) -> AssignmentResult:
+        """Most matches first (MILP), then most value among assignments matching that many."""
         matched_bound = int(self.matchable.sum())
         start, count_proven = None, True
         if self.required.sum() < matched_bound:
             tie = 0.5 / (1.0 + float(self.best_value.sum()))
-            start, count_bound, count_proven = self.stage(tie, count_min=0)
-            if start is None:
-                raise InfeasibleAssignment("required mentees cannot all be matched: "
-                                           "no assignment found")
+            start, count_bound, count_proven = self.exact_stage(_Objective(1.0, tie, 0.0), 0)
             matched_bound = min(matched_bound, math.floor(count_bound + 1e-9))
             self.progress(f"{self.matched(start)} mentees matched, at most {matched_bound} can be")
         count_min = 0 if start is None else self.matched(start)
-        mentor_of, bound, proven = self.stage(None, count_min)
+        mentor_of, bound, proven = self.exact_stage(_Objective(0.0, 1.0, 1.0), count_min)
         mentor_of = self.better(mentor_of, start)
         if mentor_of is None:
             raise InfeasibleAssignment("required mentees cannot all be matched: no assignment found")
-        if not self.exact:
-            # Keep time to re-solve the value LP should the search match more mentees.
-            reserve = self.lp_seconds if count_min < matched_bound else 0.0
-            mentor_of = self.improve(mentor_of, bound, matched_bound, reserve)
-            if self.matched(mentor_of) > count_min:
-                _, bound = self.relaxation(None, self.matched(mentor_of))
-        objective = self.problem.objective(mentor_of)
-        bound = max(bound, objective)
+        return self.result(mentor_of, bound, matched_bound, proven and count_proven, "milp-exact")
+
+    def exact_stage(self, objective: _Objective, count_min: int):
+        """One MILP over every feasible pair: (mentor_of, bound, proven optimal)."""
+        result = solve_milp(self.model(*self.pool, objective, count_min), self.remaining())
+        if result.status == "infeasible":
+            raise InfeasibleAssignment("required mentees cannot all be matched")
+        return self.assignment(self.pool, result.x), result.bound, result.status == "optimal"
+
+    def solve_large(self) -> AssignmentResult:
+        """LP of the combined goal, rounding, local search, neighbourhood search."""
+        worth = MATCH_WORTH * (1.0 + float(self.best_value.max(initial=0.0)))
+        combined = _Objective(worth, 1.0, 1.0)
+        try:
+            lp, combined_bound, duals = self.relaxation(combined)
+            self.progress(f"LP relaxation {lp.objective:.6g}, bound {combined_bound:.6g} "
+                          f"({len(self.pool[0])} candidate pairs)")
+            priority = lp.x
+        except LPTimeLimit:
+            m = self.problem.shape[1]
+            duals = (np.zeros(m), np.zeros(m), np.zeros(m), 0.0)
+            combined_bound, _ = lagrangian_bound(
+                lambda rows: combined(self.problem.value[rows]), self.feasible, self.problem.load,
+                self.required, self.capacity, self.budget, None, 0.0, duals, 0)
+            self.progress(f"LP relaxation out of time; greedy start, bound {combined_bound:.6g}")
+            priority = self.problem.value[self.pool]
+        mentor_of = self.round(priority)
+        self.progress(f"rounded: {self.matched(mentor_of)} matched")
+        search = LocalSearch(combined(self.problem.value), self.feasible, self.problem.load,
+                             self.capacity, self.budget, mentor_of, self.required)
+        waiting = np.flatnonzero(self.matchable)
+        mentor_of = search.run(time.perf_counter() + SEARCH_SHARE * self.remaining(), waiting)
+        self.progress(f"local search: {self.matched(mentor_of)} matched")
+        if (self.required & (mentor_of < 0)).any():
+            mentor_of = self.fill_required(mentor_of, combined)
+        mentor_of = self.improve(mentor_of, combined, combined_bound)
+        matched_bound = min(int(self.matchable.sum()), count_bound(
+            self.feasible, self.problem.load, self.required, self.capacity, self.budget, duals, worth))
         matched = self.matched(mentor_of)
-        optimal = (self.closed(objective, bound) and matched == matched_bound
-                   and count_proven)
-        return AssignmentResult(mentor_of, objective, bound, matched, matched_bound,
-                                time.perf_counter() - self.started,
-                                "milp-exact" if self.exact else "lp-repair", optimal)
+        return self.result(mentor_of, combined_bound - worth * matched, matched_bound, False, "lp-search")
 
     @staticmethod
     def matched(mentor_of: np.ndarray) -> int:
@@ -215,18 +268,8 @@ class _Solver:
         key = lambda mentor_of: (self.matched(mentor_of), self.problem.objective(mentor_of))
         return second if key(second) > key(first) else first
 
-    def weight(self, tie: float | None) -> Callable:
-        """Objective coefficients of a block of pairs or rows."""
-        value = self.problem.value
-        if tie is None:
-            return lambda block: value[block]
-        return lambda block: 1.0 + tie * value[block]
-
-    def model(self, mentees, mentors, tie, count_min=0, used=None, shortfall=None) -> PairModel:
-        """Model of the given pairs; `used` is the assignment already fixed outside it.
-
-        The shortfall term is part of the value objective, and of the tie-broken count
-        objective only when `shortfall` is set (search neighbourhoods)."""
+    def model(self, mentees, mentors, objective: _Objective, count_min=0, used=None) -> PairModel:
+        """Model of the given pairs; `used` is the assignment already fixed outside it."""
         problem = self.problem
         capacity, budget = self.capacity, self.budget
         target = problem.target_hours
@@ -237,25 +280,12 @@ class _Solver:
             capacity = capacity - np.bincount(used[fixed], minlength=len(capacity))
             budget = budget - hours
             target = None if target is None else np.maximum(target - hours, 0.0)
-        penalty = problem.shortfall_penalty * (1.0 if tie is None else tie * bool(shortfall))
+        penalty = problem.shortfall_penalty * objective.penalty_scale
         return PairModel(
-            mentee=mentees, mentor=mentors, weight=self.weight(tie)((mentees, mentors)),
+            mentee=mentees, mentor=mentors, weight=objective(problem.value[mentees, mentors]),
             load=pair_load(problem.load, mentees, mentors),
             capacity=capacity, budget=budget, required=self.required,
             target=target if penalty > 0 else None, penalty=penalty, count_min=count_min)
-
-    def stage(self, tie, count_min):
-        """Solve one objective: exact MILP, or LP + repair. (mentor_of, bound, proven)."""
-        if self.exact:
-            result = solve_milp(self.model(*self.pool, tie, count_min), self.remaining())
-            if result.status == "infeasible":
-                raise InfeasibleAssignment("required mentees cannot all be matched")
-            return (self.assignment(self.pool, result.x), result.bound,
-                    result.status == "optimal")
-        lp, bound = self.relaxation(tie, count_min)
-        self.progress(f"LP relaxation {lp.objective:.6g}, bound {bound:.6g} "
-                      f"({len(self.pool[0])} candidate pairs)")
-        return self.repair(lp, tie, count_min), bound, False
 
     def assignment(self, pairs, x) -> np.ndarray | None:
         """mentor_of from selected pairs (None if x is None)."""
@@ -265,13 +295,11 @@ class _Solver:
         mentor_of[pairs[0][x]] = pairs[1][x]
         return mentor_of
 
-    def relaxation(self, tie, count_min):
-        """LP over the pool, grown by column generation: (LP solution, full-matrix bound)."""
+    def relaxation(self, objective: _Objective):
+        """LP over the pool, grown by column generation: (LP, full-matrix bound, duals)."""
         problem = self.problem
         while True:
-            lp_started = time.perf_counter()
-            lp = solve_lp(self.model(*self.pool, tie, count_min))
-            self.lp_seconds = time.perf_counter() - lp_started
+            lp = solve_lp(self.model(*self.pool, objective), LP_SHARE * self.remaining())
             if lp is None:
                 if self.in_pool.sum() == self.feasible.sum():
                     raise InfeasibleAssignment("required mentees cannot all be matched "
@@ -280,14 +308,13 @@ class _Solver:
                 continue
             duals = (lp.capacity_dual, lp.budget_dual, lp.target_dual, lp.count_dual)
             bound, new = lagrangian_bound(
-                self.weight(tie), self.feasible, problem.load, self.required,
-                self.capacity, self.budget, problem.target_hours if tie is None else None,
-                problem.shortfall_penalty, duals, count_min, lp.mentee_dual, self.in_pool)
-            closed = (math.floor(bound + 1e-9) == math.floor(lp.objective + 1e-9)
-                      if tie is not None
-                      else bound - lp.objective <= PRICING_TOLERANCE * max(1.0, abs(bound)))
-            if not len(new[0]) or closed or self.remaining() < time.perf_counter() - self.started:
-                return lp, bound
+                lambda rows: objective(problem.value[rows]), self.feasible, problem.load,
+                self.required, self.capacity, self.budget, problem.target_hours,
+                problem.shortfall_penalty * objective.penalty_scale, duals, 0, lp.mentee_dual,
+                self.in_pool)
+            closed = bound - lp.objective <= PRICING_TOLERANCE * max(1.0, abs(bound))
+            if not len(new[0]) or closed or self.remaining() < 0.5 * (time.perf_counter() - self.started):
+                return lp, bound, duals
             self.progress(f"adding {len(new[0])} pairs with positive reduced cost")
             self.add_pairs(new)
 
@@ -297,55 +324,47 @@ class _Solver:
                      np.concatenate([self.pool[1], pairs[1]]))
         self.in_pool[pairs] = True
 
-    def repair(self, lp, tie, count_min) -> np.ndarray | None:
-        """Fix the LP's integral pairs and solve the rest as a MILP; None if that fails.
-
-        Mentors that an unfixed required mentee could use are released from fixing."""
+    def round(self, priority: np.ndarray) -> np.ndarray:
+        """Pool pairs in decreasing priority (LP value), each taken when the mentee is free
+        and it fits."""
         mentees, mentors = self.pool
-        fixed = self.assignment(self.pool, lp.x >= INTEGRAL)
-        while True:
-            free = fixed[mentees] < 0
-            residual = self.model(mentees[free], mentors[free], tie, used=fixed)
-            fits = ((residual.capacity[residual.mentor] >= 1)
-                    & (residual.load <= residual.budget[residual.mentor] + 1e-9))
-            sub_pairs = (mentees[free][fits], mentors[free][fits])
-            unserved = self.required & (fixed < 0)
-            unserved[sub_pairs[0]] = False
-            if not unserved.any():
+        load = pair_load(self.problem.load, mentees, mentors)
+        capacity, budget = self.capacity.copy(), self.budget.copy()
+        mentor_of = np.full(self.problem.shape[0], -1)
+        for p in np.argsort(-priority, kind="stable"):
+            if priority[p] <= 1e-9:
                 break
-            released = np.zeros(len(self.capacity), bool)
-            released[mentors[unserved[mentees]]] = True
-            fixed[(fixed >= 0) & released[fixed]] = -1
-        self.progress(f"{self.matched(fixed)} pairs integral in the LP; "
-                      f"solving the remaining {len(sub_pairs[0])} pairs as a MILP")
-        result = solve_milp(
-            self.model(*sub_pairs, tie, max(0, count_min - self.matched(fixed)), used=fixed),
-            max(0.25 * self.remaining(), 0.1))
-        if result.x is not None:
-            fixed[sub_pairs[0][result.x]] = sub_pairs[1][result.x]
-            return fixed
-        if not (self.required & (fixed < 0)).any():
-            return fixed  # the integral part alone is feasible
-        self.progress("repair failed; solving all candidate pairs as one MILP")
-        result = solve_milp(self.model(*self.pool, tie, count_min), max(self.remaining(), 0.1))
+            i, j = mentees[p], mentors[p]
+            if mentor_of[i] < 0 and capacity[j] >= 1 and budget[j] >= load[p] - 1e-9:
+                mentor_of[i] = j
+                capacity[j] -= 1
+                budget[j] -= load[p]
+        return mentor_of
+
+    def fill_required(self, mentor_of, objective: _Objective) -> np.ndarray:
+        """Match required mentees the search left out: one MILP over all candidate pairs."""
+        self.progress("required mentees left out; solving all candidate pairs as one MILP")
+        result = solve_milp(self.model(*self.pool, objective), max(self.remaining(), 0.1))
+        if result.x is None:
+            raise InfeasibleAssignment("required mentees cannot all be matched: no assignment found")
         return self.assignment(self.pool, result.x)
 
-    def improve(self, mentor_of, bound, matched_bound, reserve) -> np.ndarray:
-        """Large-neighbourhood search: re-solve the mentees of a few related mentors exactly,
-        more matches first, then more value; stops `reserve` seconds before the deadline."""
+    def improve(self, mentor_of, objective: _Objective, bound: float) -> np.ndarray:
+        """Large-neighbourhood search: re-solve the mentees of a few related mentors exactly
+        under `objective` until the deadline or the bound is reached."""
         problem = self.problem
         mentees, mentors = self.pool
         n, m = problem.shape
         pool = sparse.csc_matrix((np.ones(len(mentees)), (mentees, mentors)), shape=(n, m))
         degree = np.asarray(pool.sum(axis=0)).ravel()
-        target = np.zeros(m) if problem.target_hours is None else problem.target_hours
         rng = np.random.default_rng(0)
-        best = (self.matched(mentor_of), problem.objective(mentor_of))
+        score = lambda assignment: float(objective(problem.value[np.flatnonzero(assignment >= 0),
+                                                                 assignment[assignment >= 0]]).sum()
+                                         - problem.shortfall_penalty * self.shortfall(assignment))
+        best = score(mentor_of)
         size = NEIGHBOURHOOD_PAIRS
         rounds = 0
-        while self.remaining() > reserve + 0.05:
-            if best[0] >= matched_bound and self.closed(best[1], bound):
-                break
+        while self.remaining() > 0.05 and not self.closed(best, bound):
             rounds += 1
             seed = rng.choice(np.flatnonzero(degree))
             shared = np.asarray(pool[pool[:, seed].indices].sum(axis=0)).ravel()
@@ -354,29 +373,33 @@ class _Solver:
             in_chosen = np.zeros(m, bool)
             in_chosen[chosen] = True
             assigned = mentor_of[mentees]
-            freed = np.where(assigned >= 0, in_chosen[np.maximum(assigned, 0)],
-                             in_chosen[mentors])
+            freed = np.where(assigned >= 0, in_chosen[np.maximum(assigned, 0)], in_chosen[mentors])
             freed_mentee = np.zeros(n, bool)
             freed_mentee[mentees[freed]] = True
             keep = freed_mentee[mentees] & in_chosen[mentors]
             rest = mentor_of.copy()
             rest[freed_mentee] = -1
             sub_pairs = (mentees[keep], mentors[keep])
-            if best[0] >= matched_bound:
-                sub = self.model(*sub_pairs, None, best[0] - self.matched(rest), used=rest)
-            else:
-                spread = (self.best_value[freed_mentee].sum()
-                          + problem.shortfall_penalty * target[chosen].sum())
-                sub = self.model(*sub_pairs, 0.5 / (1.0 + spread), used=rest, shortfall=True)
-            result = solve_milp(sub, min(self.remaining() - reserve, NEIGHBOURHOOD_SECONDS))
+            result = solve_milp(self.model(*sub_pairs, objective, used=rest),
+                                min(self.remaining(), NEIGHBOURHOOD_SECONDS))
             size = size * 1.1 if result.status == "optimal" else max(200, size / 1.5)
             if result.x is None:
                 continue
             candidate = rest
             candidate[sub_pairs[0][result.x]] = sub_pairs[1][result.x]
-            key = (self.matched(candidate), problem.objective(candidate))
-            if key[0] > best[0] or (key[0] == best[0] and key[1] > best[1] + 1e-9):
-                mentor_of, best = candidate, key
-                self.progress(f"search round {rounds}: {key[0]} matched, objective "
-                              f"{key[1]:.6g}, bound {bound:.6g}")
+            value = score(candidate)
+            if value > best + 1e-9 and not (self.required & (candidate < 0)).any():
+                mentor_of, best = candidate, value
+                self.progress(f"search round {rounds}: {self.matched(candidate)} matched, "
+                              f"objective {value:.6g}, bound {bound:.6g}")
         return mentor_of
+
+    def shortfall(self, mentor_of: np.ndarray) -> float:
+        """Total hours below target over all mentors."""
+        target = self.problem.target_hours
+        if target is None:
+            return 0.0
+        matched = np.flatnonzero(mentor_of >= 0)
+        hours = np.bincount(mentor_of[matched], pair_load(self.problem.load, matched, mentor_of[matched]),
+                            minlength=self.problem.shape[1])
+        return float(np.maximum(target - hours, 0.0).sum())

@@ -1,0 +1,163 @@
+"""Local search on an assignment: insert waiting mentees, making room by moving others.
+
+Moves, each keeping every mentor within capacity and budget:
+- insert: a waiting mentee takes the best mentor with room;
+- eject: a mentor without room for a waiting mentee passes one of its mentees to another
+  mentor with room, then takes the waiting one (one more match);
+- replace: a waiting mentee takes the place of a matched one worth less there, who then
+  waits (and is tried again like any waiting mentee);
+- relocate: a matched mentee moves to a mentor with room where it is worth more.
+Candidate lists are the allowed pairs, best value first.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from matcher.solver.assign_matrix import pair_load
+
+EPSILON = 1e-9
+
+
+class LocalSearch:
+    """Mutable assignment state over CSR candidate lists (mentee -> mentors, best first)."""
+
+    def __init__(self, weight: np.ndarray, allowed: np.ndarray, load: np.ndarray,
+                 capacity: np.ndarray, budget: np.ndarray, mentor_of: np.ndarray,
+                 required: np.ndarray | None = None):
+        n, m = allowed.shape
+        self.required = np.zeros(n, bool) if required is None else required
+        rows, cols = np.nonzero(allowed)
+        gain = weight[rows, cols]
+        order = np.lexsort((-gain, rows))
+        self.cols, self.gain = cols[order], gain[order]
+        self.pair_load = pair_load(load, rows[order], self.cols)
+        self.start = np.searchsorted(rows[order], np.arange(n + 1))
+        self.capacity_left = capacity.astype(float).copy()
+        self.budget_left = budget.astype(float).copy()
+        self.mentor_of = np.full(n, -1)
+        self.members: list[set[int]] = [set() for _ in range(m)]
+        for i in np.flatnonzero(mentor_of >= 0):
+            self.place(int(i), int(mentor_of[i]))
+
+    def _slice(self, i: int) -> slice:
+        return slice(self.start[i], self.start[i + 1])
+
+    def value_of(self, i: int, j: int) -> tuple[float, float]:
+        """(weight, load) of pair (i, j), which must be allowed."""
+        part = self._slice(i)
+        k = part.start + int(np.flatnonzero(self.cols[part] == j)[0])
+        return float(self.gain[k]), float(self.pair_load[k])
+
+    def place(self, i: int, j: int) -> None:
+        _, load = self.value_of(i, j)
+        self.mentor_of[i] = j
+        self.members[j].add(i)
+        self.capacity_left[j] -= 1
+        self.budget_left[j] -= load
+
+    def remove(self, i: int) -> None:
+        j = int(self.mentor_of[i])
+        _, load = self.value_of(i, j)
+        self.mentor_of[i] = -1
+        self.members[j].discard(i)
+        self.capacity_left[j] += 1
+        self.budget_left[j] += load
+
+    def best_with_room(self, i: int, exclude: int = -1) -> tuple[int, float]:
+        """The best mentor of i with room for i (other than `exclude`): (mentor, weight)."""
+        part = self._slice(i)
+        mentors = self.cols[part]
+        fits = ((self.capacity_left[mentors] >= 1)
+                & (self.budget_left[mentors] >= self.pair_load[part] - EPSILON)
+                & (mentors != exclude))
+        hit = np.flatnonzero(fits)
+        if not len(hit):
+            return -1, 0.0
+        return int(mentors[hit[0]]), float(self.gain[part][hit[0]])
+
+    def insert(self, u: int) -> bool:
+        """Move `insert`: give u its best mentor with room."""
+        j, _ = self.best_with_room(u)
+        if j < 0:
+            return False
+        self.place(u, j)
+        return True
+
+    def eject(self, u: int) -> bool:
+        """Move `eject`: the best-valued chain u -> j, w: j -> k that fits."""
+        part = self._slice(u)
+        best = None
+        for j, gain_u, load_u in zip(self.cols[part], self.gain[part], self.pair_load[part]):
+            j = int(j)
+            for w in self.members[j]:
+                gain_w, load_w = self.value_of(w, j)
+                if self.budget_left[j] + load_w < load_u - EPSILON:
+                    continue
+                k, gain_wk = self.best_with_room(w, exclude=j)
+                if k < 0:
+                    continue
+                delta = gain_u + gain_wk - gain_w
+                if best is None or delta > best[0]:
+                    best = (delta, j, w, k)
+        if best is None:
+            return False
+        _, j, w, k = best
+        self.remove(w)
+        self.place(w, k)
+        self.place(u, j)
+        return True
+
+    def replace(self, u: int) -> int:
+        """Move `replace`: u takes the place of the mentee it beats most (never a required
+        one); returns who now waits (-1 if no such move)."""
+        part = self._slice(u)
+        best = None
+        for j, gain_u, load_u in zip(self.cols[part], self.gain[part], self.pair_load[part]):
+            j = int(j)
+            for w in self.members[j]:
+                if self.required[w]:
+                    continue
+                gain_w, load_w = self.value_of(w, j)
+                if self.budget_left[j] + load_w >= load_u - EPSILON and gain_u > gain_w + EPSILON:
+                    if best is None or gain_u - gain_w > best[0]:
+                        best = (gain_u - gain_w, j, w)
+        if best is None:
+            return -1
+        _, j, w = best
+        self.remove(w)
+        self.place(u, j)
+        return w
+
+    def relocate(self, i: int) -> bool:
+        """Move `relocate`: i moves to a mentor with room where it is worth more."""
+        j = int(self.mentor_of[i])
+        here, _ = self.value_of(i, j)
+        k, there = self.best_with_room(i, exclude=j)
+        if k < 0 or there <= here + EPSILON:
+            return False
+        self.remove(i)
+        self.place(i, k)
+        return True
+
+    def run(self, deadline: float, waiting: np.ndarray) -> np.ndarray:
+        """Apply moves until none helps or the deadline passes; returns mentor_of."""
+        improved = True
+        while improved and time.perf_counter() < deadline:
+            improved = False
+            queue = list(waiting[self.mentor_of[waiting] < 0])
+            while queue and time.perf_counter() < deadline:
+                u = int(queue.pop())
+                if self.insert(u) or self.eject(u):
+                    improved = True
+                    continue
+                displaced = self.replace(u)
+                if displaced >= 0:
+                    improved = True
+                    queue.append(displaced)
+            for i in np.flatnonzero(self.mentor_of >= 0):
+                if time.perf_counter() >= deadline:
+                    break
+                improved |= self.relocate(int(i))
+        return self.mentor_of.copy()

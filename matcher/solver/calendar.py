@@ -1,0 +1,118 @@
+"""When every matched pair meets: the session calendar of a proposal.
+
+The calendar decomposes by mentor, since a mentee has exactly one mentor. For each mentor:
+1. the booked sessions of kept matches are fixed where they are;
+2. every `per_week` pair gets a weekly pattern (same weekday and time every week, firm
+   windows before flexible ones), conflict-free across the mentor's pairs
+   (calendar_patterns: greedy, CP-SAT where the greedy leaves a pair short);
+3. week by week the pattern is followed; where a week cannot hold it (an absence, a day
+   the clocks skip the time, a booked session, hours or flexible cap used up) the session
+   moves to the best other time that week;
+4. count-based pairs get their sessions spread over the horizon, the first one early;
+5. weeks that are still short are made up in the nearest week with room (calendar_weeks).
+Every session keeps the hard rules of DESIGN.md (calendar_rules); what cannot be placed
+is reported per pair with the reason.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from matcher.model import Scenario
+from matcher.proposal import Session, Unplaced
+from matcher.solver.calendar_rules import Blocker, Placement
+from matcher.solver.calendar_slots import Horizon, Pair, weekly_slots
+from matcher.solver.calendar_weeks import MentorCalendar
+
+EXACT_SECONDS_PER_MENTOR = 0.5   # CP-SAT's share for one mentor whose greedy patterns fall short
+WEEKS_LISTED = 3
+
+
+@dataclass(frozen=True)
+class CalendarResult:
+    sessions: list[Session]      # every placed session, booked ones of kept matches included, by start
+    unplaced: list[Unplaced]     # per pair with missing > 0: how many sessions could not be placed, why
+    stats: dict
+
+
+def matched_pairs(scenario: Scenario, pairs: list[tuple[str, str]]) -> dict[str, list[Pair]]:
+    """The pairs as the calendar sees them, grouped by mentor; kept matches bring their bookings."""
+    programme = scenario.programme
+    mentors = {m.id: m for m in scenario.mentors}
+    mentees = {m.id: m for m in scenario.mentees}
+    bookings = {(m.mentor, m.mentee): m.sessions for m in scenario.kept_matches()}
+    grouped = defaultdict(list)
+    for mentor_id, mentee_id in pairs:
+        mentor, mentee = mentors[mentor_id], mentees[mentee_id]
+        grouped[mentor_id].append(Pair(
+            mentor=mentor, mentee=mentee, slots=weekly_slots(mentor, mentee, programme.slot_minutes),
+            booked=tuple(sorted(bookings.get((mentor_id, mentee_id), ()))),
+            required=mentee.sessions.total(programme.weeks)))
+    return grouped
+
+
+def as_session(horizon: Horizon, placement: Placement) -> Session:
+    """A placement as an aware local session with its flexible flag."""
+    when = placement.when
+    return Session(placement.pair.mentor.id, placement.pair.mentee.id,
+                   horizon.aware(when.begin), horizon.aware(when.end), not when.firm)
+
+
+def in_weeks(weeks: list) -> str:
+    """The weeks a cause applies to, short."""
+    if len(weeks) == 1:
+        return f"in week {weeks[0]}"
+    if len(weeks) <= WEEKS_LISTED:
+        return f"in weeks {', '.join(map(str, weeks[:-1]))} and {weeks[-1]}"
+    return f"in {len(weeks)} weeks from {weeks[0]} to {weeks[-1]}"
+
+
+def reason(losses: list[tuple[int, Blocker]]) -> str:
+    """The distinct causes of a pair's lost weeks or sessions, earliest first, each with its weeks."""
+    weeks_of: dict[str, list] = {}
+    for _, blocker in sorted(losses, key=lambda loss: loss[0]):
+        weeks = weeks_of.setdefault(blocker.text, [])
+        if blocker.week is not None and blocker.week not in weeks:
+            weeks.append(blocker.week)
+    return "; ".join(f"{text} {in_weeks(weeks)}" if weeks else text for text, weeks in weeks_of.items())
+
+
+def unplaced(calendar: MentorCalendar) -> list[Unplaced]:
+    """Per pair of the mentor, the required sessions not placed and why."""
+    missing = []
+    for pair in calendar.pairs:
+        count = pair.required - len(calendar.diary.days[pair.key])
+        if count > 0:
+            missing.append(Unplaced(pair.mentor.id, pair.mentee.id, count,
+                                    reason(calendar.losses[pair.key]) or "no room left in the horizon"))
+    return missing
+
+
+def plan_sessions(scenario: Scenario, pairs: list[tuple[str, str]], time_limit: float = 10.0) -> CalendarResult:
+    """Place the sessions of every (mentor id, mentee id) pair of a proposal, kept and new.
+    `time_limit` bounds the CP-SAT refinement of weekly patterns; the greedy always completes."""
+    began = time.perf_counter()
+    horizon = Horizon(scenario.programme)
+    sessions: list[Session] = []
+    missing: list[Unplaced] = []
+    kinds = defaultdict(int)
+    exact = 0
+    grouped = matched_pairs(scenario, pairs)
+    for mentor_pairs in grouped.values():
+        left = time_limit - (time.perf_counter() - began)
+        calendar = MentorCalendar(horizon, mentor_pairs, min(EXACT_SECONDS_PER_MENTOR, max(left, 0.0))).plan()
+        exact += calendar.exact
+        for placement in calendar.diary.placements:
+            sessions.append(as_session(horizon, placement))
+            kinds[placement.kind] += 1
+        missing += unplaced(calendar)
+    sessions.sort(key=lambda s: (s.start, s.mentor, s.mentee))
+    required = sum(pair.required for group in grouped.values() for pair in group)
+    stats = {"sessions_required": required, "sessions_placed": len(sessions),
+             "flexible_sessions": sum(s.flexible for s in sessions),
+             "moved_sessions": kinds["moved"], "made_up_sessions": kinds["makeup"],
+             "missing_sessions": sum(u.missing for u in missing), "exact_mentors": exact,
+             "seconds": round(time.perf_counter() - began, 3)}
+    return CalendarResult(sessions=sessions, unplaced=sorted(missing, key=lambda u: (u.mentor, u.mentee)),
+                          stats=stats)

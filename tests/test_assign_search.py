@@ -1,0 +1,88 @@
+"""Local search moves on hand-made states: each move happens when it helps and fits, never
+otherwise, and no move breaks capacity or budget."""
+import time
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.solver.assign_search import LocalSearch
+
+
+def search(weight, allowed, load, capacity, budget, mentor_of):
+    return LocalSearch(np.array(weight, float), np.array(allowed, bool), np.array(load, float),
+                       np.array(capacity), np.array(budget, float), np.array(mentor_of))
+
+
+def test_insert_takes_the_best_mentor_with_room():
+    s = search([[1, 3]], [[True, True]], [1], [1, 1], [2, 2], [-1])
+    assert s.insert(0) and s.mentor_of.tolist() == [1]
+
+
+def test_insert_skips_a_mentor_without_hours():
+    s = search([[1, 3]], [[True, True]], [3], [1, 1], [4, 2], [-1])
+    assert s.insert(0) and s.mentor_of.tolist() == [0]
+    full = search([[1, 3]], [[True, True]], [3], [1, 1], [2, 2], [-1])
+    assert not full.insert(0)
+
+
+def test_eject_moves_a_mentee_away_to_make_room():
+    # mentee 0 sits with mentor 0 (its only choice for mentee 1); mentor 1 can take mentee 0.
+    weight = [[2, 1], [2, 0]]
+    allowed = [[True, True], [True, False]]
+    s = search(weight, allowed, [1, 1], [1, 1], [5, 5], [0, -1])
+    assert not s.insert(1)
+    assert s.eject(1) and s.mentor_of.tolist() == [1, 0]
+
+
+def test_eject_is_refused_when_the_moved_mentee_has_nowhere_to_go():
+    s = search([[2, 1], [2, 0]], [[True, False], [True, False]], [1, 1], [1, 1], [5, 5], [0, -1])
+    assert not s.eject(1) and s.mentor_of.tolist() == [0, -1]
+
+
+def test_replace_gives_the_place_to_the_mentee_worth_more():
+    s = search([[1], [3]], [[True], [True]], [1, 1], [1], [5], [0, -1])
+    assert s.replace(1) == 0 and s.mentor_of.tolist() == [-1, 0]
+
+
+def test_replace_never_lowers_the_value():
+    s = search([[3], [1]], [[True], [True]], [1, 1], [1], [5], [0, -1])
+    assert s.replace(1) == -1 and s.mentor_of.tolist() == [0, -1]
+
+
+def test_replace_never_displaces_a_required_mentee():
+    s = LocalSearch(np.array([[1.0], [3.0]]), np.ones((2, 1), bool), np.ones(2), np.array([1]),
+                    np.array([5.0]), np.array([0, -1]), required=np.array([True, False]))
+    assert s.replace(1) == -1 and s.mentor_of.tolist() == [0, -1]
+
+
+def test_replace_needs_the_hours_of_the_replaced_mentee_to_suffice():
+    s = search([[1], [3]], [[True], [True]], [1, 3], [1], [2], [0, -1])
+    assert s.replace(1) == -1
+
+
+def test_relocate_moves_to_a_better_mentor_with_room_only():
+    s = search([[1, 2]], [[True, True]], [1], [1, 1], [5, 5], [0])
+    assert s.relocate(0) and s.mentor_of.tolist() == [1]
+    worse = search([[2, 1]], [[True, True]], [1], [1, 1], [5, 5], [0])
+    assert not worse.relocate(0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 7), st.integers(1, 4), st.integers(0, 10_000))
+def test_run_never_breaks_capacity_or_budget(n, m, seed):
+    rng = np.random.default_rng(seed)
+    allowed = rng.random((n, m)) < 0.7
+    load = rng.choice([1.0, 1.5, 2.0], n)
+    capacity, budget = rng.integers(0, 3, m), rng.choice([0.0, 1.5, 3.0, 4.0], m)
+    s = search(rng.random((n, m)) * 4 + 5, allowed, load, capacity, budget, np.full(n, -1))
+    mentor_of = s.run(time.perf_counter() + 5, np.arange(n))
+    matched = np.flatnonzero(mentor_of >= 0)
+    assert allowed[matched, mentor_of[matched]].all()
+    assert (np.bincount(mentor_of[matched], minlength=m) <= capacity).all()
+    assert (np.bincount(mentor_of[matched], weights=load[matched], minlength=m) <= budget + 1e-9).all()
+    # Nobody left waiting could simply have been inserted.
+    for u in np.flatnonzero(mentor_of < 0):
+        used = np.bincount(mentor_of[matched], weights=load[matched], minlength=m)
+        count = np.bincount(mentor_of[matched], minlength=m)
+        assert not (allowed[u] & (count < capacity) & (used + load[u] <= budget + 1e-9)).any()
