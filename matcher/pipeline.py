@@ -1,25 +1,27 @@
-"""From a scenario to a proposal: score, assign, explain. Pure: no I/O."""
+"""From a scenario to a proposal: score, assign, explain, plan the sessions. Pure: no I/O."""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from matcher.model import CurrentMatch, Feedback, Mentee, Scenario
-from matcher.proposal import Change, Proposal, ProposedMatch, Session, Unmatched
+from matcher.model import Feedback, Mentee, Scenario
+from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
-from matcher.scoring.reasons import common_windows, pair_reasons, unmatched_reason
+from matcher.scoring.reasons import pair_reasons, unmatched_reason
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
+from matcher.solver.calendar import plan_sessions
 
 WAIT_FULL_PRIORITY_DAYS = 90   # a mentee waiting this long weighs (1 + 90/30) = 4 times a new one
 WAIT_DAYS_PER_STEP = 30
 SHORTFALL_PENALTY = 0.2        # objective points per weekly hour a volunteer is below minimum
 WEEKS_PER_MONTH = 52 / 12
 MOVE_COST = 10.0               # worth more than any score gain: moves only to match more mentees
+CALENDAR_ROUNDS = 8            # assignment and calendar solved in turn at most this often
+HELD_SHARE = 0.75              # a new pair must hold this share of its sessions to be proposed
+FIRST_ROUND_SHARE = 0.6        # of the time limit, for the first round; later ones share the rest
 
 
 @dataclass(frozen=True)
@@ -40,40 +42,29 @@ def priority(mentee: Mentee, today) -> float:
     return 1.0 + days / WAIT_DAYS_PER_STEP
 
 
-def booked_sessions(scenario: Scenario, kept: tuple[CurrentMatch, ...]) -> list[Session]:
-    """The booked sessions of kept matches, as they stand."""
-    zone = ZoneInfo(scenario.programme.timezone)
-    mentors = {m.id: m for m in scenario.mentors}
-    mentees = {m.id: m for m in scenario.mentees}
-    sessions = []
-    for match in kept:
-        mentee, mentor = mentees[match.mentee], mentors[match.mentor]
-        firm = [w for w in common_windows(mentee, mentor) if not w.flexible]
-        for start in match.sessions:
-            minute = start.hour * 60 + start.minute
-            end_minute = minute + mentee.sessions.minutes
-            flexible = not any(w.day == start.weekday() and w.start <= minute and end_minute <= w.end
-                               for w in firm)
-            sessions.append(Session(match.mentor, match.mentee, start.replace(tzinfo=zone),
-                                    (start + timedelta(minutes=mentee.sessions.minutes)).replace(tzinfo=zone),
-                                    flexible))
-    return sorted(sessions, key=lambda s: (s.start, s.mentor, s.mentee))
-
-
-def _proposed(scores: Scores, i: int, j: int, status: str) -> ProposedMatch:
-    components = {c: rows[0] for c, rows in scores.component_rows([i]).items()}
-    return ProposedMatch(
-        mentor=scores.mentors[j].id, mentee=scores.mentees[i].id, status=status,
-        score=float(scores.total[i, j]),
-        components={c: float(row[j]) for c, row in components.items()},
-        reasons=pair_reasons(scores, i, j, components))
+def _explained(scores: Scores, pairs: list[tuple[int, int, str]]) -> list[ProposedMatch]:
+    """Proposed matches (mentee row, mentor column, status) with score, components, reasons;
+    the component rows of all these mentees are computed at once."""
+    rows = sorted({i for i, _, _ in pairs})
+    position = {i: k for k, i in enumerate(rows)}
+    components = scores.component_rows(np.array(rows, dtype=np.int64))
+    matches = []
+    for i, j, status in pairs:
+        mine = {c: matrix[position[i]] for c, matrix in components.items()}
+        matches.append(ProposedMatch(
+            mentor=scores.mentors[j].id, mentee=scores.mentees[i].id, status=status,
+            score=float(scores.total[i, j]), components={c: float(row[j]) for c, row in mine.items()},
+            reasons=pair_reasons(scores, i, j, mine)))
+    return sorted(matches, key=lambda m: (m.mentor, m.mentee))
 
 
 def _solve(scenario: Scenario, scores: Scores, pool: np.ndarray, movable: np.ndarray,
-           options: Options, progress) -> tuple[np.ndarray, dict, np.ndarray, np.ndarray]:
+           rejected: dict[tuple[int, int], str], time_limit: float,
+           progress) -> tuple[AssignmentProblem, np.ndarray, dict]:
     """Assign the mentees in `pool` (indices into scores.mentees). Mentees in `movable` are
     currently matched: they must stay matched, and stay put unless moving matches more.
-    Returns each pool mentee's mentor (-1: none), solver stats, and what mentors have left."""
+    Pairs in `rejected` (mentee, mentor) could not hold their sessions: never proposed.
+    Returns the problem, each pool mentee's mentor (-1: none) and the solver's figures."""
     programme = scenario.programme
     mentor_index = {m.id: j for j, m in enumerate(scenario.mentors)}
     mentee_index = {m.id: i for i, m in enumerate(scores.mentees)}
@@ -93,6 +84,9 @@ def _solve(scenario: Scenario, scores: Scores, pool: np.ndarray, movable: np.nda
     weight = np.array([priority(scores.mentees[i], programme.start) for i in pool])
     value = scores.total[pool].astype(np.float64) * weight[:, None]
     allowed = scores.feasible[pool]
+    row_of = {int(i): row for row, i in enumerate(pool)}
+    for i, j in rejected:
+        allowed[row_of[i], j] = False
     moving = np.flatnonzero(np.isin(pool, movable))
     allowed[moving, current[pool[moving]]] = True
     value[moving, current[pool[moving]]] += MOVE_COST
@@ -100,18 +94,12 @@ def _solve(scenario: Scenario, scores: Scores, pool: np.ndarray, movable: np.nda
         value=value, allowed=allowed, load=hours[pool], capacity=np.maximum(capacity, 0),
         budget=np.maximum(budget, 0.0), required=np.isin(pool, movable),
         target_hours=np.maximum(minimum - kept_hours, 0.0), shortfall_penalty=SHORTFALL_PENALTY)
-    result = solve_assignment(problem, time_limit=options.time_limit, progress=progress)
+    result = solve_assignment(problem, time_limit=time_limit, progress=progress)
 
-    assigned = result.mentor_of
-    taken = assigned >= 0
-    capacity_left = problem.capacity - np.bincount(assigned[taken], minlength=len(capacity))
-    budget_left = problem.budget - np.bincount(assigned[taken], weights=hours[pool][taken],
-                                               minlength=len(capacity))
-    stats = {"objective": round(result.objective, 6), "bound": round(result.bound, 6),
-             "gap": round(max(result.bound - result.objective, 0.0) / max(abs(result.bound), 1e-9), 6),
-             "matched": int(result.matched), "matched_bound": int(result.matched_bound),
-             "method": result.method, "optimal": bool(result.optimal)}
-    return assigned, stats, capacity_left, budget_left
+    stats = {"objective": result.objective, "bound": result.bound, "matched": int(result.matched),
+             "matched_bound": int(result.matched_bound), "method": result.method,
+             "optimal": bool(result.optimal)}
+    return problem, result.mentor_of, stats
 
 
 def propose(scenario: Scenario, options: Options = Options(),
@@ -129,29 +117,78 @@ def propose(scenario: Scenario, options: Options = Options(),
                if m.id not in kept and (wanted is None or m.id in wanted or m.id in (moving_from or {}))]
     pool = np.array(waiting, dtype=np.int64)
     movable = np.array([index[m] for m in (moving_from or {})], dtype=np.int64)
-    assigned, stats, capacity_left, budget_left = _solve(scenario, scores, pool, movable, options, progress)
+    rejected: dict[tuple[int, int], str] = {}
+    deadline = time.perf_counter() + options.time_limit
+    for round_ in range(CALENDAR_ROUNDS):
+        left = deadline - time.perf_counter()
+        seconds = FIRST_ROUND_SHARE * left if round_ == 0 else max(left / (CALENDAR_ROUNDS - round_), 0.1)
+        problem, assigned, stats = _solve(scenario, scores, pool, movable, rejected, seconds / 2, progress)
+        pairs = [(index[mentee], mentor_index[mentor], "kept") for mentee, mentor in kept.items()]
+        for row, i in enumerate(pool):
+            if assigned[row] >= 0:
+                stays = (moving_from or {}).get(scenario.mentees[i].id) == scenario.mentors[assigned[row]].id
+                pairs.append((int(i), int(assigned[row]), "kept" if stays else "new"))
+        calendar = plan_sessions(scenario, [(scenario.mentors[j].id, scenario.mentees[i].id) for i, j, _ in pairs],
+                                 seconds / 2)
+        failing = _not_held(scenario, calendar, pairs)
+        rejected.update(failing)
+        if not failing:
+            break
+        if round_ == CALENDAR_ROUNDS - 1:
+            pairs = [pair for pair in pairs if pair[:2] not in failing]
+            for row, i in enumerate(pool):
+                if (int(i), int(assigned[row])) in failing:
+                    assigned[row] = -1
+            calendar = plan_sessions(scenario, [(scenario.mentors[j].id, scenario.mentees[i].id)
+                                                for i, j, _ in pairs], seconds / 2)
+        elif progress:
+            progress(f"{len(failing)} new pair(s) cannot hold their sessions; assigning again")
 
-    matches = [_proposed(scores, index[mentee], mentor_index[mentor], "kept") for mentee, mentor in kept.items()]
     unmatched = []
-    hours = [m.sessions.weekly_hours(scenario.programme.weeks) for m in scenario.mentees]
+    taken = assigned >= 0
+    capacity_left = problem.capacity - np.bincount(assigned[taken], minlength=len(problem.capacity))
+    budget_left = problem.budget - np.bincount(assigned[taken], weights=problem.load[taken],
+                                               minlength=len(problem.capacity))
     for row, i in enumerate(pool):
-        j = int(assigned[row])
-        if j >= 0:
-            status = "kept" if (moving_from or {}).get(scenario.mentees[i].id) == scenario.mentors[j].id else "new"
-            matches.append(_proposed(scores, i, j, status))
-        else:
-            unmatched.append(Unmatched(scenario.mentees[i].id,
-                                       unmatched_reason(scores, i, capacity_left, budget_left, hours[i])))
-    for mentee in scenario.mentees:
-        if mentee.id not in kept and index[mentee.id] not in set(pool.tolist()):
-            unmatched.append(Unmatched(mentee.id, "not part of this request"))
-    kept_pairs = tuple(m for m in scenario.kept_matches()
-                       if (m.mentee, m.mentor) in {(x.mentee, x.mentor) for x in matches if x.status == "kept"})
-    stats.update(mentees=len(pool), mentors=len(scenario.mentors),
+        if not taken[row]:
+            held_back = {j for (mentee, j) in rejected if mentee == i}
+            reason = unmatched_reason(scores, i, capacity_left, budget_left, problem.load[row], held_back)
+            unmatched.append(Unmatched(scenario.mentees[i].id, _with_calendar(scenario, rejected, i, reason)))
+    in_pool = set(pool.tolist())
+    unmatched += [Unmatched(m.id, "not part of this request") for i, m in enumerate(scenario.mentees)
+                  if m.id not in kept and i not in in_pool]
+    stats.update(objective=round(problem.objective(assigned), 6), matched=int(taken.sum()))
+    stats["bound"] = round(max(stats["bound"], stats["objective"]), 6)
+    stats["gap"] = round((stats["bound"] - stats["objective"]) / max(abs(stats["bound"]), 1e-9), 6)
+    placed = dict(calendar.stats)
+    placed["calendar_seconds"] = placed.pop("seconds")
+    stats.update(mentees=len(pool), mentors=len(scenario.mentors), **placed,
+                 calendar_rounds=round_ + 1, rejected_pairs=len(rejected),
                  seconds=round(time.perf_counter() - began, 3))
-    return Proposal(matches=sorted(matches, key=lambda m: (m.mentor, m.mentee)),
-                    unmatched=sorted(unmatched, key=lambda u: u.mentee),
-                    sessions=booked_sessions(scenario, kept_pairs), stats=stats)
+    return Proposal(matches=_explained(scores, pairs), unmatched=sorted(unmatched, key=lambda u: u.mentee),
+                    sessions=calendar.sessions, unplaced=calendar.unplaced, stats=stats)
+
+
+def _not_held(scenario: Scenario, calendar, pairs: list[tuple[int, int, str]]) -> dict[tuple[int, int], str]:
+    """New pairs whose calendar holds less than HELD_SHARE of their sessions, with the reason."""
+    weeks = scenario.programme.weeks
+    lost = {(u.mentee, u.mentor): u for u in calendar.unplaced}
+    failing = {}
+    for i, j, status in pairs:
+        mentee, mentor = scenario.mentees[i], scenario.mentors[j]
+        gap = lost.get((mentee.id, mentor.id))
+        if status == "new" and gap and gap.missing > (1 - HELD_SHARE) * mentee.sessions.total(weeks):
+            failing[(i, j)] = gap.reason
+    return failing
+
+
+def _with_calendar(scenario: Scenario, rejected: dict[tuple[int, int], str], i: int, reason: str) -> str:
+    """An unmatched mentee's reason, led by the pairs the calendar could not hold, if any."""
+    held_back = [(scenario.mentors[j].id, why) for (row, j), why in rejected.items() if row == i]
+    if not held_back:
+        return reason
+    names = ", ".join(mentor for mentor, _ in held_back)
+    return f"sessions cannot be held with {names} ({held_back[0][1]}); {reason}"
 
 
 class UnknownPair(ValueError):

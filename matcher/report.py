@@ -25,6 +25,10 @@ def render(scenario: Scenario, proposal: Proposal) -> str:
     if proposal.unmatched:
         out += ["", f"Unmatched ({len(proposal.unmatched)})"]
         out += _table([(u.mentee, u.reason) for u in proposal.unmatched], ("MENTEE", "REASON"))
+    if proposal.unplaced:
+        out += ["", f"Unplaced sessions ({sum(u.missing for u in proposal.unplaced)})"]
+        out += _table([(u.mentor, u.mentee, str(u.missing), u.reason) for u in proposal.unplaced],
+                      ("MENTOR", "MENTEE", "MISSING", "REASON"))
     if proposal.changes is not None:
         out += ["", f"Changes ({len(proposal.changes)})"]
         out += _table([(c.mentee, c.before or "-", c.after or "-") for c in proposal.changes],
@@ -32,5 +36,7 @@ def render(scenario: Scenario, proposal: Proposal) -> str:
     out += ["", (f"Objective {stats['objective']:.3f}, bound {stats['bound']:.3f} "
                  f"(gap {100 * stats['gap']:.2f}%), {stats['matched']} of {stats['mentees']} waiting "
                  f"mentees matched (at most {stats['matched_bound']} possible), "
-                 f"{stats['seconds']:.2f} s, {stats['method']}")]
+                 f"{stats['seconds']:.2f} s, {stats['method']}"),
+            (f"Sessions: {stats['sessions_placed']} of {stats['sessions_required']} placed, "
+             f"{stats['flexible_sessions']} in flexible time")]
     return "\n".join(out)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from checker import violations
+from checker import session_shortfalls, violations
 from matcher.generate import generate_scenario
 from matcher.pipeline import Options, propose, rematch
 from matcher.schema import load_scenario
@@ -19,6 +19,8 @@ def test_bundled_scenario_proposal_breaks_no_hard_rule(path):
     data = json.loads(path.read_text())
     proposal = propose(load_scenario(data), Options(time_limit=20)).to_dict()
     assert violations(data, proposal) == []
+    assert session_shortfalls(data, proposal) == []
+    assert all(u["reason"] for u in proposal["unplaced"])
     stats = proposal["stats"]
     assert stats["bound"] >= stats["objective"] - 1e-6
     assert stats["matched"] <= stats["matched_bound"]
@@ -46,6 +48,7 @@ def test_generated_scenario_proposal_breaks_no_hard_rule(programme):
     data = generate_scenario(150, 40, seed=7, programme=programme)
     proposal = propose(load_scenario(data), Options(time_limit=3)).to_dict()
     assert violations(data, proposal) == []
+    assert session_shortfalls(data, proposal) == []
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,4 +56,5 @@ def test_generated_scenario_proposal_breaks_no_hard_rule(programme):
 def test_random_scenarios_break_no_hard_rule(data):
     proposal = propose(load_scenario(data), Options(time_limit=5)).to_dict()
     assert violations(data, proposal) == []
+    assert session_shortfalls(data, proposal) == []
 

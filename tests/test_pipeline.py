@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from checker import violations
+from checker import session_shortfalls, violations
 from matcher.pipeline import Options, UnknownPair, propose, rematch
 from matcher.schema import load_scenario
 
@@ -12,6 +12,7 @@ def run(data, **options):
     scenario = load_scenario(data)
     proposal = propose(scenario, Options(**options)).to_dict()
     assert violations(data, proposal) == []
+    assert session_shortfalls(data, proposal) == []
     return proposal
 
 
@@ -43,8 +44,26 @@ def test_kept_match_stays_with_its_booked_sessions(example):
     example["mentees"][0]["availability"].append({"day": "wed", "start": "15:00", "end": "19:00"})
     proposal = run(example)
     assert pairs(proposal)[("m-02", "y-01")] == "kept"
-    assert proposal["sessions"] == [{"mentor": "m-02", "mentee": "y-01", "start": "2027-01-06T16:00:00+01:00",
-                                     "end": "2027-01-06T17:30:00+01:00", "flexible": False}]
+    mine = [x for x in proposal["sessions"] if x["mentee"] == "y-01"]
+    assert mine[0] == {"mentor": "m-02", "mentee": "y-01", "start": "2027-01-06T16:00:00+01:00",
+                       "end": "2027-01-06T17:30:00+01:00", "flexible": False}
+    assert len(mine) == 12
+    # The booked Wednesday 16:00 leaves y-02 (Wednesdays 16-18 only) no room in that week.
+    assert proposal["unplaced"] == [{"mentor": "m-02", "mentee": "y-02", "missing": 1,
+                                     "reason": "no common time outside m-02's other sessions in week 2027-01-04"}]
+
+
+def test_every_new_pair_gets_a_steady_weekly_rhythm(example):
+    proposal = run(example)
+    for mentee, weeks in (("y-01", 11), ("y-02", 12)):
+        starts = [x["start"] for x in proposal["sessions"] if x["mentee"] == mentee]
+        assert len(starts) == weeks
+        assert len({s[11:16] for s in starts}) == 1          # the same time of day every week
+    # m-01 is away 8-14 Feb and y-01 can only meet on Tuesdays: that week is reported, not hidden.
+    assert proposal["unplaced"] == [{"mentor": "m-01", "mentee": "y-01", "missing": 1,
+                                     "reason": proposal["unplaced"][0]["reason"]}]
+    assert "2027-02-08..2027-02-14" in proposal["unplaced"][0]["reason"]
+    assert proposal["stats"]["flexible_sessions"] == 0
 
 
 def test_a_kept_match_uses_capacity(example):
@@ -176,3 +195,9 @@ def test_rematch_may_move_another_match_to_make_room(example):
     moved = rematch(scenario, [("m-02", "y-02")], Options(allow_moves=True)).to_dict()
     assert pairs(moved) == {("m-02", "y-01"): "new", ("m-01", "y-02"): "new"}
     assert {"mentee": "y-01", "from": "m-01", "to": "m-02"} in moved["changes"]
+
+
+def test_reason_names_weekly_spacing(example):
+    example["mentees"][1]["sessions"] = {"per_week": 2, "minutes": 60, "min_days_apart": 3}
+    assert reasons(run(example))["y-02"] == ("no mentor with school ≥ 2 has common time on weekdays that "
+                                             "hold 2 sessions a week, 3 day(s) apart")

@@ -186,3 +186,21 @@ def test_back_to_back_windows_count_their_whole_time(example):
     whole = scored(example)
     assert at(split, "y-02", "m-02", components(split)["availability"]) == pytest.approx(
         at(whole, "y-02", "m-02", components(whole)["availability"]))
+
+
+def test_weekly_spacing_respected_by_days_far_enough_apart(example):
+    example["mentees"][1]["sessions"] = {"per_week": 2, "minutes": 60, "min_days_apart": 1}
+    example["mentees"][1]["availability"] = [{"day": "wed", "start": "15:00", "end": "19:00"},
+                                             {"day": "thu", "start": "15:00", "end": "19:00"}]
+    scores = scored(example)
+    assert at(scores, "y-02", "m-02", hard(scores)["spacing"]) and at(scores, "y-02", "m-02", scores.feasible)
+
+
+def test_weekly_spacing_broken_by_adjacent_days(example):
+    example["mentees"][1]["sessions"] = {"per_week": 2, "minutes": 60, "min_days_apart": 2}
+    example["mentees"][1]["availability"] = [{"day": "wed", "start": "15:00", "end": "19:00"},
+                                             {"day": "thu", "start": "15:00", "end": "19:00"}]
+    scores = scored(example)
+    assert not at(scores, "y-02", "m-02", hard(scores)["spacing"])
+    assert at(scores, "y-02", "m-02", hard(scores)["common time"])
+    assert not at(scores, "y-02", "m-02", scores.feasible)

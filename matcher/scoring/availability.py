@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from itertools import combinations
+
 import numpy as np
 
 from matcher.model import Mentee, Mentor
@@ -87,11 +89,37 @@ def _days_needed(mentee: Mentee) -> int:
     return plan.per_week if plan.per_week and plan.min_days_apart >= 1 else 1
 
 
+def _weekly_spacing(mentee: Mentee) -> tuple[int, int]:
+    """(sessions a week, days apart) a steady week must hold; (0, 0) when nothing to check."""
+    plan = mentee.sessions
+    if not plan.per_week or plan.min_days_apart < 1:
+        return 0, 0
+    return min(plan.per_week, 7), min(plan.min_days_apart, 8)
+
+
+def _spacing_table() -> np.ndarray:
+    """Bool [sessions, days apart, weekday mask]: whether the weekdays in the mask hold that
+    many sessions every week, each that many days after the one before (the week wrapping)."""
+    table = np.zeros((8, 9, 128), dtype=bool)
+    table[0] = True
+    for mask in range(128):
+        days = [d for d in range(7) if mask >> d & 1]
+        for count in range(1, 8):
+            for chosen in combinations(days, count):
+                gaps = np.diff(chosen + (chosen[0] + 7,))
+                table[count, :gaps.min() + 1, mask] = True
+    return table
+
+
+SPACING = _spacing_table()
+
+
 @dataclass
 class AvailabilityResult:
     """For a block of mentees and every mentor: whether a whole session fits, and the soft score."""
 
     fits: np.ndarray
+    spaced: np.ndarray
     score: np.ndarray
 
 
@@ -104,6 +132,7 @@ class AvailabilityTable:
     def __init__(self, mentees: tuple[Mentee, ...], mentors: tuple[Mentor, ...], slot: int, weeks: int):
         self.lengths = np.array([p.sessions.minutes for p in mentees], dtype=np.int64)
         self.days_needed = np.array([_days_needed(p) for p in mentees], dtype=np.float32)
+        self.spacing = np.array([_weekly_spacing(p) for p in mentees], dtype=np.int64).reshape(-1, 2)
         need = np.array([max(p.sessions.weekly_hours(weeks) * 60, p.sessions.minutes)
                          for p in mentees], dtype=np.float32)
         self.mentors = len(mentors)
@@ -135,6 +164,8 @@ class AvailabilityTable:
         any_starts, firm_starts = self.mentee_any[block.rows], self.mentee_firm[block.rows]
         shape = (len(block), self.mentors)
         fits, cap = np.empty(shape, dtype=bool), np.empty(shape, dtype=np.float32)
+        spaced = np.ones(shape, dtype=bool)
+        spacing = self.spacing[block.rows]
         days_short = []
         for minutes in np.unique(lengths):
             rows = np.flatnonzero(lengths == minutes)
@@ -142,16 +173,18 @@ class AvailabilityTable:
             firm = firm_starts[rows] @ self.mentor_firm[minutes].T
             # firm starts are whole counts: the cap is 1 with any, FLEXIBLE_WORTH with none
             cap[rows] = np.minimum(firm + FLEXIBLE_WORTH, 1.0, out=firm)
-            spread = rows[days_needed[rows] > 1]
+            spread = rows[spacing[rows, 0] > 0]
             if len(spread):
-                days = _days_with_starts(any_starts[spread], self.mentor_any[minutes], self.day_bounds)
+                mask = _weekdays_with_starts(any_starts[spread], self.mentor_any[minutes], self.day_bounds)
+                spaced[spread] = SPACING[spacing[spread, 0, None], spacing[spread, 1, None], mask]
+                days = BITS_SET[mask].astype(np.float32)
                 days_short.append((spread, np.minimum(1.0, days / days_needed[spread, None])))
         score = self.mentee_hours[block.rows] @ self.mentor_hours.T
         np.minimum(score, cap, out=score)
         for rows, factor in days_short:
             score[rows] *= factor
         score *= fits
-        return AvailabilityResult(fits, score)
+        return AvailabilityResult(fits, spaced, score)
 
 
 def _hour_grids(mentee_windows: Windows, mentor_windows: Windows) -> tuple[np.ndarray, np.ndarray]:
@@ -164,18 +197,27 @@ def _hour_grids(mentee_windows: Windows, mentor_windows: Windows) -> tuple[np.nd
     return mentee[:, keep], mentor[:, keep]
 
 
-def _days_with_starts(mentee: np.ndarray, mentor: np.ndarray, day_bounds: np.ndarray) -> np.ndarray:
-    """(rows × mentors): on how many weekdays the two have a common start; day d is on grid
-    columns day_bounds[d]:day_bounds[d + 1]."""
-    days = np.zeros((mentee.shape[0], mentor.shape[0]), dtype=np.float32)
-    for first, last in zip(day_bounds[:-1], day_bounds[1:]):
-        days += mentee[:, first:last] @ mentor[:, first:last].T > 0
-    return days
+BITS_SET = np.array([bin(mask).count("1") for mask in range(128)], dtype=np.int64)
+
+
+def _weekdays_with_starts(mentee: np.ndarray, mentor: np.ndarray, day_bounds: np.ndarray) -> np.ndarray:
+    """(rows × mentors) weekday masks: bit d set when the two have a common start on day d,
+    which is on grid columns day_bounds[d]:day_bounds[d + 1]."""
+    mask = np.zeros((mentee.shape[0], mentor.shape[0]), dtype=np.int64)
+    for day, (first, last) in enumerate(zip(day_bounds[:-1], day_bounds[1:])):
+        mask |= (mentee[:, first:last] @ mentor[:, first:last].T > 0).astype(np.int64) << day
+    return mask
 
 
 def common_time(result: AvailabilityResult) -> np.ndarray:
     """Hard: the two have at least one weekly time where a whole session fits."""
     return result.fits
+
+
+def weekly_spacing(result: AvailabilityResult) -> np.ndarray:
+    """Hard: the weekdays with common starts can hold the mentee's sessions every week,
+    `min_days_apart` apart, the week wrapping into the next."""
+    return result.spaced
 
 
 def availability_fit(result: AvailabilityResult) -> np.ndarray:

@@ -10,7 +10,7 @@ from matcher.scoring import availability, chemistry, competence, eligibility, in
 from matcher.scoring.blocks import Block, blocks
 
 # Hard rules in the order a coordinator reads them when explaining an unmatched mentee.
-HARD_RULES = ("kind", "needs", "excluded", "breakdown", "common time")
+HARD_RULES = ("kind", "needs", "excluded", "breakdown", "common time", "spacing")
 
 
 @dataclass
@@ -53,6 +53,7 @@ class Scores:
             "excluded": eligibility.not_excluded(self.eligibility, block),
             "breakdown": chemistry.no_breakdown(self.feedback, block),
             "common time": availability.common_time(time),
+            "spacing": availability.weekly_spacing(time),
         }
         return components, hard
 

@@ -110,9 +110,10 @@ def _names(ids: list[str]) -> str:
 
 
 def unmatched_reason(scores: Scores, i: int, capacity_left: np.ndarray, budget_left: np.ndarray,
-                     load: float) -> str:
+                     load: float, held_back: set[int] = frozenset()) -> str:
     """The binding reason a mentee stays unmatched: the first hard rule that leaves no mentor,
-    or, when suitable mentors exist, that they are full."""
+    or, when suitable mentors exist, that they are full. Mentors in `held_back` (whose
+    calendar could not hold the pair) are left out of the suitable ones."""
     mentee = scores.mentees[i]
     hard = scores.hard_rows([i])
     passing = np.ones(len(scores.mentors), dtype=bool)
@@ -128,9 +129,13 @@ def unmatched_reason(scores: Scores, i: int, capacity_left: np.ndarray, budget_l
                 "excluded": f"every {who} is excluded by the mentee ({_names(ids)})",
                 "breakdown": f"every {who} broke down with this mentee before ({_names(ids)})",
                 "common time": f"no {who} has common time for a {mentee.sessions.minutes}-minute session",
+                "spacing": (f"no {who} has common time on weekdays that hold {mentee.sessions.per_week} "
+                            f"sessions a week, {mentee.sessions.min_days_apart} day(s) apart"),
             }[rule]
         passing, applied = remaining, applied + (rule,)
-    suitable = np.flatnonzero(passing)
+    suitable = [j for j in np.flatnonzero(passing) if j not in held_back]
+    if not suitable:
+        return "no other suitable mentor"
     full = [f"{scores.mentors[j].id} ({'capacity' if capacity_left[j] < 1 else 'hours'})"
             for j in suitable if capacity_left[j] < 1 or budget_left[j] < load - 1e-9]
     if len(full) == len(suitable):
