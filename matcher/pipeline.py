@@ -12,7 +12,7 @@ from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
 from matcher.scoring.reasons import pair_reasons, unmatched_reason
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
-from matcher.solver.calendar import plan_sessions
+from matcher.agreement import CalendarBook, fill, not_held
 
 WAIT_FULL_PRIORITY_DAYS = 90   # a mentee waiting this long weighs (1 + 90/30) = 4 times a new one
 WAIT_DAYS_PER_STEP = 30
@@ -20,7 +20,6 @@ SHORTFALL_PENALTY = 0.2        # objective points per weekly hour a volunteer is
 WEEKS_PER_MONTH = 52 / 12
 MOVE_COST = 10.0               # worth more than any score gain: moves only to match more mentees
 CALENDAR_ROUNDS = 8            # assignment and calendar solved in turn at most this often
-HELD_SHARE = 0.75              # a new pair must hold this share of its sessions to be proposed
 FIRST_ROUND_SHARE = 0.6        # of the time limit, for the first round; later ones share the rest
 
 
@@ -110,7 +109,6 @@ def propose(scenario: Scenario, options: Options = Options(),
     began = time.perf_counter()
     scores = score_pairs(scenario, weights=options.weights)
     index = {m.id: i for i, m in enumerate(scenario.mentees)}
-    mentor_index = {m.id: j for j, m in enumerate(scenario.mentors)}
     kept = {m.mentee: m.mentor for m in scenario.kept_matches() if m.mentee not in (moving_from or {})}
     wanted = set(options.mentees) if options.mentees is not None else None
     waiting = [i for i, m in enumerate(scenario.mentees)
@@ -118,31 +116,24 @@ def propose(scenario: Scenario, options: Options = Options(),
     pool = np.array(waiting, dtype=np.int64)
     movable = np.array([index[m] for m in (moving_from or {})], dtype=np.int64)
     rejected: dict[tuple[int, int], str] = {}
+    book = CalendarBook(scenario)
     deadline = time.perf_counter() + options.time_limit
     for round_ in range(CALENDAR_ROUNDS):
         left = deadline - time.perf_counter()
         seconds = FIRST_ROUND_SHARE * left if round_ == 0 else max(left / (CALENDAR_ROUNDS - round_), 0.1)
         problem, assigned, stats = _solve(scenario, scores, pool, movable, rejected, seconds / 2, progress)
-        pairs = [(index[mentee], mentor_index[mentor], "kept") for mentee, mentor in kept.items()]
-        for row, i in enumerate(pool):
-            if assigned[row] >= 0:
-                stays = (moving_from or {}).get(scenario.mentees[i].id) == scenario.mentors[assigned[row]].id
-                pairs.append((int(i), int(assigned[row]), "kept" if stays else "new"))
-        calendar = plan_sessions(scenario, [(scenario.mentors[j].id, scenario.mentees[i].id) for i, j, _ in pairs],
-                                 seconds / 2)
-        failing = _not_held(scenario, calendar, pairs)
+        book.update(_ids(scenario, _pairs(scenario, kept, pool, assigned, moving_from)), seconds / 2)
+        failing = not_held(scenario, book, _pairs(scenario, kept, pool, assigned, moving_from))
         rejected.update(failing)
         if not failing:
             break
-        if round_ == CALENDAR_ROUNDS - 1:
-            pairs = [pair for pair in pairs if pair[:2] not in failing]
-            for row, i in enumerate(pool):
-                if (int(i), int(assigned[row])) in failing:
-                    assigned[row] = -1
-            calendar = plan_sessions(scenario, [(scenario.mentors[j].id, scenario.mentees[i].id)
-                                                for i, j, _ in pairs], seconds / 2)
-        elif progress:
+        if progress:
             progress(f"{len(failing)} new pair(s) cannot hold their sessions; assigning again")
+    assigned[[row for row, i in enumerate(pool) if (int(i), int(assigned[row])) in rejected]] = -1
+    book.update(_ids(scenario, _pairs(scenario, kept, pool, assigned, moving_from)), 0.0)
+    fill(book, scenario, problem, assigned, pool, rejected, deadline)
+    pairs = _pairs(scenario, kept, pool, assigned, moving_from)
+    sessions, unplaced, placed = book.result()
 
     unmatched = []
     taken = assigned >= 0
@@ -160,26 +151,28 @@ def propose(scenario: Scenario, options: Options = Options(),
     stats.update(objective=round(problem.objective(assigned), 6), matched=int(taken.sum()))
     stats["bound"] = round(max(stats["bound"], stats["objective"]), 6)
     stats["gap"] = round((stats["bound"] - stats["objective"]) / max(abs(stats["bound"]), 1e-9), 6)
-    placed = dict(calendar.stats)
-    placed["calendar_seconds"] = placed.pop("seconds")
     stats.update(mentees=len(pool), mentors=len(scenario.mentors), **placed,
                  calendar_rounds=round_ + 1, rejected_pairs=len(rejected),
                  seconds=round(time.perf_counter() - began, 3))
     return Proposal(matches=_explained(scores, pairs), unmatched=sorted(unmatched, key=lambda u: u.mentee),
-                    sessions=calendar.sessions, unplaced=calendar.unplaced, stats=stats)
+                    sessions=sessions, unplaced=unplaced, stats=stats)
 
 
-def _not_held(scenario: Scenario, calendar, pairs: list[tuple[int, int, str]]) -> dict[tuple[int, int], str]:
-    """New pairs whose calendar holds less than HELD_SHARE of their sessions, with the reason."""
-    weeks = scenario.programme.weeks
-    lost = {(u.mentee, u.mentor): u for u in calendar.unplaced}
-    failing = {}
-    for i, j, status in pairs:
-        mentee, mentor = scenario.mentees[i], scenario.mentors[j]
-        gap = lost.get((mentee.id, mentor.id))
-        if status == "new" and gap and gap.missing > (1 - HELD_SHARE) * mentee.sessions.total(weeks):
-            failing[(i, j)] = gap.reason
-    return failing
+def _pairs(scenario: Scenario, kept: dict[str, str], pool: np.ndarray, assigned: np.ndarray,
+           moving_from: dict[str, str] | None) -> list[tuple[int, int, str]]:
+    """(mentee row, mentor column, status) of every match: kept ones, then the assigned."""
+    index = {m.id: i for i, m in enumerate(scenario.mentees)}
+    mentor_index = {m.id: j for j, m in enumerate(scenario.mentors)}
+    pairs = [(index[mentee], mentor_index[mentor], "kept") for mentee, mentor in kept.items()]
+    for row, i in enumerate(pool):
+        if assigned[row] >= 0:
+            stays = (moving_from or {}).get(scenario.mentees[i].id) == scenario.mentors[assigned[row]].id
+            pairs.append((int(i), int(assigned[row]), "kept" if stays else "new"))
+    return pairs
+
+
+def _ids(scenario: Scenario, pairs: list[tuple[int, int, str]]) -> list[tuple[str, str]]:
+    return [(scenario.mentors[j].id, scenario.mentees[i].id) for i, j, _ in pairs]
 
 
 def _with_calendar(scenario: Scenario, rejected: dict[tuple[int, int], str], i: int, reason: str) -> str:

@@ -1,0 +1,130 @@
+"""Assignment and calendar agree: a new pair whose sessions cannot be held is not proposed.
+
+The pipeline assigns, plans the calendars, forbids the new pairs that hold less than
+HELD_SHARE of their sessions, and assigns again. The calendar decomposes by mentor, so a
+CalendarBook re-plans only the mentors whose pairs changed. At the end, waiting mentees are
+tried, best first, on mentors with room, each trial re-planning that one mentor.
+"""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from matcher.model import Scenario
+from matcher.proposal import Session, Unplaced
+from matcher.solver.assignment import AssignmentProblem
+from matcher.solver.calendar import CalendarResult, plan_sessions
+
+HELD_SHARE = 0.75        # a new pair must hold this share of its sessions to be proposed
+FILL_TRIES = 3           # mentors with room tried per waiting mentee at the end
+TRIAL_SECONDS = 0.2      # calendar time for one trial
+
+
+class CalendarBook:
+    """The calendar of every mentor with pairs, kept per mentor."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.plans = {m.id: m.sessions for m in scenario.mentees}
+        self.pairs: dict[str, tuple[str, ...]] = {}
+        self.sessions: dict[str, list[Session]] = {}
+        self.unplaced: dict[str, list[Unplaced]] = {}
+        self.seconds = 0.0
+
+    def _plan(self, pairs: list[tuple[str, str]], time_limit: float) -> CalendarResult:
+        result = plan_sessions(self.scenario, pairs, time_limit)
+        self.seconds += result.stats["seconds"]
+        return result
+
+    def _store(self, mentors, grouped: dict[str, tuple[str, ...]], result: CalendarResult) -> None:
+        for mentor in mentors:
+            self.pairs[mentor] = grouped.get(mentor, ())
+            self.sessions[mentor], self.unplaced[mentor] = [], []
+        for session in result.sessions:
+            self.sessions[session.mentor].append(session)
+        for gap in result.unplaced:
+            self.unplaced[gap.mentor].append(gap)
+
+    def update(self, pairs: list[tuple[str, str]], time_limit: float) -> None:
+        """Plan the mentors whose (mentor, mentee) pairs differ from the ones planned."""
+        grouped = defaultdict(tuple)
+        for mentor, mentee in pairs:
+            grouped[mentor] += (mentee,)
+        changed = [j for j in set(grouped) | set(self.pairs) if grouped.get(j, ()) != self.pairs.get(j, ())]
+        result = self._plan([(j, i) for j in changed for i in grouped.get(j, ())], time_limit)
+        self._store(changed, grouped, result)
+
+    def try_adding(self, mentor: str, mentee: str) -> str | None:
+        """Add the pair if its mentor's calendar then holds it and loses nothing else;
+        otherwise return why not."""
+        grouped = {mentor: self.pairs.get(mentor, ()) + (mentee,)}
+        result = self._plan([(mentor, i) for i in grouped[mentor]], TRIAL_SECONDS)
+        before = sum(u.missing for u in self.unplaced.get(mentor, []))
+        mine = [u for u in result.unplaced if u.mentee == mentee]
+        others = sum(u.missing for u in result.unplaced if u.mentee != mentee)
+        plan = self.plans[mentee]
+        if others > before:
+            return f"it would cost {mentor}'s other mentees sessions"
+        if mine and mine[0].missing > (1 - HELD_SHARE) * plan.total(self.scenario.programme.weeks):
+            return mine[0].reason
+        self._store([mentor], grouped, result)
+        return None
+
+    def missing(self) -> dict[tuple[str, str], Unplaced]:
+        """(mentee, mentor) -> what could not be placed, for pairs missing sessions."""
+        return {(u.mentee, u.mentor): u for gaps in self.unplaced.values() for u in gaps}
+
+    def result(self) -> tuple[list[Session], list[Unplaced], dict]:
+        """All sessions by start, all unplaced by pair, and the calendar's figures."""
+        sessions = sorted((s for group in self.sessions.values() for s in group),
+                          key=lambda s: (s.start, s.mentor, s.mentee))
+        unplaced = sorted((u for group in self.unplaced.values() for u in group),
+                          key=lambda u: (u.mentor, u.mentee))
+        weeks = self.scenario.programme.weeks
+        stats = {"sessions_required": sum(self.plans[i].total(weeks) for group in self.pairs.values() for i in group),
+                 "sessions_placed": len(sessions), "flexible_sessions": sum(s.flexible for s in sessions),
+                 "missing_sessions": sum(u.missing for u in unplaced),
+                 "calendar_seconds": round(self.seconds, 3)}
+        return sessions, unplaced, stats
+
+
+def not_held(scenario: Scenario, book: CalendarBook,
+             pairs: list[tuple[int, int, str]]) -> dict[tuple[int, int], str]:
+    """New pairs (mentee row, mentor column) holding less than HELD_SHARE of their sessions,
+    with the calendar's reason."""
+    weeks = scenario.programme.weeks
+    lost = book.missing()
+    failing = {}
+    for i, j, status in pairs:
+        mentee, mentor = scenario.mentees[i], scenario.mentors[j]
+        gap = lost.get((mentee.id, mentor.id))
+        if status == "new" and gap and gap.missing > (1 - HELD_SHARE) * mentee.sessions.total(weeks):
+            failing[(i, j)] = gap.reason
+    return failing
+
+
+def fill(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, assigned: np.ndarray,
+         pool: np.ndarray, rejected: dict[tuple[int, int], str], deadline: float) -> None:
+    """Waiting mentees, most valuable first, each take the best mentor with room whose
+    calendar holds them (updates `assigned`, `book` and `rejected` in place)."""
+    taken = assigned >= 0
+    capacity = problem.capacity - np.bincount(assigned[taken], minlength=len(problem.capacity))
+    budget = problem.budget - np.bincount(assigned[taken], weights=problem.load[taken],
+                                          minlength=len(problem.capacity))
+    best = np.where(problem.allowed, problem.value, -np.inf).max(axis=1, initial=-np.inf)
+    for row in np.argsort(-best):
+        if assigned[row] >= 0 or not np.isfinite(best[row]) or time.perf_counter() > deadline:
+            continue
+        i = int(pool[row])
+        room = problem.allowed[row] & (capacity >= 1) & (budget >= problem.load[row] - 1e-9)
+        room[[j for (mentee, j) in rejected if mentee == i]] = False
+        for j in np.flatnonzero(room)[np.argsort(-problem.value[row, room])][:FILL_TRIES]:
+            why = book.try_adding(scenario.mentors[j].id, scenario.mentees[i].id)
+            if why is None:
+                assigned[row] = j
+                capacity[j] -= 1
+                budget[j] -= problem.load[row]
+                break
+            rejected[(i, int(j))] = why
