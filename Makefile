@@ -20,6 +20,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.scoring --sizes 2000x500 10000x2000
 	$(PY) -m bench.assignment --sizes 2000x500 --time-limit 2
+	$(PY) -m bench.calendar
 	$(PY) -m bench.gap $(GAP)/c10400 $(GAP)/d10400 --time-limit 10
 
 clean:

@@ -1,28 +1,44 @@
-"""Command line: validate, propose, rematch, generate."""
+"""Command line: validate, propose, rematch, calendar, generate."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from matcher.errors import ScenarioError
+from matcher.ics import ProposalError, person_calendar
 from matcher.pipeline import Options, UnknownPair, propose, rematch
 from matcher.report import render
 from matcher.schema import parse_scenario
 from matcher.solver.assignment import InfeasibleAssignment
+
+DEFAULT_TIMEZONE = "Europe/Copenhagen"
 
 
 class CliError(Exception):
     """A failure reported to the user as one line and exit code 2."""
 
 
-def _read_scenario(path: str):
+def _read_bytes(path: str) -> bytes:
     try:
-        text = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as error:
         raise CliError(f"cannot read {path}: {error.strerror}") from None
+
+
+def _write_bytes(data: bytes, path: str) -> None:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as error:
+        raise CliError(f"cannot write {path}: {error.strerror}") from None
+
+
+def _read_scenario(path: str):
+    text = _read_bytes(path)
     try:
         return parse_scenario(text)
     except ScenarioError as error:
@@ -38,10 +54,7 @@ def _progress(started: float):
 
 
 def _write_json(data: dict, path: str) -> None:
-    try:
-        Path(path).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    except OSError as error:
-        raise CliError(f"cannot write {path}: {error.strerror}") from None
+    _write_bytes((json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), path)
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -63,9 +76,7 @@ def _positive(text: str) -> float:
 
 def cmd_validate(args) -> int:
     try:
-        parse_scenario(Path(args.file).read_bytes())
-    except OSError as error:
-        raise CliError(f"cannot read {args.file}: {error.strerror}") from None
+        parse_scenario(_read_bytes(args.file))
     except ScenarioError as error:
         for problem in error.problems:
             print(problem)
@@ -74,11 +85,26 @@ def cmd_validate(args) -> int:
     return 0
 
 
+@contextmanager
+def _native_output_to_stderr():
+    """Send what native solver libraries print on standard output to standard error, so
+    that standard output carries only the proposal."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _solve_and_show(args, solve) -> int:
     scenario = _read_scenario(args.file)
     options = Options(time_limit=args.time_limit, allow_moves=getattr(args, "allow_moves", False))
     try:
-        proposal = solve(scenario, options, _progress(time.perf_counter()))
+        with _native_output_to_stderr():
+            proposal = solve(scenario, options, _progress(time.perf_counter()))
     except (UnknownPair, InfeasibleAssignment) as error:
         raise CliError(str(error)) from None
     if args.json:
@@ -93,6 +119,24 @@ def cmd_propose(args) -> int:
 
 def cmd_rematch(args) -> int:
     return _solve_and_show(args, lambda s, o, p: rematch(s, args.breakdown, o, p))
+
+
+def cmd_calendar(args) -> int:
+    try:
+        proposal = json.loads(_read_bytes(args.file))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CliError(f"{args.file}: not valid JSON: {error}") from None
+    timezone = _read_scenario(args.scenario).programme.timezone if args.scenario else DEFAULT_TIMEZONE
+    role, person = ("mentor", args.mentor) if args.mentor else ("mentee", args.mentee)
+    try:
+        data = person_calendar(proposal, person, role, timezone)
+    except ProposalError as error:
+        raise CliError(f"{args.file}: {error}") from None
+    if args.output:
+        _write_bytes(data, args.output)
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
 
 
 def cmd_generate(args) -> int:
@@ -130,6 +174,16 @@ def parser() -> argparse.ArgumentParser:
             command.add_argument("--breakdown", type=_pair, nargs="+", required=True, metavar="MENTOR:MENTEE")
             command.add_argument("--allow-moves", action="store_true",
                                  help="let other current matches move when that matches more mentees")
+
+    calendar = sub.add_parser("calendar", help="write one person's sessions as an iCalendar file")
+    calendar.add_argument("file", metavar="PROPOSAL", help="a proposal written by propose --json")
+    person = calendar.add_mutually_exclusive_group(required=True)
+    person.add_argument("--mentor", metavar="ID")
+    person.add_argument("--mentee", metavar="ID")
+    calendar.add_argument("--scenario", metavar="FILE",
+                          help=f"the proposal's scenario, for its time zone (default {DEFAULT_TIMEZONE})")
+    calendar.add_argument("-o", "--output", metavar="OUT", help="write to OUT (default: standard output)")
+    calendar.set_defaults(run=cmd_calendar)
 
     generate = sub.add_parser("generate", help="write a synthetic scenario of any size")
     generate.add_argument("--mentees", type=int, required=True)

@@ -11,7 +11,7 @@ from matcher.model import Feedback, Mentee, Scenario
 from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
 from matcher.scoring.reasons import pair_reasons, unmatched_reason
-from matcher.solver.assignment import AssignmentProblem, solve_assignment
+from matcher.solver.assignment import AssignmentProblem, repair_assignment, solve_assignment
 from matcher.agreement import CalendarBook, fill, not_held
 
 WAIT_FULL_PRIORITY_DAYS = 90   # a mentee waiting this long weighs (1 + 90/30) = 4 times a new one
@@ -20,7 +20,8 @@ SHORTFALL_PENALTY = 0.2        # objective points per weekly hour a volunteer is
 WEEKS_PER_MONTH = 52 / 12
 MOVE_COST = 10.0               # worth more than any score gain: moves only to match more mentees
 CALENDAR_ROUNDS = 8            # assignment and calendar solved in turn at most this often
-FIRST_ROUND_SHARE = 0.6        # of the time limit, for the first round; later ones share the rest
+FIRST_ROUND_SHARE = 0.5        # of the time limit: the first assignment
+REPAIR_SHARE = 0.3             # of the time limit: later rounds together; the rest fills at the end
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,11 @@ def _explained(scores: Scores, pairs: list[tuple[int, int, str]]) -> list[Propos
     return sorted(matches, key=lambda m: (m.mentor, m.mentee))
 
 
-def _solve(scenario: Scenario, scores: Scores, pool: np.ndarray, movable: np.ndarray,
-           rejected: dict[tuple[int, int], str], time_limit: float,
-           progress) -> tuple[AssignmentProblem, np.ndarray, dict]:
-    """Assign the mentees in `pool` (indices into scores.mentees). Mentees in `movable` are
-    currently matched: they must stay matched, and stay put unless moving matches more.
-    Pairs in `rejected` (mentee, mentor) could not hold their sessions: never proposed.
-    Returns the problem, each pool mentee's mentor (-1: none) and the solver's figures."""
+def _problem(scenario: Scenario, scores: Scores, pool: np.ndarray, movable: np.ndarray,
+             rejected: dict[tuple[int, int], str]) -> AssignmentProblem:
+    """The assignment of the mentees in `pool` (indices into scores.mentees). Mentees in
+    `movable` are currently matched: they must stay matched, and stay put unless moving
+    matches more. Pairs in `rejected` (mentee, mentor) cannot hold their sessions."""
     programme = scenario.programme
     mentor_index = {m.id: j for j, m in enumerate(scenario.mentors)}
     mentee_index = {m.id: i for i, m in enumerate(scores.mentees)}
@@ -89,16 +88,17 @@ def _solve(scenario: Scenario, scores: Scores, pool: np.ndarray, movable: np.nda
     moving = np.flatnonzero(np.isin(pool, movable))
     allowed[moving, current[pool[moving]]] = True
     value[moving, current[pool[moving]]] += MOVE_COST
-    problem = AssignmentProblem(
+    return AssignmentProblem(
         value=value, allowed=allowed, load=hours[pool], capacity=np.maximum(capacity, 0),
         budget=np.maximum(budget, 0.0), required=np.isin(pool, movable),
         target_hours=np.maximum(minimum - kept_hours, 0.0), shortfall_penalty=SHORTFALL_PENALTY)
-    result = solve_assignment(problem, time_limit=time_limit, progress=progress)
 
-    stats = {"objective": result.objective, "bound": result.bound, "matched": int(result.matched),
-             "matched_bound": int(result.matched_bound), "method": result.method,
-             "optimal": bool(result.optimal)}
-    return problem, result.mentor_of, stats
+
+def _figures(result) -> dict:
+    """The solver's figures for the proposal's stats."""
+    return {"objective": result.objective, "bound": result.bound, "matched": int(result.matched),
+            "matched_bound": int(result.matched_bound), "method": result.method,
+            "optimal": bool(result.optimal)}
 
 
 def propose(scenario: Scenario, options: Options = Options(),
@@ -117,13 +117,21 @@ def propose(scenario: Scenario, options: Options = Options(),
     movable = np.array([index[m] for m in (moving_from or {})], dtype=np.int64)
     rejected: dict[tuple[int, int], str] = {}
     book = CalendarBook(scenario)
-    deadline = time.perf_counter() + options.time_limit
+    spent = 0.0    # the time limit bounds assignment work; calendars always finish
+    exact = True   # the first round solves; later ones re-solve only when that is exact
     for round_ in range(CALENDAR_ROUNDS):
-        left = deadline - time.perf_counter()
-        seconds = FIRST_ROUND_SHARE * left if round_ == 0 else max(left / (CALENDAR_ROUNDS - round_), 0.1)
-        problem, assigned, stats = _solve(scenario, scores, pool, movable, rejected, seconds / 2, progress)
-        book.update(_ids(scenario, _pairs(scenario, kept, pool, assigned, moving_from)), seconds / 2)
-        failing = not_held(scenario, book, _pairs(scenario, kept, pool, assigned, moving_from))
+        seconds = options.time_limit * (FIRST_ROUND_SHARE if round_ == 0 else REPAIR_SHARE / (CALENDAR_ROUNDS - 1))
+        started = time.perf_counter()
+        problem = _problem(scenario, scores, pool, movable, rejected)
+        if exact:
+            result = solve_assignment(problem, time_limit=seconds, progress=progress)
+            assigned, stats, exact = result.mentor_of, _figures(result), result.method == "milp-exact"
+        else:
+            assigned = repair_assignment(problem, assigned, seconds)
+        spent += time.perf_counter() - started
+        pairs = _pairs(scenario, kept, pool, assigned, moving_from)
+        book.update(_ids(scenario, pairs), options.time_limit if round_ == 0 else 0.0)
+        failing = not_held(scenario, book, pairs)
         rejected.update(failing)
         if not failing:
             break
@@ -131,7 +139,8 @@ def propose(scenario: Scenario, options: Options = Options(),
             progress(f"{len(failing)} new pair(s) cannot hold their sessions; assigning again")
     assigned[[row for row, i in enumerate(pool) if (int(i), int(assigned[row])) in rejected]] = -1
     book.update(_ids(scenario, _pairs(scenario, kept, pool, assigned, moving_from)), 0.0)
-    fill(book, scenario, problem, assigned, pool, rejected, deadline)
+    fill(book, scenario, problem, assigned, pool, rejected,
+         time.perf_counter() + max(options.time_limit - spent, 0.0))
     pairs = _pairs(scenario, kept, pool, assigned, moving_from)
     sessions, unplaced, placed = book.result()
 

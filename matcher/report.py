@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from matcher.model import Scenario
 from matcher.proposal import Proposal
+from matcher.weekview import week_plan
 
 REASONS_SHOWN = 3
 
@@ -15,13 +16,16 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> list[str]:
 
 
 def render(scenario: Scenario, proposal: Proposal) -> str:
-    """Pairs with score and top reasons, unmatched with the reason, and the solve figures."""
+    """Pairs with score and top reasons, each mentor's week plan, unmatched with the reason,
+    and the solve figures."""
     programme = scenario.programme
     stats = proposal.stats
     out = [f"{programme.name or 'Scenario'}: {len(scenario.mentees)} mentees, {len(scenario.mentors)} mentors", ""]
     rows = [(m.mentor, m.mentee, m.status, f"{m.score:.2f}", "; ".join(m.reasons[:REASONS_SHOWN]))
             for m in proposal.matches]
     out += [f"Matches ({len(proposal.matches)})"] + _table(rows, ("MENTOR", "MENTEE", "STATUS", "SCORE", "WHY"))
+    if proposal.sessions:
+        out += ["", "Week plan"] + week_plan(scenario, proposal)
     if proposal.unmatched:
         out += ["", f"Unmatched ({len(proposal.unmatched)})"]
         out += _table([(u.mentee, u.reason) for u in proposal.unmatched], ("MENTEE", "REASON"))

@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +114,11 @@ def test_generate_writes_a_valid_deterministic_scenario(tmp_path):
 def test_generate_refuses_an_unknown_programme():
     done = matcher("generate", "--mentees", 3, "--mentors", 2, "--programme", "chess-club")
     assert done.returncode == 2 and "chess-club" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_propose_stdout_holds_only_the_report():
+    bundled = Path(__file__).parent.parent / "scenarios" / "youth-mentors.json"
+    done = matcher("propose", bundled, "--time-limit", "5")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Youth mentors")
+    assert "Highs" not in done.stdout

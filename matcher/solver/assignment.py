@@ -16,7 +16,7 @@ over every feasible pair.
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import sparse
@@ -31,7 +31,7 @@ CANDIDATE_PAIRS = 40_000  # size of the initial LP's pool: top mentors per mente
 CANDIDATES = (3, 8)  # fewest and most mentors per mentee in that pool
 MATCH_WORTH = 1.0  # a match is worth this many times (1 + the largest pair value)
 SEARCH_SHARE = 0.5  # share of the time left after the LP that local search may use
-LP_SHARE = 0.7  # share of the time left that one LP relaxation may use
+LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
 NEIGHBOURHOOD_PAIRS = 1_500  # initial size of a search neighbourhood, in candidate pairs
 NEIGHBOURHOOD_SECONDS = 0.5  # time limit of one neighbourhood MILP
 RELATIVE_TOLERANCE = 1e-6
@@ -100,6 +100,22 @@ def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
     return _Solver(problem, time_limit, progress).solve()
 
 
+def repair_assignment(problem: AssignmentProblem, mentor_of: np.ndarray, time_limit: float) -> np.ndarray:
+    """Keep the pairs of `mentor_of` that are still allowed and fit, then improve by local
+    search under the same goal as large solves (a match first, then value)."""
+    solver = _Solver(problem, time_limit, None)
+    capacity, budget = solver.capacity.copy(), solver.budget.copy()
+    start = np.full(problem.shape[0], -1)
+    for i in np.flatnonzero(mentor_of >= 0):
+        j = mentor_of[i]
+        load = pair_load(problem.load, np.array([i]), np.array([j]))[0]
+        if solver.feasible[i, j] and capacity[j] >= 1 and budget[j] >= load - 1e-9:
+            start[i] = j
+            capacity[j] -= 1
+            budget[j] -= load
+    return solver.search(start, solver.deadline)
+
+
 def _validate(problem: AssignmentProblem) -> None:
     """Raise ValueError naming the first array with a wrong shape, type or value."""
     value = np.asarray(problem.value)
@@ -157,6 +173,7 @@ class _Solver:
     def __init__(self, problem: AssignmentProblem, time_limit: float, progress):
         self.started = time.perf_counter()
         self.deadline = self.started + time_limit
+        self.lp_deadline = self.started + LP_SHARE * time_limit
         self.problem = problem
         self.progress = progress or (lambda line: None)
         n, m = problem.shape
@@ -221,8 +238,8 @@ class _Solver:
 
     def solve_large(self) -> AssignmentResult:
         """LP of the combined goal, rounding, local search, neighbourhood search."""
-        worth = MATCH_WORTH * (1.0 + float(self.best_value.max(initial=0.0)))
-        combined = _Objective(worth, 1.0, 1.0)
+        combined = self.combined()
+        worth = combined.offset
         try:
             lp, combined_bound, duals = self.relaxation(combined)
             self.progress(f"LP relaxation {lp.objective:.6g}, bound {combined_bound:.6g} "
@@ -238,10 +255,7 @@ class _Solver:
             priority = self.problem.value[self.pool]
         mentor_of = self.round(priority)
         self.progress(f"rounded: {self.matched(mentor_of)} matched")
-        search = LocalSearch(combined(self.problem.value), self.feasible, self.problem.load,
-                             self.capacity, self.budget, mentor_of, self.required)
-        waiting = np.flatnonzero(self.matchable)
-        mentor_of = search.run(time.perf_counter() + SEARCH_SHARE * self.remaining(), waiting)
+        mentor_of = self.search(mentor_of, time.perf_counter() + SEARCH_SHARE * self.remaining())
         self.progress(f"local search: {self.matched(mentor_of)} matched")
         if (self.required & (mentor_of < 0)).any():
             mentor_of = self.fill_required(mentor_of, combined)
@@ -250,6 +264,16 @@ class _Solver:
             self.feasible, self.problem.load, self.required, self.capacity, self.budget, duals, worth))
         matched = self.matched(mentor_of)
         return self.result(mentor_of, combined_bound - worth * matched, matched_bound, False, "lp-search")
+
+    def combined(self) -> _Objective:
+        """Every match worth more than the value of any pair, then value."""
+        return _Objective(MATCH_WORTH * (1.0 + float(self.best_value.max(initial=0.0))), 1.0, 1.0)
+
+    def search(self, mentor_of: np.ndarray, deadline: float) -> np.ndarray:
+        """Local search from `mentor_of` under the combined goal until `deadline`."""
+        search = LocalSearch(self.combined()(self.problem.value), self.feasible, self.problem.load,
+                             self.capacity, self.budget, mentor_of, self.required)
+        return search.run(deadline, np.flatnonzero(self.matchable))
 
     @staticmethod
     def matched(mentor_of: np.ndarray) -> int:
@@ -296,10 +320,19 @@ class _Solver:
         return mentor_of
 
     def relaxation(self, objective: _Objective):
-        """LP over the pool, grown by column generation: (LP, full-matrix bound, duals)."""
+        """LP over the pool, grown by column generation: (LP, full-matrix bound, duals). When
+        a re-solve runs out of time, the last solved LP stands (its new columns at 0)."""
         problem = self.problem
+        solved = None
         while True:
-            lp = solve_lp(self.model(*self.pool, objective), LP_SHARE * self.remaining())
+            try:
+                lp = solve_lp(self.model(*self.pool, objective), self.lp_deadline - time.perf_counter())
+            except LPTimeLimit:
+                if solved is None:
+                    raise
+                lp, bound, duals = solved
+                padding = np.zeros(len(self.pool[0]) - len(lp.x))
+                return replace(lp, x=np.concatenate([lp.x, padding])), bound, duals
             if lp is None:
                 if self.in_pool.sum() == self.feasible.sum():
                     raise InfeasibleAssignment("required mentees cannot all be matched "
@@ -312,8 +345,11 @@ class _Solver:
                 self.required, self.capacity, self.budget, problem.target_hours,
                 problem.shortfall_penalty * objective.penalty_scale, duals, 0, lp.mentee_dual,
                 self.in_pool)
+            if solved is not None and solved[1] < bound:
+                bound, duals = solved[1], solved[2]
+            solved = (lp, bound, duals)
             closed = bound - lp.objective <= PRICING_TOLERANCE * max(1.0, abs(bound))
-            if not len(new[0]) or closed or self.remaining() < 0.5 * (time.perf_counter() - self.started):
+            if not len(new[0]) or closed or time.perf_counter() > self.lp_deadline:
                 return lp, bound, duals
             self.progress(f"adding {len(new[0])} pairs with positive reduced cost")
             self.add_pairs(new)
