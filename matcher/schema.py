@@ -6,19 +6,16 @@ Every rejection names the path of the offending value and the reason, for exampl
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from marshmallow import (RAISE, Schema, ValidationError, fields, post_load, validate,
                          validates_schema)
 
 from matcher import model
 from matcher.errors import Problem, ScenarioError
-
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
-_DAY_INDEX = {name: index for index, name in enumerate(model.DAY_NAMES)}
+from matcher.fields import ClockTime, Day, IsoDate, LocalDateTime, TimeZoneName
 
 
 def _greater_than(minimum):
@@ -27,69 +24,6 @@ def _greater_than(minimum):
 
 def _at_least(minimum):
     return validate.Range(min=minimum, error=f"must be at least {minimum}")
-
-
-class ClockTime(fields.Field):
-    """A local time of day "HH:MM" (24:00 allowed as an end), loaded as minutes from midnight."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not _CLOCK.match(value):
-            raise ValidationError(f"must be a time of day HH:MM, got {value!r}")
-        hours, minutes = value.split(":")
-        return int(hours) * 60 + int(minutes)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else f"{value // 60:02d}:{value % 60:02d}"
-
-
-class Day(fields.Field):
-    """A day of the week by its three-letter English name, loaded as 0 (Monday) to 6."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or value.lower() not in _DAY_INDEX:
-            raise ValidationError(f"unknown day {value!r}; use one of {', '.join(model.DAY_NAMES)}")
-        return _DAY_INDEX[value.lower()]
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else model.DAY_NAMES[value]
-
-
-class IsoDate(fields.Field):
-    """A calendar date "YYYY-MM-DD"."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return date.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValidationError(f"must be a date YYYY-MM-DD, got {value!r}") from None
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else value.isoformat()
-
-
-class LocalDateTime(fields.Field):
-    """A local date and time "YYYY-MM-DDTHH:MM" (an offset, if given, is kept for conversion)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return datetime.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValidationError(f"must be a date and time YYYY-MM-DDTHH:MM, got {value!r}") from None
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else value.isoformat(timespec="minutes")
-
-
-class TimeZoneName(fields.String):
-    """An IANA time zone name such as Europe/Copenhagen."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        name = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationError(f"unknown time zone {name!r}") from None
-        return name
 
 
 def _levels():

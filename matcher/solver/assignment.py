@@ -7,7 +7,7 @@ Small problems are solved exactly with HiGHS's MILP solver, one stage per goal. 
 solve one objective in which every match is worth MATCH_WORTH more than the largest value of
 any pair (so no mentee is left waiting to raise another pair's value): the LP relaxation over a
 pruned set of candidate pairs (top mentors by value, extended by column generation), rounded
-and improved by local search (insert, eject, relocate) and then by large-neighbourhood
+and improved by local search (insert, eject, replace, relocate) and then by large-neighbourhood
 search: free all mentees of a few related mentors and re-solve that sub-problem exactly.
 Bounds always hold for the full matrix: they are Lagrangian bounds computed from LP duals
 over every feasible pair.
@@ -16,7 +16,7 @@ over every feasible pair.
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from scipy import sparse
@@ -24,6 +24,7 @@ from scipy import sparse
 from matcher.solver.assign_matrix import (count_bound, feasible_mask, lagrangian_bound, pair_load,
                                           top_pairs)
 from matcher.solver.assign_model import LPTimeLimit, PairModel, solve_lp, solve_milp
+from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_search import LocalSearch
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
@@ -36,56 +37,6 @@ NEIGHBOURHOOD_PAIRS = 1_500  # initial size of a search neighbourhood, in candid
 NEIGHBOURHOOD_SECONDS = 0.5  # time limit of one neighbourhood MILP
 RELATIVE_TOLERANCE = 1e-6
 PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
-
-
-@dataclass(frozen=True)
-class AssignmentProblem:
-    """Values, feasibility and limits of one assignment; validated on construction."""
-
-    value: np.ndarray
-    allowed: np.ndarray
-    load: np.ndarray
-    capacity: np.ndarray
-    budget: np.ndarray
-    required: np.ndarray | None = None
-    target_hours: np.ndarray | None = None
-    shortfall_penalty: float = 0.0
-
-    def __post_init__(self):
-        _validate(self)
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(mentees, mentors)."""
-        return self.value.shape
-
-    def objective(self, mentor_of: np.ndarray) -> float:
-        """Value of the matched pairs minus the shortfall penalty of an assignment."""
-        matched = np.flatnonzero(mentor_of >= 0)
-        total = float(self.value[matched, mentor_of[matched]].sum())
-        if self.target_hours is not None and self.shortfall_penalty > 0:
-            hours = np.bincount(mentor_of[matched], pair_load(self.load, matched, mentor_of[matched]),
-                                minlength=self.shape[1])
-            total -= self.shortfall_penalty * float(np.maximum(self.target_hours - hours, 0).sum())
-        return total
-
-
-@dataclass(frozen=True)
-class AssignmentResult:
-    """An assignment with its objective and proven bounds (see solve_assignment)."""
-
-    mentor_of: np.ndarray
-    objective: float
-    bound: float
-    matched: int
-    matched_bound: int
-    seconds: float
-    method: str
-    optimal: bool
-
-
-class InfeasibleAssignment(ValueError):
-    """The required mentees cannot all be matched."""
 
 
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
@@ -114,41 +65,6 @@ def repair_assignment(problem: AssignmentProblem, mentor_of: np.ndarray, time_li
             capacity[j] -= 1
             budget[j] -= load
     return solver.search(start, solver.deadline)
-
-
-def _validate(problem: AssignmentProblem) -> None:
-    """Raise ValueError naming the first array with a wrong shape, type or value."""
-    value = np.asarray(problem.value)
-    if value.ndim != 2:
-        raise ValueError(f"value: expected a 2-D (mentees, mentors) array, got shape {value.shape}")
-    n, m = value.shape
-    expected = {"value": [(n, m)], "allowed": [(n, m)], "load": [(n,), (n, m)],
-                "capacity": [(m,)], "budget": [(m,)], "required": [(n,)],
-                "target_hours": [(m,)]}
-    for name, shapes in expected.items():
-        array = getattr(problem, name)
-        if array is None and name in ("required", "target_hours"):
-            continue
-        if not isinstance(array, np.ndarray):
-            raise ValueError(f"{name}: expected a numpy array, got {type(array).__name__}")
-        if array.shape not in shapes:
-            raise ValueError(f"{name}: expected shape {' or '.join(map(str, shapes))}, "
-                             f"got {array.shape}")
-        if name in ("allowed", "required"):
-            if array.dtype != bool:
-                raise ValueError(f"{name}: expected a bool array, got dtype {array.dtype}")
-            continue
-        if array.dtype.kind not in "iuf":
-            raise ValueError(f"{name}: expected a numeric array, got dtype {array.dtype}")
-        if not np.isfinite(array).all():
-            raise ValueError(f"{name}: contains NaN or infinite entries")
-        if (array < 0).any():
-            raise ValueError(f"{name}: contains negative entries")
-        if name == "capacity" and (array != np.round(array)).any():
-            raise ValueError("capacity: contains non-integer entries")
-    penalty = problem.shortfall_penalty
-    if not (np.isfinite(penalty) and penalty >= 0):
-        raise ValueError(f"shortfall_penalty: expected a finite number >= 0, got {penalty}")
 
 
 class _Objective:

@@ -1,0 +1,92 @@
+"""An assignment problem and its result: the solver's input and output, validated."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.solver.assign_matrix import pair_load
+
+
+@dataclass(frozen=True)
+class AssignmentProblem:
+    """Values, feasibility and limits of one assignment; validated on construction."""
+
+    value: np.ndarray
+    allowed: np.ndarray
+    load: np.ndarray
+    capacity: np.ndarray
+    budget: np.ndarray
+    required: np.ndarray | None = None
+    target_hours: np.ndarray | None = None
+    shortfall_penalty: float = 0.0
+
+    def __post_init__(self):
+        _validate(self)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(mentees, mentors)."""
+        return self.value.shape
+
+    def objective(self, mentor_of: np.ndarray) -> float:
+        """Value of the matched pairs minus the shortfall penalty of an assignment."""
+        matched = np.flatnonzero(mentor_of >= 0)
+        total = float(self.value[matched, mentor_of[matched]].sum())
+        if self.target_hours is not None and self.shortfall_penalty > 0:
+            hours = np.bincount(mentor_of[matched], pair_load(self.load, matched, mentor_of[matched]),
+                                minlength=self.shape[1])
+            total -= self.shortfall_penalty * float(np.maximum(self.target_hours - hours, 0).sum())
+        return total
+
+
+@dataclass(frozen=True)
+class AssignmentResult:
+    """An assignment with its objective and proven bounds (see solve_assignment)."""
+
+    mentor_of: np.ndarray
+    objective: float
+    bound: float
+    matched: int
+    matched_bound: int
+    seconds: float
+    method: str
+    optimal: bool
+
+
+class InfeasibleAssignment(ValueError):
+    """The required mentees cannot all be matched."""
+
+
+def _validate(problem: AssignmentProblem) -> None:
+    """Raise ValueError naming the first array with a wrong shape, type or value."""
+    value = np.asarray(problem.value)
+    if value.ndim != 2:
+        raise ValueError(f"value: expected a 2-D (mentees, mentors) array, got shape {value.shape}")
+    n, m = value.shape
+    expected = {"value": [(n, m)], "allowed": [(n, m)], "load": [(n,), (n, m)],
+                "capacity": [(m,)], "budget": [(m,)], "required": [(n,)],
+                "target_hours": [(m,)]}
+    for name, shapes in expected.items():
+        array = getattr(problem, name)
+        if array is None and name in ("required", "target_hours"):
+            continue
+        if not isinstance(array, np.ndarray):
+            raise ValueError(f"{name}: expected a numpy array, got {type(array).__name__}")
+        if array.shape not in shapes:
+            raise ValueError(f"{name}: expected shape {' or '.join(map(str, shapes))}, "
+                             f"got {array.shape}")
+        if name in ("allowed", "required"):
+            if array.dtype != bool:
+                raise ValueError(f"{name}: expected a bool array, got dtype {array.dtype}")
+            continue
+        if array.dtype.kind not in "iuf":
+            raise ValueError(f"{name}: expected a numeric array, got dtype {array.dtype}")
+        if not np.isfinite(array).all():
+            raise ValueError(f"{name}: contains NaN or infinite entries")
+        if (array < 0).any():
+            raise ValueError(f"{name}: contains negative entries")
+        if name == "capacity" and (array != np.round(array)).any():
+            raise ValueError("capacity: contains non-integer entries")
+    penalty = problem.shortfall_penalty
+    if not (np.isfinite(penalty) and penalty >= 0):
+        raise ValueError(f"shortfall_penalty: expected a finite number >= 0, got {penalty}")
