@@ -38,30 +38,35 @@ class Day(fields.Field):
         return None if value is None else model.DAY_NAMES[value]
 
 
-class IsoDate(fields.Field):
+class _IsoText(fields.Field):
+    """A value written in an ISO 8601 form: `parse` reads it, `write` writes it back."""
+
+    form = ""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return self.parse(value)
+        except (TypeError, ValueError):
+            raise ValidationError(f"must be {self.form}, got {value!r}") from None
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else self.write(value)
+
+
+class IsoDate(_IsoText):
     """A calendar date "YYYY-MM-DD"."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return date.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValidationError(f"must be a date YYYY-MM-DD, got {value!r}") from None
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else value.isoformat()
+    form = "a date YYYY-MM-DD"
+    parse = staticmethod(date.fromisoformat)
+    write = staticmethod(date.isoformat)
 
 
-class LocalDateTime(fields.Field):
+class LocalDateTime(_IsoText):
     """A local date and time "YYYY-MM-DDTHH:MM" (an offset, if given, is kept for conversion)."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return datetime.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValidationError(f"must be a date and time YYYY-MM-DDTHH:MM, got {value!r}") from None
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else value.isoformat(timespec="minutes")
+    form = "a date and time YYYY-MM-DDTHH:MM"
+    parse = staticmethod(datetime.fromisoformat)
+    write = staticmethod(lambda moment: moment.isoformat(timespec="minutes"))
 
 
 class TimeZoneName(fields.String):
