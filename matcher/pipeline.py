@@ -11,7 +11,7 @@ from matcher.model import Feedback, Mentee, Scenario
 from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
 from matcher.scoring.reasons import pair_reasons, unmatched_reason
-from matcher.solver.assignment import AssignmentProblem, repair_assignment, solve_assignment
+from matcher.solver.assignment import AssignmentProblem, Repair, solve_assignment
 from matcher.agreement import CalendarBook, fill, not_held
 
 WAIT_FULL_PRIORITY_DAYS = 90   # a mentee waiting this long weighs (1 + 90/30) = 4 times a new one
@@ -119,15 +119,18 @@ def propose(scenario: Scenario, options: Options = Options(),
     book = CalendarBook(scenario)
     spent = 0.0    # the time limit bounds assignment work; calendars always finish
     exact = True   # the first round solves; later ones re-solve only when that is exact
+    repair, failing = None, {}
+    row_of = {int(i): row for row, i in enumerate(pool)}
     for round_ in range(CALENDAR_ROUNDS):
         seconds = options.time_limit * (FIRST_ROUND_SHARE if round_ == 0 else REPAIR_SHARE / (CALENDAR_ROUNDS - 1))
         started = time.perf_counter()
-        problem = _problem(scenario, scores, pool, movable, rejected)
         if exact:
+            problem = _problem(scenario, scores, pool, movable, rejected)
             result = solve_assignment(problem, time_limit=seconds, progress=progress)
             assigned, stats, exact = result.mentor_of, _figures(result), result.method == "milp-exact"
         else:
-            assigned = repair_assignment(problem, assigned, seconds)
+            repair = repair or Repair(problem, assigned)
+            assigned = repair.run([(row_of[i], j) for i, j in failing], seconds)
         spent += time.perf_counter() - started
         pairs = _pairs(scenario, kept, pool, assigned, moving_from)
         book.update(_ids(scenario, pairs), options.time_limit if round_ == 0 else 0.0)

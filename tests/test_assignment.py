@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import LinearConstraint, milp
 
-from matcher.solver.assignment import (AssignmentProblem, InfeasibleAssignment, repair_assignment,
+from matcher.solver.assignment import (AssignmentProblem, InfeasibleAssignment, Repair,
                                        solve_assignment)
 
 
@@ -195,9 +195,7 @@ def test_repair_drops_pairs_no_longer_allowed_and_refills():
     allowed = np.array([[True, False], [True, True], [True, True]])
     problem = AssignmentProblem(value=np.array([[3.0, 0.0], [2.0, 1.0], [1.0, 1.0]]), allowed=allowed,
                                 load=np.ones(3), capacity=np.array([2, 1]), budget=np.array([5.0, 5.0]))
-    # mentee 1's pair with mentor 0 was rejected by the calendar since the start was made
-    rejected = AssignmentProblem(value=problem.value, allowed=allowed & ~np.array([[0, 0], [1, 0], [0, 0]], bool),
-                                 load=problem.load, capacity=problem.capacity, budget=problem.budget)
-    repaired = repair_assignment(rejected, np.array([0, 0, 1]), time_limit=2)
+    # the calendar rejected mentee 1 with mentor 0
+    repaired = Repair(problem, np.array([0, 0, 1])).run([(1, 0)], seconds=2)
     assert repaired[1] != 0 and (repaired >= 0).all()
     assert (np.bincount(repaired, minlength=2) <= problem.capacity).all()

@@ -34,6 +34,7 @@ class LocalSearch:
         self.cols, self.gain = cols[order], gain[order]
         self.pair_load = pair_load(load, rows[order], self.cols)
         self.start = np.searchsorted(rows[order], np.arange(n + 1))
+        self.open = np.ones(len(self.cols), dtype=bool)
         self.capacity_left = capacity.astype(float).copy()
         self.budget_left = budget.astype(float).copy()
         self.mentor_of = np.full(n, -1)
@@ -65,11 +66,25 @@ class LocalSearch:
         self.capacity_left[j] += 1
         self.budget_left[j] += load
 
+    def forbid(self, pairs) -> None:
+        """Never use these (mentee, mentor) pairs again; a mentee in one is taken out."""
+        for i, j in pairs:
+            part = self._slice(i)
+            self.open[part.start + np.flatnonzero(self.cols[part] == j)] = False
+            if self.mentor_of[i] == j:
+                self.remove(i)
+
+    def _candidates(self, u: int):
+        """(mentor, weight, load) of u's open pairs, best first."""
+        part = self._slice(u)
+        keep = self.open[part]
+        return zip(self.cols[part][keep], self.gain[part][keep], self.pair_load[part][keep])
+
     def best_with_room(self, i: int, exclude: int = -1) -> tuple[int, float]:
         """The best mentor of i with room for i (other than `exclude`): (mentor, weight)."""
         part = self._slice(i)
         mentors = self.cols[part]
-        fits = ((self.capacity_left[mentors] >= 1)
+        fits = (self.open[part] & (self.capacity_left[mentors] >= 1)
                 & (self.budget_left[mentors] >= self.pair_load[part] - EPSILON)
                 & (mentors != exclude))
         hit = np.flatnonzero(fits)
@@ -87,9 +102,8 @@ class LocalSearch:
 
     def eject(self, u: int) -> bool:
         """Move `eject`: the best-valued chain u -> j, w: j -> k that fits."""
-        part = self._slice(u)
         best = None
-        for j, gain_u, load_u in zip(self.cols[part], self.gain[part], self.pair_load[part]):
+        for j, gain_u, load_u in self._candidates(u):
             j = int(j)
             for w in self.members[j]:
                 gain_w, load_w = self.value_of(w, j)
@@ -112,9 +126,8 @@ class LocalSearch:
     def replace(self, u: int) -> int:
         """Move `replace`: u takes the place of the mentee it beats most (never a required
         one); returns who now waits (-1 if no such move)."""
-        part = self._slice(u)
         best = None
-        for j, gain_u, load_u in zip(self.cols[part], self.gain[part], self.pair_load[part]):
+        for j, gain_u, load_u in self._candidates(u):
             j = int(j)
             for w in self.members[j]:
                 if self.required[w]:
@@ -141,12 +154,18 @@ class LocalSearch:
         self.place(i, k)
         return True
 
+    def _queue(self, mentees: np.ndarray) -> list[int]:
+        """Waiting mentees to try, the one with the best pair last (tried first)."""
+        has = self.start[mentees + 1] > self.start[mentees]
+        mentees = mentees[has]
+        return list(mentees[np.argsort(self.gain[self.start[mentees]], kind="stable")])
+
     def run(self, deadline: float, waiting: np.ndarray) -> np.ndarray:
         """Apply moves until none helps or the deadline passes; returns mentor_of."""
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
-            queue = list(waiting[self.mentor_of[waiting] < 0])
+            queue = self._queue(waiting[self.mentor_of[waiting] < 0])
             while queue and time.perf_counter() < deadline:
                 u = int(queue.pop())
                 if self.insert(u) or self.eject(u):

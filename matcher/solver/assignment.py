@@ -51,20 +51,20 @@ def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
     return _Solver(problem, time_limit, progress).solve()
 
 
-def repair_assignment(problem: AssignmentProblem, mentor_of: np.ndarray, time_limit: float) -> np.ndarray:
-    """Keep the pairs of `mentor_of` that are still allowed and fit, then improve by local
-    search under the same goal as large solves (a match first, then value)."""
-    solver = _Solver(problem, time_limit, None)
-    capacity, budget = solver.capacity.copy(), solver.budget.copy()
-    start = np.full(problem.shape[0], -1)
-    for i in np.flatnonzero(mentor_of >= 0):
-        j = mentor_of[i]
-        load = pair_load(problem.load, np.array([i]), np.array([j]))[0]
-        if solver.feasible[i, j] and capacity[j] >= 1 and budget[j] >= load - 1e-9:
-            start[i] = j
-            capacity[j] -= 1
-            budget[j] -= load
-    return solver.search(start, solver.deadline)
+class Repair:
+    """Local search kept across rounds of calendar feedback: the pairs the calendar rejects
+    are forbidden where they stand and the room they leave is filled again, under the same
+    goal as large solves (a match first, then value)."""
+
+    def __init__(self, problem: AssignmentProblem, mentor_of: np.ndarray):
+        solver = _Solver(problem, 0.0, None)
+        self.search = solver.local_search(mentor_of)
+        self.waiting = np.flatnonzero(solver.matchable)
+
+    def run(self, forbidden: list[tuple[int, int]], seconds: float) -> np.ndarray:
+        """Forbid the (mentee, mentor) pairs, search for `seconds`; returns mentor_of."""
+        self.search.forbid(forbidden)
+        return self.search.run(time.perf_counter() + seconds, self.waiting)
 
 
 class _Objective:
@@ -185,11 +185,14 @@ class _Solver:
         """Every match worth more than the value of any pair, then value."""
         return _Objective(MATCH_WORTH * (1.0 + float(self.best_value.max(initial=0.0))), 1.0, 1.0)
 
+    def local_search(self, mentor_of: np.ndarray) -> LocalSearch:
+        """A local search from `mentor_of` under the combined goal."""
+        return LocalSearch(self.combined()(self.problem.value), self.feasible, self.problem.load,
+                           self.capacity, self.budget, mentor_of, self.required)
+
     def search(self, mentor_of: np.ndarray, deadline: float) -> np.ndarray:
-        """Local search from `mentor_of` under the combined goal until `deadline`."""
-        search = LocalSearch(self.combined()(self.problem.value), self.feasible, self.problem.load,
-                             self.capacity, self.budget, mentor_of, self.required)
-        return search.run(deadline, np.flatnonzero(self.matchable))
+        """Local search from `mentor_of` until `deadline`."""
+        return self.local_search(mentor_of).run(deadline, np.flatnonzero(self.matchable))
 
     @staticmethod
     def matched(mentor_of: np.ndarray) -> int:
