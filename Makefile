@@ -18,6 +18,8 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m bench.peers
 	$(PY) -m bench.scoring --sizes 2000x500 10000x2000
 	$(PY) -m bench.assignment --sizes 2000x500 --time-limit 2
 	$(PY) -m bench.calendar

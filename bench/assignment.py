@@ -9,10 +9,10 @@ bound and the relative gap. `--peers` also runs HiGHS MILP and CP-SAT on the sam
 """
 
 import argparse
-import time
 
 import numpy as np
 
+from bench.peers import Instance, run
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
 
 
@@ -32,54 +32,6 @@ def synthetic(n: int, m: int, candidates: int = 50, seed: int = 0) -> Assignment
     return AssignmentProblem(value=value, allowed=allowed, load=load, capacity=capacity,
                              budget=budget, required=required, target_hours=target,
                              shortfall_penalty=0.5)
-
-
-def peers(problem: AssignmentProblem, time_limit: float) -> list[tuple[str, float, float, float]]:
-    """HiGHS MILP and CP-SAT on the value objective alone: (name, seconds, objective, bound)."""
-    from ortools.sat.python import cp_model
-    from scipy import sparse
-    from scipy.optimize import LinearConstraint, milp
-
-    mentees, mentors = np.nonzero(problem.allowed)
-    n, m = problem.shape
-    value = problem.value[mentees, mentors]
-    load = problem.load[mentees] if problem.load.ndim == 1 else problem.load[mentees, mentors]
-    cols = np.arange(len(mentees))
-    rows = [sparse.csr_matrix((np.ones(len(cols)), (mentees, cols)), shape=(n, len(cols))),
-            sparse.csr_matrix((np.ones(len(cols)), (mentors, cols)), shape=(m, len(cols))),
-            sparse.csr_matrix((load, (mentors, cols)), shape=(m, len(cols)))]
-    start = time.perf_counter()
-    res = milp(-value, integrality=np.ones(len(cols)), bounds=(0, 1),
-               constraints=[LinearConstraint(sparse.vstack(rows), -np.inf,
-                                             np.concatenate([np.ones(n), problem.capacity,
-                                                             problem.budget]))],
-               options={"time_limit": time_limit})
-    results = [("highs-milp", time.perf_counter() - start,
-                -res.fun if res.x is not None else float("nan"), -res.mip_dual_bound)]
-
-    model = cp_model.CpModel()
-    x = [model.NewBoolVar("") for _ in cols]
-    scale = 1000
-    for block, limit, coef in ((0, np.ones(n), None), (1, problem.capacity, None),
-                               (2, problem.budget * 2, load * 2)):
-        owner = mentees if block == 0 else mentors
-        order = np.argsort(owner, kind="stable")
-        bounds = np.searchsorted(owner[order], np.arange(len(limit) + 1))
-        for k in range(len(limit)):
-            members = order[bounds[k]:bounds[k + 1]]
-            if coef is None:
-                model.Add(sum(x[p] for p in members) <= int(limit[k]))
-            else:
-                model.Add(sum(int(coef[p]) * x[p] for p in members) <= int(limit[k]))
-    model.Maximize(sum(int(round(v * scale)) * x[p] for p, v in enumerate(value)))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit
-    solver.parameters.num_workers = 2
-    start = time.perf_counter()
-    solver.Solve(model)
-    results.append(("cp-sat", time.perf_counter() - start, solver.ObjectiveValue() / scale,
-                    solver.BestObjectiveBound() / scale))
-    return results
 
 
 def main(argv=None) -> None:
@@ -102,9 +54,14 @@ def main(argv=None) -> None:
               f"matched={result.matched}/{result.matched_bound} objective={result.objective:.3f} "
               f"bound={result.bound:.3f} gap={100 * gap:.3f}%", flush=True)
         if args.peers:
-            for name, seconds, objective, bound in peers(problem, limit):
-                print(f"{size} {name} seconds={seconds:.2f} objective={objective:.3f} "
-                      f"bound={bound:.3f} (value only, no matching-count stage)", flush=True)
+            for name in ("highs-milp", "cp-sat"):
+                outcome = run(name, Instance(problem, np.arange(n)), limit)
+                peer = outcome.solution
+                objective = ("none" if peer.mentor_of is None
+                             else f"{problem.objective(peer.mentor_of):.3f}")
+                bound = "none" if peer.bound is None else f"{peer.bound:.3f}"
+                print(f"{size} {name} seconds={outcome.seconds:.2f} objective={objective} "
+                      f"bound={bound} ({peer.note})", flush=True)
 
 
 if __name__ == "__main__":
