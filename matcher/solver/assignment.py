@@ -30,6 +30,7 @@ from matcher.solver.assign_search import LocalSearch
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
 CANDIDATE_PAIRS = 40_000  # size of the initial LP's pool: top mentors per mentee by value
 CANDIDATES = (3, 8)  # fewest and most mentors per mentee in that pool
+MENTOR_CANDIDATES = (4, 16)  # and the fewest and most best mentees per mentor added to it
 MATCH_WORTH = 1.0  # a match is worth this many times (1 + the largest pair value)
 SEARCH_SHARE = 0.5  # share of the time left after the LP that local search may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
@@ -104,9 +105,16 @@ class _Solver:
             self.pool = np.nonzero(self.feasible)
         else:
             per_mentee = int(np.clip(CANDIDATE_PAIRS // max(n, 1), *CANDIDATES))
-            self.pool = top_pairs(problem.value, self.feasible, per_mentee)
-        self.in_pool = np.zeros((n, m), bool)
-        self.in_pool[self.pool] = True
+            per_mentor = int(np.clip(CANDIDATE_PAIRS // max(m, 1), *MENTOR_CANDIDATES))
+            mentees, mentors = top_pairs(problem.value, self.feasible, per_mentee)
+            best_mentors, best_mentees = top_pairs(problem.value.T, self.feasible.T, per_mentor)
+            self.in_pool = np.zeros((n, m), bool)
+            self.in_pool[mentees, mentors] = True
+            self.in_pool[best_mentees, best_mentors] = True
+            self.pool = np.nonzero(self.in_pool)
+        if self.exact:
+            self.in_pool = np.zeros((n, m), bool)
+            self.in_pool[self.pool] = True
 
     def remaining(self) -> float:
         """Seconds left before the deadline."""
