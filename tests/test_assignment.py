@@ -199,3 +199,16 @@ def test_repair_drops_pairs_no_longer_allowed_and_refills():
     repaired = Repair(problem, np.array([0, 0, 1])).run([(1, 0)], seconds=2)
     assert repaired[1] != 0 and (repaired >= 0).all()
     assert (np.bincount(repaired, minlength=2) <= problem.capacity).all()
+
+
+def test_exact_path_out_of_time_still_reports_a_finite_bound(monkeypatch):
+    import matcher.solver.assignment as assignment
+    rng = np.random.default_rng(5)
+    n, m = 120, 30
+    problem = AssignmentProblem(value=rng.random((n, m)) * 3, allowed=rng.random((n, m)) < 0.5,
+                                load=rng.choice([1.0, 1.5, 2.0], n), capacity=rng.integers(2, 5, m),
+                                budget=rng.choice([3.0, 4.5, 6.0], m))
+    monkeypatch.setattr(assignment, "EXACT_PAIRS", n * m)
+    result = solve_assignment(problem, time_limit=0.05)
+    assert result.method == "milp-exact"
+    assert np.isfinite(result.bound) and result.bound >= result.objective - 1e-9

@@ -154,7 +154,7 @@ class LocalSearch:
         self.place(i, k)
         return True
 
-    def _queue(self, mentees: np.ndarray) -> list[int]:
+    def waiting_order(self, mentees: np.ndarray) -> list[int]:
         """Waiting mentees to try, the one with the best pair last (tried first)."""
         has = self.start[mentees + 1] > self.start[mentees]
         mentees = mentees[has]
@@ -165,7 +165,7 @@ class LocalSearch:
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
-            queue = self._queue(waiting[self.mentor_of[waiting] < 0])
+            queue = self.waiting_order(waiting[self.mentor_of[waiting] < 0])
             while queue and time.perf_counter() < deadline:
                 u = int(queue.pop())
                 if self.insert(u) or self.eject(u):

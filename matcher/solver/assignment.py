@@ -143,22 +143,35 @@ class _Solver:
         start, count_proven = None, True
         if self.required.sum() < matched_bound:
             tie = 0.5 / (1.0 + float(self.best_value.sum()))
-            start, count_bound, count_proven = self.exact_stage(_Objective(1.0, tie, 0.0), 0)
+            start, count_bound, count_proven = self.exact_stage(_Objective(1.0, tie, 0.0), 0,
+                                                                self.remaining() / 2)
             matched_bound = min(matched_bound, math.floor(count_bound + 1e-9))
-            self.progress(f"{self.matched(start)} mentees matched, at most {matched_bound} can be")
         count_min = 0 if start is None else self.matched(start)
-        mentor_of, bound, proven = self.exact_stage(_Objective(0.0, 1.0, 1.0), count_min)
-        mentor_of = self.better(mentor_of, start)
-        if mentor_of is None:
+        mentor_of, bound, proven = self.exact_stage(_Objective(0.0, 1.0, 1.0), count_min, self.remaining())
+        mentor_of = self.better(self.better(mentor_of, start), self.greedy())
+        if (self.required & (mentor_of < 0)).any():
             raise InfeasibleAssignment("required mentees cannot all be matched: no assignment found")
+        self.progress(f"{self.matched(mentor_of)} mentees matched, at most {matched_bound} can be")
         return self.result(mentor_of, bound, matched_bound, proven and count_proven, "milp-exact")
 
-    def exact_stage(self, objective: _Objective, count_min: int):
-        """One MILP over every feasible pair: (mentor_of, bound, proven optimal)."""
-        result = solve_milp(self.model(*self.pool, objective, count_min), self.remaining())
+    def greedy(self) -> np.ndarray:
+        """Each mentee, best first, to the best mentor with room: a fallback and a floor."""
+        search = self.local_search(np.full(self.problem.shape[0], -1))
+        for u in reversed(search.waiting_order(np.flatnonzero(self.matchable))):
+            search.insert(int(u))
+        return search.mentor_of.copy()
+
+    def exact_stage(self, objective: _Objective, count_min: int, seconds: float):
+        """One MILP over every feasible pair: (mentor_of, bound, proven optimal). When the
+        MILP has no finite bound in time, the LP relaxation gives it."""
+        model = self.model(*self.pool, objective, count_min)
+        result = solve_milp(model, seconds)
         if result.status == "infeasible":
             raise InfeasibleAssignment("required mentees cannot all be matched")
-        return self.assignment(self.pool, result.x), result.bound, result.status == "optimal"
+        bound = result.bound
+        if not np.isfinite(bound):
+            bound = solve_lp(model).objective
+        return self.assignment(self.pool, result.x), bound, result.status == "optimal"
 
     def solve_large(self) -> AssignmentResult:
         """LP of the combined goal, rounding, local search, neighbourhood search."""
@@ -213,10 +226,12 @@ class _Solver:
         return bound - objective <= RELATIVE_TOLERANCE * max(1.0, abs(bound))
 
     def better(self, first, second):
-        """The lexicographically better assignment (more matches, then objective)."""
+        """The lexicographically better assignment (every required mentee matched, more
+        matches, then objective)."""
         if first is None or second is None:
             return second if first is None else first
-        key = lambda mentor_of: (self.matched(mentor_of), self.problem.objective(mentor_of))
+        key = lambda mentor_of: (not (self.required & (mentor_of < 0)).any(), self.matched(mentor_of),
+                                 self.problem.objective(mentor_of))
         return second if key(second) > key(first) else first
 
     def model(self, mentees, mentors, objective: _Objective, count_min=0, used=None) -> PairModel:
