@@ -54,7 +54,7 @@ def _progress(started: float):
 
 
 def _write_json(data: dict, path: str) -> None:
-    _write_bytes((json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), path)
+    _write_bytes((json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8"), path)
 
 
 def _pair(text: str) -> tuple[str, str]:

@@ -18,6 +18,7 @@ BUNDLED = sorted(Path(__file__).parent.parent.joinpath("scenarios").glob("*.json
 def test_bundled_scenario_proposal_breaks_no_hard_rule(path):
     data = json.loads(path.read_text())
     proposal = propose(load_scenario(data), Options(time_limit=20)).to_dict()
+    json.dumps(proposal, allow_nan=False)   # the contract is strict JSON
     assert violations(data, proposal) == []
     assert session_shortfalls(data, proposal) == []
     assert all(u["reason"] for u in proposal["unplaced"])
@@ -55,6 +56,7 @@ def test_generated_scenario_proposal_breaks_no_hard_rule(programme):
 @given(scenarios())
 def test_random_scenarios_break_no_hard_rule(data):
     proposal = propose(load_scenario(data), Options(time_limit=5)).to_dict()
+    json.dumps(proposal, allow_nan=False)
     assert violations(data, proposal) == []
     assert session_shortfalls(data, proposal) == []
 
