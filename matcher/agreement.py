@@ -109,10 +109,7 @@ def fill(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, ass
          pool: np.ndarray, rejected: dict[tuple[int, int], str], deadline: float) -> None:
     """Waiting mentees, most valuable first, each take the best mentor with room whose
     calendar holds them (updates `assigned`, `book` and `rejected` in place)."""
-    taken = assigned >= 0
-    capacity = problem.capacity - np.bincount(assigned[taken], minlength=len(problem.capacity))
-    budget = problem.budget - np.bincount(assigned[taken], weights=problem.load[taken],
-                                          minlength=len(problem.capacity))
+    capacity, budget = problem.room_left(assigned)
     best = np.where(problem.allowed, problem.value, -np.inf).max(axis=1, initial=-np.inf)
     for row in np.argsort(-best):
         if assigned[row] >= 0 or not np.isfinite(best[row]) or time.perf_counter() > deadline:

@@ -110,10 +110,13 @@ class Programme:
     daytime: tuple[int, int] = (8 * 60, 16 * 60)
     weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(COMPONENTS, 0.25))
 
-    @property
-    def end(self) -> date:
-        """The first day after the horizon."""
-        return self.start + timedelta(days=7 * self.weeks)
+    def date_of(self, week: int, weekday: int) -> date:
+        """The date of a weekday in horizon week `week` (0-based)."""
+        return self.start + timedelta(days=7 * week + (weekday - self.start.weekday()) % 7)
+
+    def week_of(self, day: date) -> int:
+        """The horizon week (0-based) a date falls in."""
+        return (day - self.start).days // 7
 
 
 @dataclass(frozen=True)

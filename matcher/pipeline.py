@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -147,20 +148,11 @@ def propose(scenario: Scenario, options: Options = Options(),
     pairs = _pairs(scenario, kept, pool, assigned, moving_from)
     sessions, unplaced, placed = book.result()
 
-    unmatched = []
-    taken = assigned >= 0
-    capacity_left = problem.capacity - np.bincount(assigned[taken], minlength=len(problem.capacity))
-    budget_left = problem.budget - np.bincount(assigned[taken], weights=problem.load[taken],
-                                               minlength=len(problem.capacity))
-    for row, i in enumerate(pool):
-        if not taken[row]:
-            held_back = {j for (mentee, j) in rejected if mentee == i}
-            reason = unmatched_reason(scores, i, capacity_left, budget_left, problem.load[row], held_back)
-            unmatched.append(Unmatched(scenario.mentees[i].id, _with_calendar(scenario, rejected, i, reason)))
+    unmatched = _unmatched(scenario, scores, problem, pool, assigned, rejected)
     in_pool = set(pool.tolist())
     unmatched += [Unmatched(m.id, "not part of this request") for i, m in enumerate(scenario.mentees)
                   if m.id not in kept and i not in in_pool]
-    stats.update(objective=round(problem.objective(assigned), 6), matched=int(taken.sum()))
+    stats.update(objective=round(problem.objective(assigned), 6), matched=int((assigned >= 0).sum()))
     stats["bound"] = round(max(stats["bound"], stats["objective"]), 6)
     stats["gap"] = round((stats["bound"] - stats["objective"]) / max(abs(stats["bound"]), 1e-9), 6)
     stats.update(mentees=len(pool), mentors=len(scenario.mentors), **placed,
@@ -187,13 +179,24 @@ def _ids(scenario: Scenario, pairs: list[tuple[int, int, str]]) -> list[tuple[st
     return [(scenario.mentors[j].id, scenario.mentees[i].id) for i, j, _ in pairs]
 
 
-def _with_calendar(scenario: Scenario, rejected: dict[tuple[int, int], str], i: int, reason: str) -> str:
-    """An unmatched mentee's reason, led by the pairs the calendar could not hold, if any."""
-    held_back = [(scenario.mentors[j].id, why) for (row, j), why in rejected.items() if row == i]
-    if not held_back:
-        return reason
-    names = ", ".join(mentor for mentor, _ in held_back)
-    return f"sessions cannot be held with {names} ({held_back[0][1]}); {reason}"
+def _unmatched(scenario: Scenario, scores: Scores, problem: AssignmentProblem, pool: np.ndarray,
+               assigned: np.ndarray, rejected: dict[tuple[int, int], str]) -> list[Unmatched]:
+    """Every waiting mentee left without a mentor, with the reason: the pairs the calendar
+    could not hold first, then the hard rule that binds or the mentors that are full."""
+    capacity_left, budget_left = problem.room_left(assigned)
+    held_back = defaultdict(list)
+    for (i, j), why in rejected.items():
+        held_back[i].append((j, why))
+    unmatched = []
+    for row in np.flatnonzero(assigned < 0):
+        i = int(pool[row])
+        reason = unmatched_reason(scores, i, capacity_left, budget_left, problem.load[row],
+                                  {j for j, _ in held_back[i]})
+        if held_back[i]:
+            names = ", ".join(scenario.mentors[j].id for j, _ in held_back[i])
+            reason = f"sessions cannot be held with {names} ({held_back[i][0][1]}); {reason}"
+        unmatched.append(Unmatched(scenario.mentees[i].id, reason))
+    return unmatched
 
 
 class UnknownPair(ValueError):

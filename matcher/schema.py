@@ -41,16 +41,21 @@ class _Strict(Schema):
         unknown = RAISE
 
 
-class WindowSchema(_Strict):
-    day = Day(required=True)
+class _Span(_Strict):
+    """A start and an end time of day; the end must come after the start."""
+
     start = ClockTime(required=True)
     end = ClockTime(required=True)
-    flexible = fields.Boolean(load_default=False)
 
     @validates_schema(skip_on_field_errors=False)
     def end_after_start(self, data, **kwargs):
         if "start" in data and "end" in data and data["end"] <= data["start"]:
             raise ValidationError("must be after start", "end")
+
+
+class WindowSchema(_Span):
+    day = Day(required=True)
+    flexible = fields.Boolean(load_default=False)
 
     @post_load
     def make(self, data, **kwargs):
@@ -88,15 +93,7 @@ class SessionPlanSchema(_Strict):
         return model.SessionPlan(**data)
 
 
-class DaytimeSchema(_Strict):
-    start = ClockTime(required=True)
-    end = ClockTime(required=True)
-
-    @validates_schema(skip_on_field_errors=False)
-    def end_after_start(self, data, **kwargs):
-        if "start" in data and "end" in data and data["end"] <= data["start"]:
-            raise ValidationError("must be after start", "end")
-
+class DaytimeSchema(_Span):
     @post_load
     def make(self, data, **kwargs):
         return (data["start"], data["end"])

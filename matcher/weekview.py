@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from matcher.model import DAY_NAMES, Mentee, Mentor, Scenario
+from matcher.model import DAY_NAMES, Mentee, Mentor, Programme, Scenario
 from matcher.proposal import Proposal, Session
 
 EXCEPTIONS_SHOWN = 3
@@ -54,11 +54,6 @@ def _at(slot: Slot) -> str:
     return f"{_day(slot[0])} {_clock(slot[1])}"
 
 
-def _date_of(first: date, week: int, weekday: int) -> date:
-    """The date of `weekday` in horizon week `week` (0-based) of a horizon starting on `first`."""
-    return first + timedelta(days=7 * week + (weekday - first.weekday()) % 7)
-
-
 def _rhythm(sessions: list[Session], per_week: int) -> list[Beat]:
     """Up to `per_week` most common slots of a pair's sessions (earliest first on a tie),
     each held at least RECURRING_SHARE as often as the most common one."""
@@ -84,12 +79,13 @@ class _Pair:
         names = [p.id for p in self.people if any(r.covers(day) for r in p.unavailable)]
         return f" ({' and '.join(names)} away)" if names else ""
 
-    def exceptions(self, first: date, weeks: int) -> list[tuple[date, str]]:
+    def exceptions(self, programme: Programme) -> list[tuple[date, str]]:
         """(date, text) of every session off the rhythm and every rhythm session missing,
-        week by week of the horizon starting on `first`."""
+        week by week of the programme's horizon."""
+        weeks = programme.weeks
         by_week: dict[int, list[Session]] = defaultdict(list)
         for session in self.sessions:
-            by_week[(session.start.date() - first).days // 7].append(session)
+            by_week[programme.week_of(session.start.date())].append(session)
         rhythm = [beat.slot for beat in self.rhythm]
         verb = "made up at" if self.per_week else "at"
         found = []
@@ -98,7 +94,7 @@ class _Pair:
             held = [_slot(s) for s in by_week[week]]
             missing = [slot for slot in expected if slot not in held]
             off = [s for s in by_week[week] if _slot(s) not in rhythm]
-            dates = [_date_of(first, week, slot[0]) for slot in missing]
+            dates = [programme.date_of(week, slot[0]) for slot in missing]
             for day, session in zip(dates, off):
                 found.append((day, f"{self.mentee} {day} moved to {_at(_slot(session))}"))
             for day in dates[len(off):]:
@@ -126,7 +122,7 @@ def week_plan(scenario: Scenario, proposal: Proposal) -> list[str]:
     for mentor, pairs in sorted(by_mentor.items()):
         beats = sorted((beat for pair in pairs for beat in pair.rhythm), key=lambda b: (b.slot, b.mentee))
         lines.append(f"{mentor.ljust(width)}  " + " · ".join(map(str, beats)))
-        exceptions = sorted(e for pair in pairs for e in pair.exceptions(programme.start, programme.weeks))
+        exceptions = sorted(e for pair in pairs for e in pair.exceptions(programme))
         if exceptions:
             shown = "; ".join(text for _, text in exceptions[:EXCEPTIONS_SHOWN])
             more = f" and {len(exceptions) - EXCEPTIONS_SHOWN} more" if len(exceptions) > EXCEPTIONS_SHOWN else ""

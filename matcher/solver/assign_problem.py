@@ -28,14 +28,25 @@ class AssignmentProblem:
         """(mentees, mentors)."""
         return self.value.shape
 
+    def hours_given(self, mentor_of: np.ndarray) -> np.ndarray:
+        """(m,) the load each mentor carries in an assignment."""
+        matched = np.flatnonzero(mentor_of >= 0)
+        return np.bincount(mentor_of[matched], pair_load(self.load, matched, mentor_of[matched]),
+                           minlength=self.shape[1])
+
+    def room_left(self, mentor_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(capacity, budget) each mentor has left in an assignment."""
+        taken = mentor_of[mentor_of >= 0]
+        return (self.capacity - np.bincount(taken, minlength=self.shape[1]),
+                self.budget - self.hours_given(mentor_of))
+
     def objective(self, mentor_of: np.ndarray) -> float:
         """Value of the matched pairs minus the shortfall penalty of an assignment."""
         matched = np.flatnonzero(mentor_of >= 0)
         total = float(self.value[matched, mentor_of[matched]].sum())
         if self.target_hours is not None and self.shortfall_penalty > 0:
-            hours = np.bincount(mentor_of[matched], pair_load(self.load, matched, mentor_of[matched]),
-                                minlength=self.shape[1])
-            total -= self.shortfall_penalty * float(np.maximum(self.target_hours - hours, 0).sum())
+            shortfall = np.maximum(self.target_hours - self.hours_given(mentor_of), 0)
+            total -= self.shortfall_penalty * float(shortfall.sum())
         return total
 
 

@@ -78,11 +78,6 @@ class _Objective:
     def __call__(self, value_block: np.ndarray) -> np.ndarray:
         return self.offset + self.scale * value_block
 
-    @property
-    def counts_matches(self) -> bool:
-        """Whether the objective is integral per match (the count stage)."""
-        return self.offset == 1.0 and self.scale < 1.0
-
 
 class _Solver:
     """State of one solve: the problem, the pool of candidate pairs and the clock."""
@@ -240,12 +235,8 @@ class _Solver:
         capacity, budget = self.capacity, self.budget
         target = problem.target_hours
         if used is not None:
-            fixed = np.flatnonzero(used >= 0)
-            hours = np.bincount(used[fixed], pair_load(problem.load, fixed, used[fixed]),
-                                minlength=len(capacity))
-            capacity = capacity - np.bincount(used[fixed], minlength=len(capacity))
-            budget = budget - hours
-            target = None if target is None else np.maximum(target - hours, 0.0)
+            capacity, budget = problem.room_left(used)
+            target = None if target is None else np.maximum(target - problem.hours_given(used), 0.0)
         penalty = problem.shortfall_penalty * objective.penalty_scale
         return PairModel(
             mentee=mentees, mentor=mentors, weight=objective(problem.value[mentees, mentors]),
@@ -377,7 +368,4 @@ class _Solver:
         target = self.problem.target_hours
         if target is None:
             return 0.0
-        matched = np.flatnonzero(mentor_of >= 0)
-        hours = np.bincount(mentor_of[matched], pair_load(self.problem.load, matched, mentor_of[matched]),
-                            minlength=self.problem.shape[1])
-        return float(np.maximum(target - hours, 0.0).sum())
+        return float(np.maximum(target - self.problem.hours_given(mentor_of), 0.0).sum())

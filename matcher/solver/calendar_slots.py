@@ -101,18 +101,16 @@ class Horizon:
 
     def __init__(self, programme: Programme):
         self.zone = ZoneInfo(programme.timezone)
-        self.first = programme.start
+        self.programme = programme
         self.weeks = programme.weeks
         self._instants: dict[tuple[date, int], int | None] = {}
         self._regular: dict[date, bool] = {}
 
     def date_of(self, week: int, weekday: int) -> date:
-        """The date of a weekday in horizon week `week` (0-based)."""
-        return self.first + timedelta(days=7 * week + (weekday - self.first.weekday()) % 7)
+        return self.programme.date_of(week, weekday)
 
     def week_of(self, day: date) -> int:
-        """The horizon week (0-based) a date falls in."""
-        return (day - self.first).days // 7
+        return self.programme.week_of(day)
 
     def local(self, day: date, minute: int) -> datetime:
         """The aware local datetime of a date and wall-clock minute (the earlier one if repeated)."""
