@@ -10,8 +10,8 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from marshmallow import (RAISE, Schema, ValidationError, fields, post_load, validate,
-                         validates_schema)
+from marshmallow import (RAISE, Schema, ValidationError, fields, post_dump, post_load, pre_dump,
+                         validate, validates_schema)
 
 from matcher import model
 from matcher.errors import Problem, ScenarioError
@@ -37,8 +37,15 @@ def _strings():
 
 
 class _Strict(Schema):
+    """Unknown fields are rejected on load; absent values (None) are left out on dump, so that
+    what is dumped loads back to the same record."""
+
     class Meta:
         unknown = RAISE
+
+    @post_dump
+    def without_absent(self, data, **kwargs):
+        return {key: value for key, value in data.items() if value is not None}
 
 
 class _Span(_Strict):
@@ -63,17 +70,17 @@ class WindowSchema(_Span):
 
 
 class DateRangeSchema(_Strict):
-    from_ = IsoDate(required=True, data_key="from")
-    to = IsoDate(required=True)
+    first = IsoDate(required=True, data_key="from")
+    last = IsoDate(required=True, data_key="to")
 
     @validates_schema(skip_on_field_errors=False)
     def ordered(self, data, **kwargs):
-        if "from_" in data and "to" in data and data["to"] < data["from_"]:
+        if "first" in data and "last" in data and data["last"] < data["first"]:
             raise ValidationError("must not be before from", "to")
 
     @post_load
     def make(self, data, **kwargs):
-        return model.DateRange(first=data["from_"], last=data["to"])
+        return model.DateRange(**data)
 
 
 class SessionPlanSchema(_Strict):
@@ -97,6 +104,11 @@ class DaytimeSchema(_Span):
     @post_load
     def make(self, data, **kwargs):
         return (data["start"], data["end"])
+
+    @pre_dump
+    def unpack(self, daytime, **kwargs):
+        start, end = daytime
+        return {"start": start, "end": end}
 
 
 class WeightsSchema(_Strict):
@@ -312,6 +324,11 @@ def _flatten(messages, path: str = "") -> list[Problem]:
     return [Problem(path or "scenario", _MESSAGES.get(text, text.rstrip(".").lower() if text.endswith(".") else text))]
 
 
+def problems_of(messages, root: str = "scenario") -> list[Problem]:
+    """Marshmallow's error messages as sorted problems; `root` names a value with no path."""
+    return sorted({Problem(root if p.path == "scenario" else p.path, p.reason) for p in _flatten(messages)})
+
+
 def load_scenario(data) -> model.Scenario:
     """Validate a scenario already parsed from JSON; raise ScenarioError listing every problem."""
     if not isinstance(data, dict):
@@ -319,7 +336,7 @@ def load_scenario(data) -> model.Scenario:
     try:
         return ScenarioSchema().load(data)
     except ValidationError as error:
-        raise ScenarioError(sorted(set(_flatten(error.messages)))) from None
+        raise ScenarioError(problems_of(error.messages)) from None
 
 
 def parse_scenario(text: str | bytes) -> model.Scenario:
@@ -330,3 +347,8 @@ def parse_scenario(text: str | bytes) -> model.Scenario:
         raise ScenarioError([Problem("scenario", f"not valid JSON: {error}")]) from None
     return load_scenario(data)
 
+
+
+def dump_scenario(scenario: model.Scenario) -> dict:
+    """The scenario in the contract's JSON form; `load_scenario` reads it back unchanged."""
+    return ScenarioSchema().dump(scenario)

@@ -39,3 +39,7 @@ EXAMPLE = {
 def example():
     """A fresh, valid scenario dict to change in a test."""
     return copy.deepcopy(EXAMPLE)
+
+
+from api_fixtures import (anonymous, app, coordinator, database_url, outsider, seeded,  # noqa: E402,F401
+                          viewer)

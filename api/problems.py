@@ -1,0 +1,79 @@
+"""Every error as application/problem+json (RFC 9457): type, title, status, detail, and for
+invalid input the path and reason of each problem."""
+from __future__ import annotations
+
+import logging
+
+from flask import Response, json
+from flask_smorest import Api, abort
+from werkzeug.exceptions import HTTPException
+
+from matcher.errors import Problem
+from matcher.schema import problems_of
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:matcher:problem:"
+INVALID = "invalid-input"
+
+log = logging.getLogger("matcher.api")
+
+
+def fail(status: int, detail: str, kind: str = "about:blank", problems: list[Problem] | None = None,
+         headers: dict | None = None):
+    """Stop the request with a problem response; `kind` names the problem type."""
+    data = {"message": detail, "type": kind if kind == "about:blank" else TYPE_PREFIX + kind}
+    if problems is not None:
+        data["errors"] = [{"path": p.path, "reason": p.reason} for p in problems]
+    if headers:
+        data["headers"] = headers
+    abort(status, **data)
+
+
+def invalid(problems: list[Problem], status: int = 422):
+    """Stop the request: the input breaks the contract (each problem names its path)."""
+    first = problems[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    fail(status, f"{first}{more}", INVALID, problems)
+
+
+def _request_problems(messages: dict) -> list[Problem]:
+    """webargs' messages, keyed by location: body paths stand alone, others say where."""
+    found = []
+    for location, errors in messages.items():
+        prefix = "" if location == "json" else f"{location}."
+        found += [Problem(prefix + p.path if p.path != "body" else location, p.reason)
+                  for p in problems_of(errors, root="body")]
+    return found
+
+
+def _body(error: HTTPException) -> tuple[dict, dict]:
+    data = getattr(error, "data", None) or {}
+    body = {"type": data.get("type", "about:blank"), "title": error.name, "status": error.code,
+            "detail": data.get("message") or error.description}
+    if "errors" in data:
+        body["errors"] = data["errors"]
+    elif "messages" in data:   # webargs could not parse or validate the request
+        found = _request_problems(data["messages"])
+        if data["messages"].get("json") == ["Invalid JSON body."]:
+            body.update(type=TYPE_PREFIX + "malformed-json", detail="the request body is not valid JSON")
+        else:
+            more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+            body.update(type=TYPE_PREFIX + INVALID, errors=[{"path": p.path, "reason": p.reason} for p in found],
+                        detail="; ".join(map(str, found[:3])) + more)
+    return body, data.get("headers", {})
+
+
+def problem_response(body: dict, headers: dict | None = None) -> Response:
+    response = Response(json.dumps(body), status=body["status"], mimetype=MEDIA_TYPE)
+    response.headers.update(headers or {})
+    return response
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api answering every error, its own and Flask's, as a problem."""
+
+    def handle_http_exception(self, error: HTTPException):
+        if error.code >= 500:
+            log.error("request failed: %s", getattr(error, "original_exception", error), exc_info=True)
+        body, headers = _body(error)
+        return problem_response(body, headers)
