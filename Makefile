@@ -3,7 +3,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 GAP := ../shared/data/gap
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench openapi clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/matcher propose scenarios/youth-mentors.json
+	$(VENV)/bin/matcher demo scenarios/youth-mentors.json
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -24,6 +24,9 @@ bench: $(STAMP)
 	$(PY) -m bench.assignment --sizes 2000x500 --time-limit 2
 	$(PY) -m bench.calendar
 	$(PY) -m bench.gap $(GAP)/c10400 $(GAP)/d10400 --time-limit 10
+
+openapi: $(STAMP)
+	$(PY) -m api.spec > docs/openapi.json
 
 clean:
 	rm -rf $(VENV)

@@ -7,15 +7,18 @@ import time
 from flask import Flask, g, request, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-from api import people, programme
+from api import events, feedback, matches, people, programme, proposals, scenario_io, solve, spreadsheets
 from api.auth import authenticate
 from api.context import Services
 from api.db import Database
 from api.problems import ProblemApi
 from api.settings import Settings
+from api.worker import Worker
 
 API_PREFIX = "/v1/"
-BLUEPRINTS = (programme.blp, people.mentors, people.mentees)
+BLUEPRINTS = (programme.blp, scenario_io.blp, people.mentors, people.mentees, feedback.blp, matches.matches,
+              matches.sessions, matches.calendars, solve.blp, proposals.blp, events.blp,
+              spreadsheets.blp)
 SPEC_OPTIONS = {
     "API_TITLE": "matcher",
     "API_VERSION": "1",
@@ -45,13 +48,15 @@ def create_app(config: dict | None = None) -> Flask:
     logging.getLogger("matcher").setLevel(settings.log_level)
     database = Database(settings.database_url)
     database.upgrade()
-    app.extensions["matcher"] = Services(settings=settings, database=database)
+    worker = Worker(database, settings.solve_workers)
+    app.extensions["matcher"] = Services(settings=settings, database=database, worker=worker)
 
     api = ProblemApi(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     _serve_docs_assets(app)
     _open_and_authenticate(app, database)
+    worker.resume()
     return app
 
 

@@ -7,7 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,12 @@ def create_token(db: Session, org: str, role: str, label: str | None = None) -> 
     return token
 
 
+def _changes_nothing() -> bool:
+    """A reading method, or a view that declares it stores nothing (`open_to_viewers = True`)."""
+    view = current_app.view_functions.get(request.endpoint)
+    return request.method in READING or getattr(getattr(view, "view_class", None), "open_to_viewers", False)
+
+
 def authenticate(db: Session) -> Caller:
     """The caller of the current request, or a 401 (no or unknown token) / 403 (a viewer
     asking to change something) problem."""
@@ -62,7 +68,7 @@ def authenticate(db: Session) -> Caller:
     record = db.scalar(select(Token).where(Token.digest == digest(token.strip()), Token.revoked_at.is_(None)))
     if record is None:
         fail(401, "the token is not known or has been revoked", "unauthenticated", headers=challenge)
-    if request.method not in READING and record.role != "coordinator":
+    if not _changes_nothing() and record.role != "coordinator":
         fail(403, f"a {record.role} token may read but not change records", "forbidden")
     return Caller(org=record.org_id, role=record.role, actor=record.label)
 

@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
 
 from api.context import caller, db
 from api.db import now
@@ -48,14 +49,17 @@ def _check_references(role: str, record) -> None:
         invalid([Problem("excluded_mentors", f"unknown mentor {ref!r}") for ref in unknown])
 
 
+def capacity_problem(session: Session, mentor: Person, capacity: int) -> Problem | None:
+    """A mentor's capacity may not drop below their active matches: the problem, if it does."""
+    current = session.scalar(select(func.count()).select_from(Match).where(Match.mentor_id == mentor.id,
+                                                                             Match.status == ACTIVE))
+    return Problem("capacity", f"{capacity} is below the {current} active matches") if capacity < current else None
+
+
 def _check_capacity(person: Person, record) -> None:
-    """A mentor's capacity may not drop below their active matches."""
-    if person.role != MENTOR:
-        return
-    current = db().scalar(select(func.count()).select_from(Match).where(Match.mentor_id == person.id,
-                                                                          Match.status == ACTIVE))
-    if record.capacity < current:
-        invalid([Problem("capacity", f"{record.capacity} is below the {current} active matches")])
+    problem = capacity_problem(db(), person, record.capacity) if person.role == MENTOR else None
+    if problem:
+        invalid([problem])
 
 
 def person_blueprint(role: str, schema_class: type[ma.Schema]) -> Blueprint:

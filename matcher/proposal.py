@@ -74,3 +74,16 @@ class Proposal:
             data["changes"] = [{"mentee": c.mentee, "from": c.before, "to": c.after}
                                for c in self.changes]
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Proposal":
+        """A proposal read back from its contract form (as written by `to_dict`)."""
+        changes = data.get("changes")
+        return cls(
+            matches=[ProposedMatch(**{**m, "reasons": tuple(m["reasons"])}) for m in data["matches"]],
+            unmatched=[Unmatched(**u) for u in data["unmatched"]],
+            sessions=[Session(s["mentor"], s["mentee"], datetime.fromisoformat(s["start"]),
+                              datetime.fromisoformat(s["end"]), s["flexible"]) for s in data["sessions"]],
+            unplaced=[Unplaced(**u) for u in data["unplaced"]],
+            changes=None if changes is None else [Change(c["mentee"], c["from"], c["to"]) for c in changes],
+            stats=data["stats"])

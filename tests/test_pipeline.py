@@ -5,6 +5,7 @@ import pytest
 
 from checker import session_shortfalls, violations
 from matcher.pipeline import Options, UnknownPair, propose, rematch
+from matcher.proposal import Proposal
 from matcher.schema import load_scenario
 
 
@@ -201,3 +202,14 @@ def test_reason_names_weekly_spacing(example):
     example["mentees"][1]["sessions"] = {"per_week": 2, "minutes": 60, "min_days_apart": 3}
     assert reasons(run(example))["y-02"] == ("no mentor with school ≥ 2 has common time on weekdays that "
                                              "hold 2 sessions a week, 3 day(s) apart")
+
+
+def test_a_proposal_reads_back_from_its_contract_form(example):
+    example["mentors"][0]["competences"]["school"] = 2
+    example["mentors"][0]["availability"].append({"day": "wed", "start": "16:00", "end": "18:00"})
+    example["matches"] = [{"mentor": "m-02", "mentee": "y-02"}]
+    data = json.loads(json.dumps(rematch(load_scenario(example), [("m-02", "y-02")]).to_dict()))
+    assert data["sessions"] and data["changes"]
+    back = Proposal.from_dict(data)
+    assert back.sessions[0].start.tzinfo is not None
+    assert back.to_dict() == data

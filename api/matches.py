@@ -1,0 +1,225 @@
+"""/v1/matches, /v1/sessions and each person's calendar: the pairs and the booked sessions
+that accepted proposals made, read back, and a match ended by hand."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import marshmallow as ma
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import func, select
+
+from api.context import caller, db
+from api.db import now
+from api.problems import fail
+from api.records import end_match, find_person, programme_of, record_event, to_local, to_utc
+from api.tables import ACTIVE, BOOKED, CANCELLED, ENDED, MENTEE, MENTOR, Match, Person
+from api.tables import Session as BookedSession
+from matcher.fields import IsoDate
+from matcher.ics import person_calendar
+
+ICS_MEDIA_TYPE = "text/calendar"
+DEFAULT_END_REASON = "by hand"
+UTC_TIME = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class StoredTime(ma.fields.DateTime):
+    """A stored time (naive UTC) written as ISO 8601 in UTC, e.g. 2027-01-05T16:00:00Z."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format=UTC_TIME, **kwargs)
+
+
+class PairQuery(ma.Schema):
+    mentor = ma.fields.String(metadata={"description": "this mentor's id only"})
+    mentee = ma.fields.String(metadata={"description": "this mentee's id only"})
+
+
+class MatchQuery(PairQuery):
+    status = ma.fields.String(validate=ma.validate.OneOf([ACTIVE, ENDED]))
+
+
+class SessionQuery(PairQuery):
+    first = IsoDate(data_key="from", metadata={"description": "on or after this local date"})
+    last = IsoDate(data_key="to", metadata={"description": "on or before this local date"})
+    status = ma.fields.String(load_default=BOOKED, validate=ma.validate.OneOf([BOOKED, CANCELLED]))
+
+    @ma.validates_schema(skip_on_field_errors=True)
+    def ordered(self, data, **kwargs):
+        if "first" in data and "last" in data and data["last"] < data["first"]:
+            raise ma.ValidationError("must not be before from", "to")
+
+
+class MatchRecordSchema(ma.Schema):
+    id = ma.fields.Integer()
+    mentor = ma.fields.String(attribute="mentor.ref")
+    mentee = ma.fields.String(attribute="mentee.ref")
+    status = ma.fields.String(metadata={"description": "active or ended"})
+    score = ma.fields.Float(allow_none=True)
+    reasons = ma.fields.List(ma.fields.String(), allow_none=True)
+    proposal = ma.fields.String(attribute="proposal_id", allow_none=True,
+                                metadata={"description": "the accepted proposal that made the match"})
+    started_at = StoredTime()
+    ended_at = StoredTime(allow_none=True)
+    end_reason = ma.fields.String(allow_none=True)
+
+
+class MatchEndSchema(ma.Schema):
+    reason = ma.fields.String(load_default=DEFAULT_END_REASON, validate=ma.validate.Length(min=1, max=32))
+
+
+class SessionRecordSchema(ma.Schema):
+    id = ma.fields.Integer()
+    match = ma.fields.Integer()
+    mentor = ma.fields.String()
+    mentee = ma.fields.String()
+    start = ma.fields.String(metadata={"description": "local time of the programme with its offset"})
+    end = ma.fields.String()
+    flexible = ma.fields.Boolean()
+    status = ma.fields.String(metadata={"description": "booked or cancelled"})
+
+
+def person_ids(role: str, ref: str):
+    """The organisation's people with this role and id, as a subquery (at most one row)."""
+    return select(Person.id).where(Person.org_id == caller().org, Person.role == role, Person.ref == ref)
+
+
+def paginated(statement, order, pagination_parameters) -> list:
+    """One page of `statement`'s rows in `order`; the total goes to the pagination header."""
+    pagination_parameters.item_count = db().scalar(select(func.count()).select_from(statement.subquery()))
+    return list(db().scalars(statement.order_by(*order).offset(pagination_parameters.first_item)
+                             .limit(pagination_parameters.page_size)))
+
+
+def session_record(session: BookedSession, timezone: str) -> dict:
+    """A stored session in the proposal contract's form, with its id, match and status."""
+    return {"id": session.id, "match": session.match_id, "mentor": session.match.mentor.ref,
+            "mentee": session.match.mentee.ref,
+            "start": to_local(session.start, timezone).isoformat(timespec="seconds"),
+            "end": to_local(session.end, timezone).isoformat(timespec="seconds"),
+            "flexible": session.flexible, "status": session.status}
+
+
+def _find_match(match_id: int) -> Match:
+    match = db().scalar(select(Match).where(Match.id == match_id, Match.org_id == caller().org))
+    if match is None:
+        fail(404, f"no match {match_id}", "not-found")
+    return match
+
+
+matches = Blueprint("matches", __name__, url_prefix="/v1/matches",
+                    description="The pairs accepted proposals made: active until they end.")
+sessions = Blueprint("sessions", __name__, url_prefix="/v1/sessions",
+                     description="The booked sessions of the matches, in the programme's local time.")
+calendars = Blueprint("calendars", __name__, url_prefix="/v1",
+                      description="One person's booked sessions as an iCalendar file (ids only, no names).")
+
+
+@matches.route("")
+class MatchCollection(MethodView):
+    @matches.arguments(MatchQuery, location="query")
+    @matches.response(200, MatchRecordSchema(many=True))
+    @matches.paginate()
+    def get(self, query, pagination_parameters):
+        """List, oldest first, with filters"""
+        statement = select(Match).where(Match.org_id == caller().org)
+        if "mentor" in query:
+            statement = statement.where(Match.mentor_id.in_(person_ids(MENTOR, query["mentor"])))
+        if "mentee" in query:
+            statement = statement.where(Match.mentee_id.in_(person_ids(MENTEE, query["mentee"])))
+        if "status" in query:
+            statement = statement.where(Match.status == query["status"])
+        return paginated(statement, [Match.id], pagination_parameters)
+
+
+@matches.route("/<int:match_id>")
+class MatchItem(MethodView):
+    @matches.response(200, MatchRecordSchema)
+    def get(self, match_id):
+        """Read"""
+        return _find_match(match_id)
+
+
+@matches.route("/<int:match_id>/end")
+class MatchEnd(MethodView):
+    @matches.arguments(MatchEndSchema)
+    @matches.response(200, MatchRecordSchema)
+    def post(self, body, match_id):
+        """End now: its booked sessions from now on are cancelled"""
+        match = _find_match(match_id)
+        if match.status == ENDED:
+            fail(409, f"match {match_id} ended already ({match.end_reason})", "conflict")
+        freed = end_match(match, body["reason"], now())
+        record_event(db(), caller(), "end", {"match": match.id, "mentor": match.mentor.ref,
+                                             "mentee": match.mentee.ref, "sessions_freed": freed})
+        db().commit()
+        return match
+
+
+def _day_start(day, timezone: str) -> datetime:
+    return to_utc(datetime.combine(day, time()), timezone)
+
+
+@sessions.route("")
+class SessionCollection(MethodView):
+    @sessions.arguments(SessionQuery, location="query")
+    @sessions.response(200, SessionRecordSchema(many=True))
+    @sessions.paginate()
+    def get(self, query, pagination_parameters):
+        """List by start, with filters (booked only unless status says otherwise)"""
+        timezone = programme_of(db(), caller().org)["timezone"]
+        statement = (select(BookedSession).join(BookedSession.match)
+                     .where(BookedSession.org_id == caller().org, BookedSession.status == query["status"]))
+        if "mentor" in query:
+            statement = statement.where(Match.mentor_id.in_(person_ids(MENTOR, query["mentor"])))
+        if "mentee" in query:
+            statement = statement.where(Match.mentee_id.in_(person_ids(MENTEE, query["mentee"])))
+        if "first" in query:
+            statement = statement.where(BookedSession.start >= _day_start(query["first"], timezone))
+        if "last" in query:
+            statement = statement.where(BookedSession.start < _day_start(query["last"] + timedelta(days=1), timezone))
+        page = paginated(statement, [BookedSession.start, BookedSession.id], pagination_parameters)
+        return [session_record(s, timezone) for s in page]
+
+
+@sessions.route("/<int:session_id>")
+class SessionItem(MethodView):
+    @sessions.response(200, SessionRecordSchema)
+    def get(self, session_id):
+        """Read"""
+        session = db().scalar(select(BookedSession).where(BookedSession.id == session_id,
+                                                          BookedSession.org_id == caller().org))
+        if session is None:
+            fail(404, f"no session {session_id}", "not-found")
+        return session_record(session, programme_of(db(), caller().org)["timezone"])
+
+
+def _booked_sessions(person: Person) -> list[BookedSession]:
+    """The person's booked sessions over all their matches, ended ones included, by start."""
+    side = Match.mentor_id if person.role == MENTOR else Match.mentee_id
+    return list(db().scalars(select(BookedSession).join(BookedSession.match)
+                             .where(side == person.id, BookedSession.status == BOOKED)
+                             .order_by(BookedSession.start, BookedSession.id)))
+
+
+def _calendar(role: str, ref: str) -> Response:
+    person = find_person(db(), caller().org, role, ref)
+    timezone = programme_of(db(), caller().org)["timezone"]
+    # The person is named in `matches` too, so that someone without sessions gets an empty calendar.
+    shaped = {"sessions": [session_record(s, timezone) for s in _booked_sessions(person)],
+              "matches": [{role: person.ref}]}
+    return Response(person_calendar(shaped, person.ref, role, timezone), mimetype=ICS_MEDIA_TYPE)
+
+
+def _calendar_view(role: str) -> None:
+    @calendars.route(f"/{role}s/<ref>/calendar.ics", endpoint=f"{role}_calendar")
+    class PersonCalendar(MethodView):
+        @calendars.response(200, content_type=ICS_MEDIA_TYPE, description=f"the {role}'s booked sessions")
+        def get(self, ref):
+            """Booked sessions as iCalendar"""
+            return _calendar(role, ref)
+
+
+for _role in (MENTOR, MENTEE):
+    _calendar_view(_role)
