@@ -8,8 +8,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api.context import caller
-from api.matches import paginated
-from api.proposals import UTC_TIME
+from api.listing import StoredTime, paginated
 from api.tables import Event
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events",
@@ -18,7 +17,7 @@ blp = Blueprint("events", __name__, url_prefix="/v1/events",
 
 class EventSchema(ma.Schema):
     id = ma.fields.Integer()
-    at = ma.fields.DateTime(format=UTC_TIME)
+    at = StoredTime()
     actor = ma.fields.String(metadata={"description": "the label of the token used"})
     action = ma.fields.String()
     proposal = ma.fields.String(attribute="proposal_id", allow_none=True)

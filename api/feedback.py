@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from api.context import caller, db
 from api.db import now
-from api.matches import PairQuery, StoredTime, paginated, person_ids
+from api.listing import StoredTime, paginated
+from api.matches import PairQuery, person_ids
 from api.problems import fail, invalid
 from api.records import end_match, record_event
 from api.tables import ACTIVE, MENTEE, MENTOR, Feedback, Match, Person

@@ -8,10 +8,11 @@ import marshmallow as ma
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.context import caller, db
 from api.db import now
+from api.listing import StoredTime, paginated
 from api.problems import fail
 from api.records import end_match, find_person, programme_of, record_event, to_local, to_utc
 from api.tables import ACTIVE, BOOKED, CANCELLED, ENDED, MENTEE, MENTOR, Match, Person
@@ -21,14 +22,6 @@ from matcher.ics import person_calendar
 
 ICS_MEDIA_TYPE = "text/calendar"
 DEFAULT_END_REASON = "by hand"
-UTC_TIME = "%Y-%m-%dT%H:%M:%SZ"
-
-
-class StoredTime(ma.fields.DateTime):
-    """A stored time (naive UTC) written as ISO 8601 in UTC, e.g. 2027-01-05T16:00:00Z."""
-
-    def __init__(self, **kwargs):
-        super().__init__(format=UTC_TIME, **kwargs)
 
 
 class PairQuery(ma.Schema):
@@ -83,13 +76,6 @@ class SessionRecordSchema(ma.Schema):
 def person_ids(role: str, ref: str):
     """The organisation's people with this role and id, as a subquery (at most one row)."""
     return select(Person.id).where(Person.org_id == caller().org, Person.role == role, Person.ref == ref)
-
-
-def paginated(statement, order, pagination_parameters) -> list:
-    """One page of `statement`'s rows in `order`; the total goes to the pagination header."""
-    pagination_parameters.item_count = db().scalar(select(func.count()).select_from(statement.subquery()))
-    return list(db().scalars(statement.order_by(*order).offset(pagination_parameters.first_item)
-                             .limit(pagination_parameters.page_size)))
 
 
 def session_record(session: BookedSession, timezone: str) -> dict:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.context import caller, db
 from api.db import now
+from api.listing import paginated
 from api.problems import fail, invalid
 from api.records import end_match, find_person, record_event
 from api.tables import ACTIVE, MENTEE, MENTOR, Match, Person
@@ -32,7 +33,8 @@ def _loaded(schema: ma.Schema, person: Person):
     return schema.load({**person.document, "id": person.ref})
 
 
-def _stored(schema: ma.Schema, record) -> dict:
+def stored_document(schema: ma.Schema, record) -> dict:
+    """The record as stored: the contract's fields as the schema dumps them, without the id."""
     document = schema.dump(record)
     document.pop("id")
     return document
@@ -81,10 +83,7 @@ def person_blueprint(role: str, schema_class: type[ma.Schema]) -> Blueprint:
                 statement = statement.where(Person.kind == query["kind"])
             if "matched" in query:
                 statement = statement.where(_matched(role) if query["matched"] else ~_matched(role))
-            pagination_parameters.item_count = db().scalar(select(func.count()).select_from(statement.subquery()))
-            page = db().scalars(statement.order_by(Person.id).offset(pagination_parameters.first_item)
-                                .limit(pagination_parameters.page_size))
-            return [_loaded(schema, p) for p in page]
+            return [_loaded(schema, p) for p in paginated(statement, [Person.id], pagination_parameters)]
 
         @blp.arguments(schema_class)
         @blp.response(201, schema_class)
@@ -96,7 +95,7 @@ def person_blueprint(role: str, schema_class: type[ma.Schema]) -> Blueprint:
             _check_references(role, record)
             stamp = now()
             db().add(Person(org_id=org, role=role, ref=record.id, kind=getattr(record, "kind", None),
-                            document=_stored(schema, record), created_at=stamp, updated_at=stamp))
+                            document=stored_document(schema, record), created_at=stamp, updated_at=stamp))
             db().commit()
             return record, 201, {"Location": f"/v1/{plural}/{record.id}"}
 
@@ -116,7 +115,7 @@ def person_blueprint(role: str, schema_class: type[ma.Schema]) -> Blueprint:
                 invalid([Problem("id", f"must stay {ref!r}")])
             _check_references(role, record)
             _check_capacity(person, record)
-            person.document, person.updated_at = _stored(schema, record), now()
+            person.document, person.updated_at = stored_document(schema, record), now()
             person.kind = getattr(record, "kind", None)
             db().commit()
             return record

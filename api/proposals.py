@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from api.context import caller, db, services
 from api.db import now
 from api.feedback import BREAKDOWN
-from api.matches import paginated
+from api.listing import UTC_TIME, StoredTime, paginated
 from api.problems import fail, invalid
 from api.records import active_matches, digest, end_match, people, programme_of, record_event
-from api.solve import SolveQuery
+from api.solve import SolveQuery, time_limit
 from api.tables import (ACTIVE, BOOKED, DONE, FAILED, MENTEE, MENTOR, QUEUED, RUNNING, Feedback, Match,
                         Proposal)
 from api.tables import Session as BookedSession
@@ -26,7 +26,6 @@ from matcher.errors import Problem
 from matcher.fields import IsoDate
 from matcher.schema import WeightsSchema
 
-UTC_TIME = "%Y-%m-%dT%H:%M:%SZ"
 MOVED = "moved"
 
 blp = Blueprint("proposals", __name__, url_prefix="/v1",
@@ -66,10 +65,10 @@ class ProposalSchema(ma.Schema):
     status = ma.fields.String()
     options = ma.fields.Dict()
     created_by = ma.fields.String()
-    created_at = ma.fields.DateTime(format=UTC_TIME)
-    started_at = ma.fields.DateTime(format=UTC_TIME)
-    finished_at = ma.fields.DateTime(format=UTC_TIME)
-    accepted_at = ma.fields.DateTime(format=UTC_TIME)
+    created_at = StoredTime()
+    started_at = StoredTime()
+    finished_at = StoredTime()
+    accepted_at = StoredTime()
     accepted_by = ma.fields.String()
     error = ma.fields.String(metadata={"description": "why it failed"})
     proposal = ma.fields.Dict(attribute="result", metadata={"description": "the proposal contract, once done"})
@@ -100,14 +99,6 @@ class AcceptedSchema(ma.Schema):
     matches_created = ma.fields.List(ma.fields.Nested(PairSchema))
     matches_ended = ma.fields.List(ma.fields.Nested(EndedSchema))
     sessions_booked = ma.fields.Integer()
-
-
-def _time_limit(request: dict) -> float:
-    settings = services().settings
-    limit = request.get("time_limit", settings.default_time_limit)
-    if limit > settings.max_time_limit:
-        invalid([Problem("time_limit", f"must be at most {settings.max_time_limit:g} seconds")])
-    return limit
 
 
 def _queued(kind: str, options: dict):
@@ -266,7 +257,7 @@ class Proposals(MethodView):
         programme = programme_of(db(), caller().org)
         _check_weights(programme, request.get("weights", {}))
         _check_mentees(request.get("mentees", []))
-        return _queued(PROPOSAL, {**ProposalRequest().dump(request), "time_limit": _time_limit(request)})
+        return _queued(PROPOSAL, {**ProposalRequest().dump(request), "time_limit": time_limit(request, "time_limit")})
 
 
 @blp.route("/rematches")
@@ -278,7 +269,7 @@ class Rematches(MethodView):
         with `changes`)"""
         programme_of(db(), caller().org)
         _check_breakdowns(request["breakdowns"])
-        return _queued(REMATCH, {**RematchRequest().dump(request), "time_limit": _time_limit(request)})
+        return _queued(REMATCH, {**RematchRequest().dump(request), "time_limit": time_limit(request, "time_limit")})
 
 
 @blp.route("/proposals/<proposal_id>")

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from api.context import caller, db
 from api.db import now
+from api.people import stored_document
 from api.problems import fail
 from api.records import programme_of, record_event, scenario_document, to_utc
 from api.tables import MENTEE, MENTOR, Feedback, Match, Organisation, Person, Session
@@ -56,9 +57,8 @@ class ScenarioView(MethodView):
         groups = ((MENTOR, MentorSchema(), scenario.mentors), (MENTEE, MenteeSchema(), scenario.mentees))
         for role, schema, group in groups:
             for record in group:
-                document = schema.dump(record)
-                document.pop("id")
-                stored[role, record.id] = Person(org_id=org, role=role, ref=record.id, document=document,
+                stored[role, record.id] = Person(org_id=org, role=role, ref=record.id,
+                                                 document=stored_document(schema, record),
                                                  kind=getattr(record, "kind", None), created_at=stamp, updated_at=stamp)
         db().add_all(stored.values())
         db().add_all(Feedback(org_id=org, mentor=stored[MENTOR, f.mentor], mentee=stored[MENTEE, f.mentee],

@@ -37,11 +37,13 @@ class ProposalContractSchema(ma.Schema):
     stats = ma.fields.Dict()
 
 
-def _time_limit(query: dict) -> float:
+def time_limit(request: dict, path: str) -> float:
+    """The request's time limit, the server's default when it gives none; one above the
+    server's maximum is refused, naming `path`."""
     settings = services().settings
-    limit = query.get("time_limit", settings.default_time_limit)
+    limit = request.get("time_limit", settings.default_time_limit)
     if limit > settings.max_time_limit:
-        invalid([Problem("query.time_limit", f"must be at most {settings.max_time_limit:g}")])
+        invalid([Problem(path, f"must be at most {settings.max_time_limit:g} seconds")])
     return limit
 
 
@@ -56,7 +58,7 @@ class Solve(MethodView):
     def post(self, scenario, query):
         """Propose matches and sessions for the scenario in the body; any valid token, a
         viewer's too, may ask, since nothing is stored"""
-        options = Options(time_limit=_time_limit(query))
+        options = Options(time_limit=time_limit(query, "query.time_limit"))
         try:
             return propose(scenario, options).to_dict()
         except InfeasibleAssignment as error:

@@ -93,7 +93,7 @@ def test_malformed_json_is_a_400_problem(coordinator):
 
 
 @pytest.mark.parametrize("limit, reason", [("0", "must be greater than 0"), ("-1", "must be greater than 0"),
-                                           ("121", "must be at most 120"), ("soon", "must be a number")])
+                                           ("121", "must be at most 120 seconds"), ("soon", "must be a number")])
 def test_the_time_limit_is_checked(coordinator, example, solve_calls, limit, reason):
     response = coordinator.post(f"/v1/solve?time_limit={limit}", json=example)
     assert response.status_code == 422
