@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 
 from api import create_app
 from api.auth import create_token
+from api.db import Database
+from api.tables import Base
 
 POSTGRES_URL = os.environ.get("MATCHER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 DONE_STATES = ("done", "failed")
@@ -36,22 +38,39 @@ def _postgres_reachable() -> str | None:
 _POSTGRES_MISSING = _postgres_reachable()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    """A new, empty database: an SQLite file, or a database made on the PostgreSQL server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'matcher.db'}"
-        return
+@pytest.fixture(scope="session")
+def postgres_database():
+    """One database made on the PostgreSQL server for the test run, dropped at its end."""
     if _POSTGRES_MISSING:
         pytest.skip(_POSTGRES_MISSING)
     name = f"matcher_test_{uuid.uuid4().hex[:12]}"
     engine = _server_engine()
     with engine.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    Database(url).upgrade()
+    yield url
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+def _emptied(url: str) -> str:
+    """The PostgreSQL database with every table emptied (the schema stays migrated)."""
+    database = Database(url)
+    with database.engine.begin() as connection:
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    database.engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty database: a new SQLite file, or the run's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'matcher.db'}"
+    return _emptied(request.getfixturevalue("postgres_database"))
 
 
 @pytest.fixture

@@ -41,5 +41,5 @@ def example():
     return copy.deepcopy(EXAMPLE)
 
 
-from api_fixtures import (anonymous, app, coordinator, database_url, outsider, seeded,  # noqa: E402,F401
-                          viewer)
+from api_fixtures import (anonymous, app, coordinator, database_url, outsider,  # noqa: E402,F401
+                          postgres_database, seeded, viewer)
