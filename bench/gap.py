@@ -48,6 +48,21 @@ def check(agent_of: np.ndarray, resource: np.ndarray, capacity: np.ndarray) -> N
     assert (used <= capacity + 1e-9).all(), "agent capacity exceeded"
 
 
+def solve(cost, resource, capacity, time_limit: float) -> tuple[np.ndarray, int, float]:
+    """(agent of each job, proven lower bound on the cost, solver seconds) from solve_assignment.
+
+    Raises InfeasibleAssignment when it finds no assignment of every job."""
+    problem, offset = as_assignment(cost, resource, capacity)
+    result = solve_assignment(problem, time_limit=time_limit)
+    lower = math.ceil(cost.shape[1] * offset - result.bound - 1e-6)
+    return result.mentor_of, lower, result.seconds
+
+
+def total_cost(cost: np.ndarray, agent_of: np.ndarray) -> int:
+    """The cost of giving job k to agent agent_of[k], for every job."""
+    return int(round(cost[agent_of, np.arange(cost.shape[1])].sum()))
+
+
 def main(argv=None) -> None:
     """Solve each file and print one line per instance."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -56,17 +71,13 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     for path in args.files:
         cost, resource, capacity = read_instance(path)
-        problem, offset = as_assignment(cost, resource, capacity)
-        n = cost.shape[1]
         try:
-            result = solve_assignment(problem, time_limit=args.time_limit)
+            agent_of, lower, seconds = solve(cost, resource, capacity, args.time_limit)
         except InfeasibleAssignment:
             print(f"{path.name} cost=none", flush=True)
             continue
-        check(result.mentor_of, resource, capacity)
-        total = int(round(cost[result.mentor_of, np.arange(n)].sum()))
-        lower = math.ceil(n * offset - result.bound - 1e-6)
-        print(f"{path.name} cost={total} bound={lower} seconds={result.seconds:.2f}", flush=True)
+        check(agent_of, resource, capacity)
+        print(f"{path.name} cost={total_cost(cost, agent_of)} bound={lower} seconds={seconds:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.generate import generate_scenario
+from matcher.model import Scenario
 from matcher.pipeline import _problem
 from matcher.schema import load_scenario
 from matcher.scoring import score_pairs
@@ -63,14 +64,22 @@ class Outcome:
     solution: Solution
 
 
+def generated_scenario(mentees: int, mentors: int) -> Scenario:
+    """The seeded youth-mentors scenario of that size (seed 1, tightness 1)."""
+    return load_scenario(generate_scenario(mentees, mentors, seed=1, programme="youth-mentors", tightness=1.0))
+
+
+def waiting_pool(scenario: Scenario) -> np.ndarray:
+    """Indices of the mentees without a kept match: the ones the pipeline assigns."""
+    kept = {match.mentee for match in scenario.kept_matches()}
+    return np.array([i for i, mentee in enumerate(scenario.mentees) if mentee.id not in kept], dtype=np.int64)
+
+
 def scenario_instance(mentees: int, mentors: int) -> Instance:
     """The pipeline's assignment problem for the waiting mentees of a generated scenario."""
-    scenario = load_scenario(generate_scenario(mentees, mentors, seed=1,
-                                               programme="youth-mentors", tightness=1.0))
+    scenario = generated_scenario(mentees, mentors)
     scores = score_pairs(scenario)
-    kept = {match.mentee for match in scenario.kept_matches()}
-    pool = np.array([i for i, mentee in enumerate(scenario.mentees) if mentee.id not in kept],
-                    dtype=np.int64)
+    pool = waiting_pool(scenario)
     problem = _problem(scenario, scores, pool, movable=np.array([], int), rejected={})
     since = [scenario.mentees[i].waiting_since for i in pool]
     order = sorted(range(len(pool)), key=lambda row: (since[row] is None, since[row] or date.min))
@@ -238,11 +247,11 @@ METHODS = {"matcher": matcher, "linear-sum-assignment": expanded_lsa, "highs-mil
            "cp-sat": cp_sat, "stable-matching": stable_matching, "greedy": greedy}
 
 
-def run(method: str, instance: Instance, time_limit: float) -> Outcome:
-    """Run one method and time it; an exception becomes a solution-less outcome."""
+def run(method: str, instance, time_limit: float, methods: dict = METHODS) -> Outcome:
+    """Run one of `methods` on the instance and time it; an exception becomes a solution-less outcome."""
     started = time.perf_counter()
     try:
-        solution = METHODS[method](instance, time_limit)
+        solution = methods[method](instance, time_limit)
     except Exception as error:  # a peer failing is a result to report, not a crash
         solution = Solution(None, note=f"{type(error).__name__}: {error}"[:80])
     return Outcome(method, time.perf_counter() - started, solution)
@@ -328,19 +337,24 @@ def size_tables(size: str, time_limit: float | None) -> list[str]:
     return lines + tail
 
 
-def machine_header(argv: list[str]) -> list[str]:
-    """The command, the machine, the library versions and the date."""
+def machine_line() -> str:
+    """The machine, its load, the library versions and the date, as one line."""
     import ortools
     import scipy
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"Machine: {os.cpu_count()} cores (load average {load} at the start; another "
+            f"process may be using one core, so timings are noisy), Python "
+            f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
+            f"ortools {ortools.__version__}. Date: {date.today().isoformat()}.")
+
+
+def machine_header(argv: list[str]) -> list[str]:
+    """The command, the machine, the library versions and the date."""
     command = " ".join(["python -m bench.peers", *argv])
     return [f"Command: `{command}`",
             "",
-            f"Machine: {os.cpu_count()} cores (load average {load} at the start; another "
-            f"process may be using one core, so timings are noisy), Python "
-            f"{platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-            f"ortools {ortools.__version__}. Date: {date.today().isoformat()}.",
+            machine_line(),
             "",
             "Objective is the problem's own (value minus shortfall penalty); the bound is the "
             "matcher's, which holds for assignments matching at least as many mentees as the "
@@ -349,9 +363,9 @@ def machine_header(argv: list[str]) -> list[str]:
             ""]
 
 
-def write_docs(lines: list[str], path: Path = DOCS) -> None:
+def write_docs(lines: list[str], path: Path = DOCS, markers: tuple[str, str] = MARKERS) -> None:
     """Replace the section between the markers in `path`, creating the file or section."""
-    start, end = MARKERS
+    start, end = markers
     section = "\n".join([start, *lines, end])
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     if start in text and end in text:
