@@ -11,8 +11,8 @@ from api.context import caller, db
 from api.db import now
 from api.listing import StoredTime, paginated
 from api.matches import PairQuery, person_ids
-from api.problems import fail, invalid
-from api.records import end_match, record_event
+from api.problems import invalid
+from api.records import end_match, owned, record_event
 from api.tables import ACTIVE, MENTEE, MENTOR, Feedback, Match, Person
 from matcher import model
 from matcher.errors import Problem
@@ -92,7 +92,4 @@ class FeedbackItem(MethodView):
     @blp.response(200, FeedbackRecordSchema)
     def get(self, feedback_id):
         """Read"""
-        feedback = db().scalar(select(Feedback).where(Feedback.id == feedback_id, Feedback.org_id == caller().org))
-        if feedback is None:
-            fail(404, f"no feedback {feedback_id}", "not-found")
-        return feedback
+        return owned(db(), Feedback, feedback_id, caller().org, "feedback")

@@ -14,7 +14,7 @@ from api.context import caller, db
 from api.db import now
 from api.listing import StoredTime, paginated
 from api.problems import fail
-from api.records import end_match, find_person, programme_of, record_event, to_local, to_utc
+from api.records import end_match, find_person, owned, programme_of, record_event, to_local, to_utc
 from api.tables import ACTIVE, BOOKED, CANCELLED, ENDED, MENTEE, MENTOR, Match, Person
 from api.tables import Session as BookedSession
 from matcher.fields import IsoDate
@@ -87,13 +87,6 @@ def session_record(session: BookedSession, timezone: str) -> dict:
             "flexible": session.flexible, "status": session.status}
 
 
-def _find_match(match_id: int) -> Match:
-    match = db().scalar(select(Match).where(Match.id == match_id, Match.org_id == caller().org))
-    if match is None:
-        fail(404, f"no match {match_id}", "not-found")
-    return match
-
-
 matches = Blueprint("matches", __name__, url_prefix="/v1/matches",
                     description="The pairs accepted proposals made: active until they end.")
 sessions = Blueprint("sessions", __name__, url_prefix="/v1/sessions",
@@ -124,7 +117,7 @@ class MatchItem(MethodView):
     @matches.response(200, MatchRecordSchema)
     def get(self, match_id):
         """Read"""
-        return _find_match(match_id)
+        return owned(db(), Match, match_id, caller().org, "match")
 
 
 @matches.route("/<int:match_id>/end")
@@ -133,7 +126,7 @@ class MatchEnd(MethodView):
     @matches.response(200, MatchRecordSchema)
     def post(self, body, match_id):
         """End now: its booked sessions from now on are cancelled"""
-        match = _find_match(match_id)
+        match = owned(db(), Match, match_id, caller().org, "match")
         if match.status == ENDED:
             fail(409, f"match {match_id} ended already ({match.end_reason})", "conflict")
         freed = end_match(match, body["reason"], now())
@@ -174,10 +167,7 @@ class SessionItem(MethodView):
     @sessions.response(200, SessionRecordSchema)
     def get(self, session_id):
         """Read"""
-        session = db().scalar(select(BookedSession).where(BookedSession.id == session_id,
-                                                          BookedSession.org_id == caller().org))
-        if session is None:
-            fail(404, f"no session {session_id}", "not-found")
+        session = owned(db(), BookedSession, session_id, caller().org, "session")
         return session_record(session, programme_of(db(), caller().org)["timezone"])
 
 

@@ -16,7 +16,7 @@ from api.db import now
 from api.feedback import BREAKDOWN
 from api.listing import UTC_TIME, StoredTime, paginated
 from api.problems import fail, invalid
-from api.records import active_matches, digest, end_match, people, programme_of, record_event
+from api.records import active_matches, digest, end_match, owned, people, programme_of, record_event
 from api.solve import SolveQuery, time_limit
 from api.tables import (ACTIVE, BOOKED, DONE, FAILED, MENTEE, MENTOR, QUEUED, RUNNING, Feedback, Match,
                         Proposal)
@@ -158,13 +158,6 @@ def _check_breakdowns(breakdowns: list[dict]) -> None:
         invalid(problems)
 
 
-def _find(proposal_id: str) -> Proposal:
-    record = db().scalar(select(Proposal).where(Proposal.id == proposal_id, Proposal.org_id == caller().org))
-    if record is None:
-        fail(404, f"no proposal {proposal_id!r}", "not-found")
-    return record
-
-
 def _check_acceptable(record: Proposal) -> None:
     if record.accepted_at is not None:
         fail(409, f"proposal {record.id} was accepted already, at {record.accepted_at:{UTC_TIME}} "
@@ -277,7 +270,7 @@ class ProposalItem(MethodView):
     @blp.response(200, ProposalSchema)
     def get(self, proposal_id):
         """Read: its state, and the proposal contract once done"""
-        return _find(proposal_id)
+        return owned(db(), Proposal, proposal_id, caller().org, "proposal")
 
 
 @blp.route("/proposals/<proposal_id>/accept")
@@ -285,7 +278,7 @@ class Accept(MethodView):
     @blp.response(200, AcceptedSchema)
     def post(self, proposal_id):
         """Accept a done proposal: matches, breakdowns and booked sessions, in one transaction"""
-        record = _find(proposal_id)
+        record = owned(db(), Proposal, proposal_id, caller().org, "proposal")
         _check_acceptable(record)
         stamp = now()
         _claim(record, stamp)

@@ -26,6 +26,15 @@ def find_person(db: Session, org: str, role: str, ref: str) -> Person:
     return person
 
 
+def owned(db: Session, table, key, org: str, label: str):
+    """The organisation's record of `table` with id `key`, or a 404 problem (also for another
+    organisation's record)."""
+    record = db.scalar(select(table).where(table.id == key, table.org_id == org))
+    if record is None:
+        fail(404, f"no {label} {key!r}", "not-found")
+    return record
+
+
 def people(db: Session, org: str, role: str) -> list[Person]:
     """Every mentor or mentee of the organisation that is not erased, oldest first."""
     return list(db.scalars(select(Person).where(Person.org_id == org, Person.role == role,

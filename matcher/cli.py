@@ -213,7 +213,7 @@ def _service_commands(sub) -> None:
 
     demo = sub.add_parser("demo", help="the coordinator's flow over HTTP on a fresh embedded database")
     demo.add_argument("file", nargs="?", default="scenarios/youth-mentors.json")
-    demo.add_argument("--time-limit", type=_positive, default=5.0, metavar="S")
+    demo.add_argument("--time-limit", type=_positive, default=10.0, metavar="S")
     demo.set_defaults(run=cmd_demo)
 
 
