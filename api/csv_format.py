@@ -1,13 +1,8 @@
 """Mentors and mentees as spreadsheets: one row per person, flat columns, CSV text that Excel
-and LibreOffice read and write.
-
-Cells that hold several values separate them with ";": ``football; music``; levels are
-``adhd:3; family:2``; weekly windows ``tue 16:00-20:00; sat 10:00-13:00 flexible``; dates away
-``2027-02-08..2027-02-14`` (or one date for a single day). An empty cell leaves the field out.
-The delimiter may be "," or ";" (the one used by Excel in locales with a decimal comma), told
-apart by the header line; there numbers may have a decimal comma and dates may be day-first
-(``20-12-2026``), as such a spreadsheet writes them back. Every problem names the spreadsheet
-line (the header is line 1), the person's id and the column.
+and LibreOffice read and write (the cells' syntax is in `api.csv_cells`). An empty cell leaves
+the field out. The delimiter may be "," or ";" (the one used by Excel in locales with a decimal
+comma), told apart by the header line. Every problem names the spreadsheet line (the header is
+line 1), the person's id and the column.
 """
 from __future__ import annotations
 
@@ -15,22 +10,17 @@ import csv
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Callable, NamedTuple
 
 from marshmallow import Schema, ValidationError
 
+from api.csv_cells import DATE, LEVELS, NUMBER, RANGES, TEXT, WHOLE, WINDOWS, WORDS, CellError, CellFormat, cell_items
 from api.tables import MENTEE, MENTOR
 from matcher.errors import Problem, ScenarioError
 from matcher.schema import MenteeSchema, MentorSchema, problems_of
 
 DELIMITERS = {"comma": ",", "semicolon": ";"}
 BOM = "\ufeff"
-ITEM_SEPARATOR = ";"
-_WINDOW = re.compile(r"^(\S+)\s+(\S+?)\s*-\s*(\S+)(?:\s+(\S+))?$")
-_DAY_FIRST = re.compile(r"^(\d{1,2})[-.](\d{1,2})[-.](\d{4})$")
-_SINGLE_DIGIT_HOUR = re.compile(r"^\d:\d\d$")
-_WHOLE = re.compile(r"^[+-]?\d+$")
 _REASONS = {
     "give exactly one of count and per_week": "give exactly one of sessions_count and sessions_per_week",
     "must be after start": "the end must be after the start",
@@ -40,10 +30,6 @@ _REASONS = {
 
 class CsvRejected(ScenarioError):
     """A spreadsheet that cannot be imported; `problems` names each line, id and column."""
-
-
-class CellError(ValueError):
-    """A cell that does not follow its column's syntax."""
 
 
 def decode(data: bytes, charset: str = "utf-8") -> str:
@@ -56,110 +42,6 @@ def decode(data: bytes, charset: str = "utf-8") -> str:
         line = data[:error.start].count(b"\n") + 1
         raise CsvRejected([Problem(f"line {line}", f"not {charset} text: save the spreadsheet as 'CSV UTF-8'")]) \
             from None
-
-
-def _items(cell: str) -> list[str]:
-    return [item.strip() for item in cell.split(ITEM_SEPARATOR) if item.strip()]
-
-
-def _whole(cell: str) -> int:
-    if not _WHOLE.match(cell):
-        raise CellError(f"must be a whole number, got {cell!r}")
-    return int(cell)
-
-
-def _number(cell: str) -> float:
-    try:
-        value = float(cell.replace(",", ".", 1) if cell.count(",") == 1 and "." not in cell else cell)
-    except ValueError:
-        raise CellError(f"must be a number, got {cell!r}") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise CellError(f"must be a number, got {cell!r}")
-    return value
-
-
-def _iso_date(text: str) -> str:
-    """A date as YYYY-MM-DD; a day-first date (20-12-2026, 20.12.2026) is turned around, and
-    anything else is left for the schema to reject with its reason."""
-    day_first = _DAY_FIRST.match(text)
-    if not day_first:
-        return text
-    day, month, year = map(int, day_first.groups())
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        raise CellError(f"must be a date YYYY-MM-DD, got {text!r}") from None
-
-
-def _levels(cell: str) -> dict[str, int]:
-    levels: dict[str, int] = {}
-    for item in _items(cell):
-        name, colon, level = item.rpartition(":")
-        name, level = name.strip(), level.strip()
-        if not colon or not name:
-            raise CellError(f"{item!r} needs a name and a level, e.g. 'adhd:2'")
-        if not _WHOLE.match(level):
-            raise CellError(f"the level of {name!r} must be a whole number, got {level!r}")
-        if name in levels:
-            raise CellError(f"{name!r} is given twice")
-        levels[name] = int(level)
-    return levels
-
-
-def _clock(text: str) -> str:
-    return f"0{text}" if _SINGLE_DIGIT_HOUR.match(text) else text
-
-
-def _windows(cell: str) -> list[dict]:
-    windows = []
-    for item in _items(cell):
-        parts = _WINDOW.match(item)
-        if not parts or (parts.group(4) or "flexible").lower() != "flexible":
-            raise CellError(f"{item!r} is not a weekly window: write 'tue 16:00-20:00', "
-                            f"or 'sat 10:00-13:00 flexible'")
-        day, start, end, flexible = parts.groups()
-        windows.append({"day": day, "start": _clock(start), "end": _clock(end), "flexible": flexible is not None})
-    return windows
-
-
-def _ranges(cell: str) -> list[dict]:
-    ranges = []
-    for item in _items(cell):
-        first, dots, last = item.partition("..")
-        if not first.strip() or (dots and not last.strip()):
-            raise CellError(f"{item!r} is not a date range: write '2027-02-08..2027-02-14', or one date")
-        first = _iso_date(first.strip())
-        ranges.append({"from": first, "to": _iso_date(last.strip()) if dots else first})
-    return ranges
-
-
-def _decimal(value: float, mark: str) -> str:
-    number = float(value)
-    text = str(int(number)) if number.is_integer() else repr(number)
-    return text.replace(".", mark)
-
-
-def _write_window(window: dict) -> str:
-    text = f"{window['day']} {window['start']}-{window['end']}"
-    return f"{text} flexible" if window.get("flexible") else text
-
-
-class CellFormat(NamedTuple):
-    """How a column's cell reads into a contract value, and how the value writes back; the
-    writer gets the decimal mark of the file (numbers only use it)."""
-
-    read: Callable[[str], Any]
-    write: Callable[[Any, str], str]
-
-
-TEXT = CellFormat(str, lambda value, mark: str(value))
-WHOLE = CellFormat(_whole, lambda value, mark: str(value))
-NUMBER = CellFormat(_number, _decimal)
-DATE = CellFormat(_iso_date, lambda value, mark: str(value))
-WORDS = CellFormat(_items, lambda values, mark: f"{ITEM_SEPARATOR} ".join(values))
-LEVELS = CellFormat(_levels, lambda levels, mark: f"{ITEM_SEPARATOR} ".join(f"{k}:{v}" for k, v in levels.items()))
-WINDOWS = CellFormat(_windows, lambda windows, mark: f"{ITEM_SEPARATOR} ".join(map(_write_window, windows)))
-RANGES = CellFormat(_ranges, lambda ranges, mark: f"{ITEM_SEPARATOR} ".join(f"{r['from']}..{r['to']}" for r in ranges))
 
 
 @dataclass(frozen=True)
@@ -291,13 +173,13 @@ def _put(document: dict, key: tuple[str, ...], value) -> None:
 def _item_of(column: Column, cell: str, rest: str) -> str | None:
     """The item of a cell that a schema path below the column points at: `[1].day` is the
     second item, `.adhd` the level named adhd."""
-    items = _items(cell)
+    found = cell_items(cell)
     index = re.match(r"^\[(\d+)\]", rest)
     if index:
         position = int(index.group(1))
-        return items[position] if position < len(items) else None
+        return found[position] if position < len(found) else None
     name = rest[1:].removesuffix(" (key)")
-    return next((item for item in items if item.rpartition(":")[0].strip() == name), None)
+    return next((item for item in found if item.rpartition(":")[0].strip() == name), None)
 
 
 def _column_problem(layout: Layout, cells: dict[str, str], where: str, problem: Problem) -> tuple[str, Problem]:
