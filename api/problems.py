@@ -37,12 +37,13 @@ def invalid(problems: list[Problem], status: int = 422):
 
 
 def _request_problems(messages: dict) -> list[Problem]:
-    """webargs' messages, keyed by location: body paths stand alone, others say where."""
+    """webargs' messages, keyed by location: paths in the body stand alone (the body itself is
+    `body`), others say where they are (`query.kind`)."""
     found = []
     for location, errors in messages.items():
-        prefix = "" if location == "json" else f"{location}."
-        found += [Problem(prefix + p.path if p.path != "body" else location, p.reason)
-                  for p in problems_of(errors, root="body")]
+        root = "body" if location == "json" else location
+        found += [Problem(p.path if location == "json" or p.path == root else f"{location}.{p.path}", p.reason)
+                  for p in problems_of(errors, root=root)]
     return found
 
 

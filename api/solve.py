@@ -1,5 +1,7 @@
 """/v1/solve: a proposal for a scenario sent in the request, for systems that keep their own
-records. Nothing is read from or written to the organisation's records."""
+records. Nothing is read from or written to the organisation's records. The solve runs on
+the server's solve threads, as background proposals do, so that MATCHER_SOLVE_WORKERS bounds
+the solves at once."""
 from __future__ import annotations
 
 import logging
@@ -60,7 +62,7 @@ class Solve(MethodView):
         viewer's too, may ask, since nothing is stored"""
         options = Options(time_limit=time_limit(query, "query.time_limit"))
         try:
-            return propose(scenario, options).to_dict()
+            return services().worker.run(propose, scenario, options).to_dict()
         except InfeasibleAssignment as error:
             fail(422, str(error), "infeasible")
         except Exception as error:   # a solver failure is the scenario's answer, never a 500

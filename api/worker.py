@@ -34,6 +34,11 @@ class Worker:
     def submit(self, proposal_id: str) -> Future:
         return self.pool.submit(solve, self.database, proposal_id)
 
+    def run(self, function, *args):
+        """Call `function` on one of the solve threads and wait for its result, so that
+        solves asked for inside a request share the limit on solves at once."""
+        return self.pool.submit(function, *args).result()
+
     def resume(self) -> list[str]:
         """Queue again, oldest first, the proposals a previous process left queued or
         running (running ones start over); returns their ids."""

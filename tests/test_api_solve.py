@@ -1,6 +1,7 @@
 """POST /v1/solve: a scenario in, a proposal out, nothing stored; bad input and solver
 failures as problems."""
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy import func, select
 
 from api.tables import Base
 from checker import violations
+from matcher.pipeline import propose
 from matcher.solver.assignment import InfeasibleAssignment
 
 YOUTH = Path(__file__).parent.parent / "scenarios" / "youth-mentors.json"
@@ -83,7 +85,7 @@ def test_references_to_unknown_people_are_422_with_their_path(coordinator, examp
 def test_a_body_that_is_not_an_object_is_422(coordinator, body):
     response = coordinator.post("/v1/solve", json=body)
     assert response.status_code == 422
-    assert response.get_json()["errors"] == [{"path": "json", "reason": "must be an object"}]
+    assert response.get_json()["errors"] == [{"path": "body", "reason": "must be an object"}]
 
 
 def test_malformed_json_is_a_400_problem(coordinator):
@@ -118,3 +120,15 @@ def test_a_solver_failure_is_a_problem_not_a_500(coordinator, example, monkeypat
     assert response.status_code == 422 and response.content_type == "application/problem+json"
     body = response.get_json()
     assert body["type"].endswith(kind) and str(error) in body["detail"]
+
+
+def test_solves_run_on_the_solve_threads(coordinator, example, monkeypatch):
+    threads = []
+
+    def record(scenario, options):
+        threads.append(threading.current_thread().name)
+        return propose(scenario, options)
+
+    monkeypatch.setattr("api.solve.propose", record)
+    assert coordinator.post("/v1/solve?time_limit=1", json=example).status_code == 200
+    assert threads and threads[0].startswith("matcher-solve")
