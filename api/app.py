@@ -38,12 +38,17 @@ SPEC_OPTIONS = {
 log = logging.getLogger("matcher.api")
 
 
+class MatcherFlask(Flask):
+    def log_exception(self, exc_info) -> None:
+        """Left to the problem handler, which logs the error without its message."""
+
+
 def create_app(config: dict | None = None) -> Flask:
     """The matcher service. `config` holds Settings fields (database_url, solve_workers, …)
     over the MATCHER_* environment variables, and any Flask setting in upper case."""
     config = dict(config or {})
     settings = Settings.from_env(**{k: v for k, v in config.items() if k.islower()})
-    app = Flask(__name__)
+    app = MatcherFlask(__name__)
     app.config.update(SPEC_OPTIONS, **{k: v for k, v in config.items() if k.isupper()})
     logging.getLogger("matcher").setLevel(settings.log_level)
     database = Database(settings.database_url)

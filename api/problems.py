@@ -3,8 +3,9 @@ invalid input the path and reason of each problem."""
 from __future__ import annotations
 
 import logging
+import traceback
 
-from flask import Response, json
+from flask import Response, json, request
 from flask_smorest import Api, abort
 from werkzeug.exceptions import HTTPException
 
@@ -16,6 +17,13 @@ TYPE_PREFIX = "urn:matcher:problem:"
 INVALID = "invalid-input"
 
 log = logging.getLogger("matcher.api")
+
+
+def log_failure(what: str, error: BaseException) -> None:
+    """Log an unexpected error by its type and the places it passed (file, line, function),
+    never by its message or values: they may quote a record, and so a person's name."""
+    frames = "\n".join(f"  {f.filename}:{f.lineno} in {f.name}" for f in traceback.extract_tb(error.__traceback__))
+    log.error("%s: %s\n%s", what, type(error).__name__, frames)
 
 
 def fail(status: int, detail: str, kind: str = "about:blank", problems: list[Problem] | None = None,
@@ -75,6 +83,6 @@ class ProblemApi(Api):
 
     def handle_http_exception(self, error: HTTPException):
         if error.code >= 500:
-            log.error("request failed: %s", getattr(error, "original_exception", error), exc_info=True)
+            log_failure(f"{request.method} {request.path} failed", getattr(error, "original_exception", None) or error)
         body, headers = _body(error)
         return problem_response(body, headers)

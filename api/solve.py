@@ -4,20 +4,16 @@ the server's solve threads, as background proposals do, so that MATCHER_SOLVE_WO
 the solves at once."""
 from __future__ import annotations
 
-import logging
-
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api.context import services
-from api.problems import fail, invalid
+from api.problems import fail, invalid, log_failure
 from matcher.errors import Problem
 from matcher.pipeline import Options, propose
 from matcher.schema import ScenarioSchema
 from matcher.solver.assignment import InfeasibleAssignment
-
-log = logging.getLogger("matcher.api")
 
 blp = Blueprint("solve", __name__, url_prefix="/v1/solve",
                 description="Stateless solving: a scenario in, its proposal out; nothing is stored.")
@@ -66,5 +62,5 @@ class Solve(MethodView):
         except InfeasibleAssignment as error:
             fail(422, str(error), "infeasible")
         except Exception as error:   # a solver failure is the scenario's answer, never a 500
-            log.error("solve failed: %s", type(error).__name__, exc_info=True)
+            log_failure("solve failed", error)
             fail(422, f"the scenario could not be solved: {error}", "solve-failed")

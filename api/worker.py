@@ -3,14 +3,13 @@ with its own database session. A solve that a stopped process left queued or run
 queued again when the next one starts."""
 from __future__ import annotations
 
-import logging
-import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.db import Database, now
+from api.problems import log_failure
 from api.records import digest, programme_of, scenario_document
 from api.tables import DONE, FAILED, QUEUED, RUNNING, Proposal
 from matcher.errors import ScenarioError
@@ -20,8 +19,6 @@ from matcher.solver.assignment import InfeasibleAssignment
 
 PROPOSAL, REMATCH = "proposal", "rematch"
 EXPLAINED = (UnknownPair, InfeasibleAssignment)   # their messages name ids and the reason, never names
-
-log = logging.getLogger("matcher.api.worker")
 
 
 class Worker:
@@ -81,8 +78,7 @@ def solve(database: Database, proposal_id: str) -> None:
         except EXPLAINED as error:
             _failed(db, record, str(error))
         except Exception as error:   # any other failure is reported on the proposal, not lost in the thread
-            log.error("proposal %s failed: %s\n%s", proposal_id, type(error).__name__,
-                      "".join(traceback.format_tb(error.__traceback__)).rstrip())
+            log_failure(f"proposal {proposal_id} failed", error)
             _failed(db, record, f"the solve stopped on an internal error ({type(error).__name__}); "
                                 f"the server log names the place")
         record.finished_at = now()

@@ -137,3 +137,19 @@ def test_openapi_and_docs_are_served_without_a_token(anonymous):
     page = anonymous.get("/docs")
     assert page.status_code == 200 and b"/docs/assets/swagger-ui-bundle.js" in page.data
     assert anonymous.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_an_unexpected_error_is_a_500_problem_logged_without_its_message(database_url, monkeypatch, caplog):
+    from api import create_app
+    from api_fixtures import ApiClient, token
+    app = create_app({"database_url": database_url})   # not testing: errors are handled, not raised
+
+    def broken(*args):
+        raise RuntimeError("Jonas Jensen")
+
+    monkeypatch.setattr("api.people.find_person", broken)
+    response = ApiClient(app, token(app, "north", "viewer")).get("/v1/mentees/y-01")
+    assert response.status_code == 500 and response.content_type == "application/problem+json"
+    assert "Jonas" not in response.get_data(as_text=True)
+    assert "RuntimeError" in caplog.text and "Jonas" not in caplog.text
+    app.extensions["matcher"].worker.shutdown()
