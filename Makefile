@@ -2,8 +2,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 GAP := ../shared/data/gap
+GAP_REPORT := c10400 c20400 c40400 c60900 d10400 d20400 d40400 d60900 c15900 d15900
+# `make bench-full` passes --full to the harnesses that take it
+FULL :=
 
-.PHONY: demo test bench openapi clean
+.PHONY: demo test bench bench-full openapi clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,11 +22,16 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[test,bench]'
-	$(PY) -m bench.peers
+	$(PY) -m bench.peers $(FULL)
 	$(PY) -m bench.scoring --sizes 2000x500 10000x2000
 	$(PY) -m bench.assignment --sizes 2000x500 --time-limit 2
 	$(PY) -m bench.calendar
 	$(PY) -m bench.gap $(GAP)/c10400 $(GAP)/d10400 --time-limit 10
+	$(PY) -m bench.gap_peers $(addprefix $(GAP)/,$(GAP_REPORT)) --time-limit 10 --write-docs
+	$(PY) -m bench.scaling $(FULL)
+
+bench-full:
+	$(MAKE) bench FULL=--full
 
 openapi: $(STAMP)
 	$(PY) -m api.spec > docs/openapi.json

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import gap, peers
+from bench import gap, gap_peers, peers, scaling
 
 GAP_INSTANCE = Path(__file__).parents[2] / "shared/data/gap/c05100"
 GAP_BEST_KNOWN = 1931
@@ -39,3 +39,45 @@ def test_gap_line(capsys):
     cost, bound = int(found[1]), int(found[2])
     assert cost >= bound
     assert cost >= GAP_BEST_KNOWN
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def test_gap_peers_one_checked_row_per_method():
+    if not GAP_INSTANCE.exists():
+        pytest.skip(f"OR-Library instance not found at {GAP_INSTANCE}")
+    instance = gap_peers.load(GAP_INSTANCE)
+    assert instance.best_known == GAP_BEST_KNOWN
+    lines, costs = gap_peers.instance_rows(instance, time_limit=1.0)
+    columns = _cells(gap_peers.HEADER)
+    rows = [dict(zip(columns, _cells(line))) for line in lines]
+    assert all(len(_cells(line)) == len(columns) for line in lines)
+    assert [row["method"] for row in rows] == list(gap_peers.METHODS)
+    for row in rows:
+        cost = costs[row["method"]]
+        assert cost is not None, row["note"]   # a cost is only reported once checked feasible
+        assert row["cost"] == str(cost) and cost >= GAP_BEST_KNOWN
+        assert row["lower bound"] == "-" or int(row["lower bound"]) <= GAP_BEST_KNOWN
+
+
+SCALING_COLUMNS = ["mentees x mentors", "waiting", "scoring s", "assignment s", "method", "matched",
+                   "objective / bound", "calendar s", "sessions placed / required"]
+
+
+def test_scaling_row_has_the_columns():
+    row = _cells(scaling.measure(30, 8, time_limit=1.0).row())
+    assert _cells(scaling.HEADER) == SCALING_COLUMNS
+    assert len(row) == len(SCALING_COLUMNS) and row[0] == "30 x 8"
+    assert all(float(row[k]) >= 0 for k in (2, 3, 7))
+
+
+def test_scaling_writes_table_and_plot(tmp_path):
+    figure, docs = tmp_path / "scaling.png", tmp_path / "benchmarks.md"
+    scaling.main(["--sizes", "30x8", "--time-limit", "1", "--plot", str(figure), "--docs", str(docs)])
+    assert figure.read_bytes().startswith(b"\x89PNG")
+    lines = docs.read_text().splitlines()
+    header = lines.index(scaling.HEADER)
+    assert _cells(lines[header + 2])[0] == "30 x 8"
+    assert "![seconds per stage against size](scaling.png)" in lines

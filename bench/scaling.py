@@ -1,0 +1,136 @@
+"""Seconds of scoring, assignment and calendar against the size of generated scenarios.
+
+    python -m bench.scaling [--sizes 200x60 ...] [--full] [--time-limit T] [--plot PATH] [--docs PATH]
+
+Each size is bench.peers' seeded youth-mentors scenario; generating and loading it is not
+timed. The stages are the pipeline's first round with its time limit T: score_pairs; the
+assignment problem of the waiting mentees and solve_assignment with FIRST_ROUND_SHARE of T;
+the calendar of the kept and new pairs (CalendarBook.update) with T. Prints a markdown
+table, writes it to docs/benchmarks.md and plots seconds against size to docs/scaling.png.
+"""
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.peers import DOCS, generated_scenario, machine_line, waiting_pool, write_docs
+from matcher.agreement import CalendarBook
+from matcher.pipeline import FIRST_ROUND_SHARE, Options, _ids, _pairs, _problem
+from matcher.scoring import score_pairs
+from matcher.solver.assignment import solve_assignment
+
+SIZES = ["200x60", "1000x250", "2000x500"]
+FULL_SIZES = ["5000x1000", "10000x2000"]
+PLOT = DOCS.parent / "scaling.png"
+MARKERS = ("<!-- scaling:start -->", "<!-- scaling:end -->")
+HEADER = ("| mentees x mentors | waiting | scoring s | assignment s | method | matched | objective / bound "
+          "| calendar s | sessions placed / required |")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The seconds of each stage at one size, with what the stage produced."""
+
+    mentees: int
+    mentors: int
+    waiting: int
+    scoring: float
+    assignment: float
+    method: str
+    matched: int
+    objective_ratio: float
+    calendar: float
+    placed: int
+    required: int
+
+    def row(self) -> str:
+        """The markdown table row."""
+        return (f"| {self.mentees} x {self.mentors} | {self.waiting} | {self.scoring:.2f} | {self.assignment:.2f} "
+                f"| {self.method} | {self.matched} | {self.objective_ratio:.4f} | {self.calendar:.2f} "
+                f"| {self.placed} / {self.required} |")
+
+
+def measure(mentees: int, mentors: int, time_limit: float) -> Timing:
+    """Time the three stages of the pipeline's first round on one generated scenario."""
+    scenario = generated_scenario(mentees, mentors)
+    began = time.perf_counter()
+    scores = score_pairs(scenario)
+    scored = time.perf_counter()
+    pool = waiting_pool(scenario)
+    problem = _problem(scenario, scores, pool, movable=np.array([], int), rejected={})
+    result = solve_assignment(problem, time_limit=time_limit * FIRST_ROUND_SHARE)
+    assigned = time.perf_counter()
+    kept = {match.mentee: match.mentor for match in scenario.kept_matches()}
+    book = CalendarBook(scenario)
+    book.update(_ids(scenario, _pairs(scenario, kept, pool, result.mentor_of, None)), time_limit)
+    planned = time.perf_counter()
+    placed = book.result()[2]
+    return Timing(mentees, mentors, len(pool), scored - began, assigned - scored, result.method,
+                  result.matched, result.objective / result.bound if result.bound else float("nan"),
+                  planned - assigned, placed["sessions_placed"], placed["sessions_required"])
+
+
+def plot(timings: list[Timing], time_limit: float, path: Path) -> None:
+    """Seconds of each stage against mentee x mentor pairs, log-log, as a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pairs = [t.mentees * t.mentors for t in timings]
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for label, seconds in (("scoring", [t.scoring for t in timings]),
+                           ("assignment", [t.assignment for t in timings]),
+                           ("calendar", [t.calendar for t in timings])):
+        axes.plot(pairs, seconds, marker="o", label=label)
+    axes.axhline(time_limit * FIRST_ROUND_SHARE, color="grey", linestyle="--", linewidth=1,
+                 label=f"assignment time limit ({time_limit * FIRST_ROUND_SHARE:g} s)")
+    for t, x in zip(timings, pairs):
+        axes.annotate(f"{t.mentees}x{t.mentors}", (x, t.scoring), textcoords="offset points",
+                      xytext=(0, -12), ha="center", fontsize=7)
+    axes.set(xscale="log", yscale="log", xlabel="mentee x mentor pairs", ylabel="seconds",
+             title="matcher: seconds per stage against size")
+    axes.grid(True, which="both", linewidth=0.3)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the arguments, print the table, write it to the docs and draw the plot."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=SIZES, help="MENTEESxMENTORS")
+    parser.add_argument("--full", action="store_true", help=f"also {' '.join(FULL_SIZES)}")
+    parser.add_argument("--time-limit", type=float, default=Options().time_limit,
+                        help="the pipeline's time limit (default: its own)")
+    parser.add_argument("--plot", type=Path, default=PLOT)
+    parser.add_argument("--docs", type=Path, default=DOCS)
+    args = parser.parse_args(argv)
+    command = " ".join(["python -m bench.scaling", *(argv if argv is not None else sys.argv[1:])])
+    head = [f"### Seconds against size, time limit {args.time_limit:g} s", "",
+            f"Command: `{command}`", "", machine_line(), "",
+            f"Scoring is score_pairs over every mentee x mentor pair; assignment builds the problem of "
+            f"the waiting mentees and runs solve_assignment with {FIRST_ROUND_SHARE:g} of the time limit, "
+            f"as the pipeline's first round does (objective / bound: its own proven bound); calendar plans "
+            f"the sessions of the kept and new pairs with the whole time limit, once: the pipeline then "
+            f"reassigns the new pairs that cannot hold their sessions, which is not timed here.",
+            "", HEADER, "|" + " --- |" * (HEADER.count("|") - 1)]
+    print(*head, sep="\n", flush=True)
+    timings = []
+    for size in args.sizes + (FULL_SIZES if args.full else []):
+        mentees, mentors = map(int, size.lower().split("x"))
+        timings.append(measure(mentees, mentors, args.time_limit))
+        print(timings[-1].row(), flush=True)
+    plot(timings, args.time_limit, args.plot)
+    figure = args.plot.relative_to(args.docs.parent) if args.plot.is_relative_to(args.docs.parent) else args.plot
+    write_docs(head + [t.row() for t in timings] + ["", f"![seconds per stage against size]({figure})", ""],
+               args.docs, MARKERS)
+
+
+if __name__ == "__main__":
+    main()
