@@ -1,4 +1,5 @@
-"""The service's commands: serve, token create, and the HTTP demo."""
+"""The service's commands: serve, token create, import, and the HTTP demo. Failures are
+CliError: one line, and a non-zero exit code."""
 from __future__ import annotations
 
 import json
@@ -18,20 +19,17 @@ from api.app import create_app
 from api.auth import create_token
 from api.db import Database
 from api.settings import Settings, SettingsError
+from matcher.cli import CliError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 POLL_SECONDS = 0.2
-
-
-class CommandError(Exception):
-    """A failure reported as one line with a non-zero exit code."""
 
 
 def _settings(**overrides) -> Settings:
     try:
         return Settings.from_env(**{k: v for k, v in overrides.items() if v is not None})
     except SettingsError as error:
-        raise CommandError(str(error)) from None
+        raise CliError(str(error)) from None
 
 
 def serve(host: str, port: int, threads: int, database_url: str | None) -> int:
@@ -61,7 +59,7 @@ def token_create(org: str, role: str, label: str | None, database_url: str | Non
         try:
             return create_token(session, org, role, label)
         except ValueError as error:
-            raise CommandError(str(error)) from None
+            raise CliError(str(error)) from None
 
 
 def import_file(org: str, path: str, database_url: str | None) -> str:
@@ -73,14 +71,14 @@ def import_file(org: str, path: str, database_url: str | None) -> str:
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        raise CommandError(f"cannot read {path}: {error.strerror}") from None
+        raise CliError(f"cannot read {path}: {error.strerror}") from None
     database = Database(_settings(database_url=database_url).database_url)
     database.upgrade()
     with database.session() as session:
         try:
             counts = import_csv(session, org, decode(data))
         except CsvRejected as error:
-            raise CommandError(f"{path}: nothing imported: " + "; ".join(map(str, error.problems))) from None
+            raise CliError(f"{path}: nothing imported: " + "; ".join(map(str, error.problems))) from None
     return f"{path}: {counts['created']} created, {counts['updated']} updated"
 
 
@@ -100,7 +98,7 @@ class Client:
                 status, text = response.status, response.read()
         except urllib.error.HTTPError as error:
             problem = json.loads(error.read() or b"{}")
-            raise CommandError(f"{method} {path}: {error.code} {problem.get('detail', error.reason)}") from None
+            raise CliError(f"{method} {path}: {error.code} {problem.get('detail', error.reason)}") from None
         line = f"{method} {path} → {status}"
         if self.log and self.log[-1][0] == line:
             self.log[-1][1] += 1
@@ -138,7 +136,7 @@ def demo(scenario_path: str, time_limit: float) -> str:
                 time.sleep(POLL_SECONDS)
                 state = client.call("GET", location)
             if state["status"] != "done":
-                raise CommandError(f"the proposal failed: {state.get('error')}")
+                raise CliError(f"the proposal failed: {state.get('error')}")
             accepted = client.call("POST", f"{location}/accept")
         finally:
             server.close()

@@ -1,5 +1,5 @@
-"""Command line: validate, propose, rematch, calendar, generate; and for the HTTP service
-(in `api`): serve, token create, import, demo."""
+"""Command line: validate, propose, rematch, calendar, generate. The installed `matcher`
+command adds the HTTP service's commands (`api.cli`)."""
 from __future__ import annotations
 
 import argparse
@@ -65,7 +65,7 @@ def _pair(text: str) -> tuple[str, str]:
     return mentor, mentee
 
 
-def _positive(text: str) -> float:
+def positive_number(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -155,69 +155,8 @@ def cmd_generate(args) -> int:
     return 0
 
 
-def _service(run):
-    """Run a command of the HTTP service; its failures become one-line CLI errors."""
-    from api.commands import CommandError
-    try:
-        return run()
-    except CommandError as error:
-        raise CliError(str(error)) from None
-
-
-def cmd_serve(args) -> int:
-    from api.commands import serve
-    return _service(lambda: serve(args.host, args.port, args.threads, args.database))
-
-
-def cmd_token_create(args) -> int:
-    from api.commands import token_create
-    print(_service(lambda: token_create(args.org, args.role, args.label, args.database)))
-    return 0
-
-
-def cmd_import(args) -> int:
-    from api.commands import import_file
-    print(_service(lambda: import_file(args.org, args.file, args.database)))
-    return 0
-
-
-def cmd_demo(args) -> int:
-    from api.commands import demo
-    print(_service(lambda: demo(args.file, args.time_limit)))
-    return 0
-
-
-def _service_commands(sub) -> None:
-    database = {"metavar": "URL", "help": "database URL (default: MATCHER_DATABASE_URL, or sqlite:///matcher.db)"}
-    serve = sub.add_parser("serve", help="run the HTTP service")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    serve.add_argument("--threads", type=int, default=8)
-    serve.add_argument("--database", **database)
-    serve.set_defaults(run=cmd_serve)
-
-    token = sub.add_parser("token", help="manage the service's bearer tokens")
-    token_sub = token.add_subparsers(dest="action", required=True)
-    create = token_sub.add_parser("create", help="print a new token for an organisation (created if new)")
-    create.add_argument("--org", required=True)
-    create.add_argument("--role", required=True, choices=["coordinator", "viewer"])
-    create.add_argument("--label", help="who holds the token, for the audit trail (no personal names)")
-    create.add_argument("--database", **database)
-    create.set_defaults(run=cmd_token_create)
-
-    spreadsheet = sub.add_parser("import", help="import a mentors or mentees spreadsheet (CSV), all or nothing")
-    spreadsheet.add_argument("org")
-    spreadsheet.add_argument("file", metavar="FILE.csv")
-    spreadsheet.add_argument("--database", **database)
-    spreadsheet.set_defaults(run=cmd_import)
-
-    demo = sub.add_parser("demo", help="the coordinator's flow over HTTP on a fresh embedded database")
-    demo.add_argument("file", nargs="?", default="scenarios/youth-mentors.json")
-    demo.add_argument("--time-limit", type=_positive, default=10.0, metavar="S")
-    demo.set_defaults(run=cmd_demo)
-
-
-def parser() -> argparse.ArgumentParser:
+def parser(*extensions) -> argparse.ArgumentParser:
+    """The command line; each extension adds its own subcommands."""
     top = argparse.ArgumentParser(prog="matcher", description="Match mentees with mentors and plan their sessions.")
     sub = top.add_subparsers(dest="command", required=True)
 
@@ -230,7 +169,7 @@ def parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text)
         command.add_argument("file")
         command.add_argument("--json", metavar="OUT", help="write the proposal contract to OUT")
-        command.add_argument("--time-limit", type=_positive, default=10.0, metavar="S",
+        command.add_argument("--time-limit", type=positive_number, default=10.0, metavar="S",
                              help="seconds the assignment solver may use (default 10)")
         command.set_defaults(run=run)
         if name == "rematch":
@@ -256,12 +195,13 @@ def parser() -> argparse.ArgumentParser:
     generate.add_argument("--tightness", type=float, default=1.0)
     generate.add_argument("-o", "--output", metavar="FILE")
     generate.set_defaults(run=cmd_generate)
-    _service_commands(sub)
+    for extend in extensions:
+        extend(sub)
     return top
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+def main(argv: list[str] | None = None, *extensions) -> int:
+    args = parser(*extensions).parse_args(argv)
     try:
         return args.run(args)
     except CliError as error:

@@ -25,7 +25,7 @@ class Server:
         self.stderr_path = tmp_path / "server.log"
         self.stderr = self.stderr_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "matcher.cli", "serve", "--port", "0", "--database", database_url],
+            [sys.executable, "-m", "api.cli", "serve", "--port", "0", "--database", database_url],
             stderr=self.stderr, stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + START_SECONDS
         while "serving on " not in self.log():
@@ -50,7 +50,7 @@ def server(database_url, tmp_path):
 
 
 def _token(database_url: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "matcher.cli", "token", "create", "--org", "north",
+    done = subprocess.run([sys.executable, "-m", "api.cli", "token", "create", "--org", "north",
                            "--role", "coordinator", "--database", database_url],
                           capture_output=True, text=True, check=True)
     return done.stdout.strip()

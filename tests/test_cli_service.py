@@ -1,8 +1,16 @@
 """The service's commands as an operator runs them: token create, import, demo."""
+import subprocess
+import sys
+
 from sqlalchemy import create_engine, text
 
 from api.auth import digest
-from test_cli import matcher
+
+
+def matcher(*args):
+    """The installed command with the service's subcommands, as a real process."""
+    return subprocess.run([sys.executable, "-m", "api.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=120)
 
 
 def _database(tmp_path):
