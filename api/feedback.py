@@ -10,7 +10,7 @@ from sqlalchemy import select
 from api.context import caller, db
 from api.db import now
 from api.listing import StoredTime, paginated
-from api.matches import PairQuery, person_ids
+from api.matches import PairQuery, of_pair, person_ids
 from api.problems import invalid
 from api.records import end_match, owned, record_event
 from api.tables import ACTIVE, MENTEE, MENTOR, Feedback, Match, Person
@@ -64,11 +64,8 @@ class FeedbackCollection(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List, oldest first, with filters"""
-        statement = select(Feedback).where(Feedback.org_id == caller().org)
-        if "mentor" in query:
-            statement = statement.where(Feedback.mentor_id.in_(person_ids(MENTOR, query["mentor"])))
-        if "mentee" in query:
-            statement = statement.where(Feedback.mentee_id.in_(person_ids(MENTEE, query["mentee"])))
+        statement = of_pair(select(Feedback).where(Feedback.org_id == caller().org), query, Feedback.mentor_id,
+                            Feedback.mentee_id)
         return paginated(statement, [Feedback.id], pagination_parameters)
 
     @blp.arguments(FeedbackSchema)

@@ -78,6 +78,14 @@ def person_ids(role: str, ref: str):
     return select(Person.id).where(Person.org_id == caller().org, Person.role == role, Person.ref == ref)
 
 
+def of_pair(statement, query: dict, mentor_column, mentee_column):
+    """`statement` narrowed to the mentor and mentee the query names (by their ids), if any."""
+    for role, column in ((MENTOR, mentor_column), (MENTEE, mentee_column)):
+        if role in query:
+            statement = statement.where(column.in_(person_ids(role, query[role])))
+    return statement
+
+
 def session_record(session: BookedSession, timezone: str) -> dict:
     """A stored session in the proposal contract's form, with its id, match and status."""
     return {"id": session.id, "match": session.match_id, "mentor": session.match.mentor.ref,
@@ -102,11 +110,8 @@ class MatchCollection(MethodView):
     @matches.paginate()
     def get(self, query, pagination_parameters):
         """List, oldest first, with filters"""
-        statement = select(Match).where(Match.org_id == caller().org)
-        if "mentor" in query:
-            statement = statement.where(Match.mentor_id.in_(person_ids(MENTOR, query["mentor"])))
-        if "mentee" in query:
-            statement = statement.where(Match.mentee_id.in_(person_ids(MENTEE, query["mentee"])))
+        statement = of_pair(select(Match).where(Match.org_id == caller().org), query, Match.mentor_id,
+                            Match.mentee_id)
         if "status" in query:
             statement = statement.where(Match.status == query["status"])
         return paginated(statement, [Match.id], pagination_parameters)
@@ -150,10 +155,7 @@ class SessionCollection(MethodView):
         timezone = programme_of(db(), caller().org)["timezone"]
         statement = (select(BookedSession).join(BookedSession.match)
                      .where(BookedSession.org_id == caller().org, BookedSession.status == query["status"]))
-        if "mentor" in query:
-            statement = statement.where(Match.mentor_id.in_(person_ids(MENTOR, query["mentor"])))
-        if "mentee" in query:
-            statement = statement.where(Match.mentee_id.in_(person_ids(MENTEE, query["mentee"])))
+        statement = of_pair(statement, query, Match.mentor_id, Match.mentee_id)
         if "first" in query:
             statement = statement.where(BookedSession.start >= _day_start(query["first"], timezone))
         if "last" in query:
