@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) -m bench.scoring --sizes 2000x500 10000x2000
 	$(PY) -m bench.assignment --sizes 2000x500 --time-limit 2
 	$(PY) -m bench.calendar
+	$(PY) -m bench.calendar_peers --write-docs
 	$(PY) -m bench.gap $(GAP)/c10400 $(GAP)/d10400 --time-limit 10
 	$(PY) -m bench.gap_peers $(addprefix $(GAP)/,$(GAP_REPORT)) --time-limit 10 --write-docs
 	$(PY) -m bench.scaling $(FULL)

@@ -21,7 +21,8 @@ from bench.peers import DOCS, generated_scenario, machine_line, waiting_pool, wr
 from matcher.agreement import CalendarBook
 from matcher.pipeline import FIRST_ROUND_SHARE, Options, _ids, _pairs, _problem
 from matcher.scoring import score_pairs
-from matcher.solver.assignment import solve_assignment
+from matcher.model import Scenario
+from matcher.solver.assignment import AssignmentResult, solve_assignment
 
 SIZES = ["200x60", "1000x250", "2000x500"]
 FULL_SIZES = ["5000x1000", "10000x2000"]
@@ -54,9 +55,27 @@ class Timing:
                 f"| {self.placed} / {self.required} |")
 
 
-def measure(mentees: int, mentors: int, time_limit: float) -> Timing:
-    """Time the three stages of the pipeline's first round on one generated scenario."""
-    scenario = generated_scenario(mentees, mentors)
+@dataclass(frozen=True)
+class FirstRound:
+    """The pipeline's first round on a scenario up to the calendar: the kept and new pairs
+    (mentee row, mentor column, status), with the seconds of scoring and of the assignment."""
+
+    scenario: Scenario
+    waiting: int
+    scores: np.ndarray
+    result: AssignmentResult
+    pairs: list[tuple[int, int, str]]
+    scoring: float
+    assignment: float
+
+    @property
+    def ids(self) -> list[tuple[str, str]]:
+        """The pairs as (mentor id, mentee id)."""
+        return _ids(self.scenario, self.pairs)
+
+
+def first_round(scenario: Scenario, time_limit: float) -> FirstRound:
+    """Score every pair, assign the waiting mentees with FIRST_ROUND_SHARE of the time limit."""
     began = time.perf_counter()
     scores = score_pairs(scenario)
     scored = time.perf_counter()
@@ -65,13 +84,23 @@ def measure(mentees: int, mentors: int, time_limit: float) -> Timing:
     result = solve_assignment(problem, time_limit=time_limit * FIRST_ROUND_SHARE)
     assigned = time.perf_counter()
     kept = {match.mentee: match.mentor for match in scenario.kept_matches()}
+    return FirstRound(scenario, len(pool), scores.total, result,
+                      _pairs(scenario, kept, pool, result.mentor_of, None), scored - began, assigned - scored)
+
+
+def measure(mentees: int, mentors: int, time_limit: float) -> Timing:
+    """Time the three stages of the pipeline's first round on one generated scenario."""
+    scenario = generated_scenario(mentees, mentors)
+    round_ = first_round(scenario, time_limit)
+    began = time.perf_counter()
     book = CalendarBook(scenario)
-    book.update(_ids(scenario, _pairs(scenario, kept, pool, result.mentor_of, None)), time_limit)
+    book.update(round_.ids, time_limit)
     planned = time.perf_counter()
     placed = book.result()[2]
-    return Timing(mentees, mentors, len(pool), scored - began, assigned - scored, result.method,
+    result = round_.result
+    return Timing(mentees, mentors, round_.waiting, round_.scoring, round_.assignment, result.method,
                   result.matched, result.objective / result.bound if result.bound else float("nan"),
-                  planned - assigned, placed["sessions_placed"], placed["sessions_required"])
+                  planned - began, placed["sessions_placed"], placed["sessions_required"])
 
 
 def plot(timings: list[Timing], time_limit: float, path: Path) -> None:
