@@ -53,6 +53,19 @@ def top_pairs(score: np.ndarray, mask: np.ndarray, k: int) -> tuple[np.ndarray, 
     return np.concatenate(mentees), np.concatenate(mentors)
 
 
+def priced_top_pairs(weight, feasible, load, capacity_price, load_price, k) -> tuple[np.ndarray, np.ndarray]:
+    """Per mentee, the k feasible pairs with the highest reduced weight
+    `weight - capacity_price - load_price * load`, as (mentee, mentor)."""
+    n, m = feasible.shape
+    mentees, mentors = [], []
+    for rows in row_chunks(n, m):
+        reduced = weight(rows) - capacity_price - load_price * load_rows(load, rows)
+        picked_mentees, picked_mentors = top_pairs(reduced, feasible[rows], k)
+        mentees.append(picked_mentees + rows.start)
+        mentors.append(picked_mentors)
+    return np.concatenate(mentees), np.concatenate(mentors)
+
+
 def lagrangian_bound(weight, feasible, load, required, capacity, budget, target, penalty,
                      duals, count_min, mentee_dual=None, known=None, new_per_mentee=5):
     """Upper bound on the full problem from mentor-side multipliers, and priced-out pairs.

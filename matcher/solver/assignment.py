@@ -5,13 +5,13 @@ minus the shortfall penalty is maximised among the assignments that match that m
 
 Small problems are solved exactly with HiGHS's MILP solver, one stage per goal. Larger ones
 solve one objective in which every match is worth MATCH_WORTH more than the largest value of
-any pair (so no mentee is left waiting to raise another pair's value): the LP relaxation over a
-pruned set of candidate pairs (top mentors by value, extended by column generation), rounded
-and improved by local search (insert, eject, replace, relocate) and then by large-neighbourhood
-search: free all mentees of a few related mentors and re-solve that sub-problem exactly.
-Bounds always hold for the full matrix: they are Lagrangian bounds computed from LP duals
-over every feasible pair.
-"""
+any pair (so no mentee is left waiting to raise another pair's value). Mentor prices from a
+smoothed Lagrangian dual pick a core of candidate pairs (each mentee's best pairs at those
+prices); the LP relaxation over the core, extended by column generation, is rounded and
+improved by local search (insert, eject, replace, relocate), by one MILP over the whole core
+when time allows, and then by large-neighbourhood search: free all mentees of a few related
+mentors and re-solve that sub-problem exactly. Bounds always hold for the full matrix: they
+are Lagrangian bounds over every feasible pair, from the LP duals or the smoothed prices."""
 
 import math
 import time
@@ -19,26 +19,26 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
-from scipy import sparse
 
+from matcher.solver.assign_duals import PairList, smoothed_prices
+from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (count_bound, feasible_mask, lagrangian_bound, pair_load,
-                                          top_pairs)
+                                          priced_top_pairs, top_pairs)
 from matcher.solver.assign_model import LPTimeLimit, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_search import LocalSearch
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
-CANDIDATE_PAIRS = 40_000  # size of the initial LP's pool: top mentors per mentee by value
-CANDIDATES = (3, 8)  # fewest and most mentors per mentee in that pool
-MENTOR_CANDIDATES = (4, 16)  # and the fewest and most best mentees per mentor added to it
+PRICING_PAIRS = 400_000  # pairs the smoothed dual looks at: all, or each mentee's best by value
+CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
 MATCH_WORTH = 1.0  # a match is worth this many times (1 + the largest pair value)
-SEARCH_SHARE = 0.5  # share of the time left after the LP that local search may use
+PRICE_SHARE = 0.15  # share of the whole time limit the smoothed dual may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
-NEIGHBOURHOOD_PAIRS = 1_500  # initial size of a search neighbourhood, in candidate pairs
-NEIGHBOURHOOD_SECONDS = 0.5  # time limit of one neighbourhood MILP
+SEARCH_SHARE = 0.5  # share of the time left after the LP that local search may use
+CORE_SHARE = 0.5  # share of the time left after local search that the core MILP may use
+CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
 RELATIVE_TOLERANCE = 1e-6
 PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
-
 
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
                      progress: Callable[[str], None] | None = None) -> AssignmentResult:
@@ -96,20 +96,8 @@ class _Solver:
         self.matchable = self.feasible.any(axis=1)
         self.best_value = np.max(problem.value, axis=1, initial=0.0, where=self.feasible)
         self.exact = int(self.feasible.sum()) <= EXACT_PAIRS
-        if self.exact:
-            self.pool = np.nonzero(self.feasible)
-        else:
-            per_mentee = int(np.clip(CANDIDATE_PAIRS // max(n, 1), *CANDIDATES))
-            per_mentor = int(np.clip(CANDIDATE_PAIRS // max(m, 1), *MENTOR_CANDIDATES))
-            mentees, mentors = top_pairs(problem.value, self.feasible, per_mentee)
-            best_mentors, best_mentees = top_pairs(problem.value.T, self.feasible.T, per_mentor)
-            self.in_pool = np.zeros((n, m), bool)
-            self.in_pool[mentees, mentors] = True
-            self.in_pool[best_mentees, best_mentors] = True
-            self.pool = np.nonzero(self.in_pool)
-        if self.exact:
-            self.in_pool = np.zeros((n, m), bool)
-            self.in_pool[self.pool] = True
+        self.pool = np.nonzero(self.feasible)
+        self.in_pool = self.feasible.copy()
 
     def remaining(self) -> float:
         """Seconds left before the deadline."""
@@ -169,20 +157,21 @@ class _Solver:
         return self.assignment(self.pool, result.x), bound, result.status == "optimal"
 
     def solve_large(self) -> AssignmentResult:
-        """LP of the combined goal, rounding, local search, neighbourhood search."""
+        """Core by smoothed prices, LP of the combined goal, rounding, local search, core
+        MILP, neighbourhood search."""
         combined = self.combined()
         worth = combined.offset
+        price_bound = self.price_core(combined)
         try:
             lp, combined_bound, duals = self.relaxation(combined)
+            combined_bound = min(combined_bound, price_bound)
             self.progress(f"LP relaxation {lp.objective:.6g}, bound {combined_bound:.6g} "
                           f"({len(self.pool[0])} candidate pairs)")
             priority = lp.x
         except LPTimeLimit:
             m = self.problem.shape[1]
             duals = (np.zeros(m), np.zeros(m), np.zeros(m), 0.0)
-            combined_bound, _ = lagrangian_bound(
-                lambda rows: combined(self.problem.value[rows]), self.feasible, self.problem.load,
-                self.required, self.capacity, self.budget, None, 0.0, duals, 0)
+            combined_bound = price_bound
             self.progress(f"LP relaxation out of time; greedy start, bound {combined_bound:.6g}")
             priority = self.problem.value[self.pool]
         mentor_of = self.round(priority)
@@ -191,11 +180,53 @@ class _Solver:
         self.progress(f"local search: {self.matched(mentor_of)} matched")
         if (self.required & (mentor_of < 0)).any():
             mentor_of = self.fill_required(mentor_of, combined)
+        mentor_of = self.solve_core(mentor_of, combined)
         mentor_of = self.improve(mentor_of, combined, combined_bound)
         matched_bound = min(int(self.matchable.sum()), count_bound(
             self.feasible, self.problem.load, self.required, self.capacity, self.budget, duals, worth))
         matched = self.matched(mentor_of)
         return self.result(mentor_of, combined_bound - worth * matched, matched_bound, False, "lp-search")
+
+    def price_core(self, objective: _Objective) -> float:
+        """Price the mentors with the smoothed dual and make each mentee's best pairs at
+        those prices the candidate pool; returns the Lagrangian bound of the prices."""
+        problem = self.problem
+        n = problem.shape[0]
+        if int(self.feasible.sum()) <= PRICING_PAIRS:
+            mentees, mentors = np.nonzero(self.feasible)
+        else:
+            mentees, mentors = top_pairs(problem.value, self.feasible, max(CORE_CANDIDATES, PRICING_PAIRS // n))
+            order = np.argsort(mentees, kind="stable")
+            mentees, mentors = mentees[order], mentors[order]
+        penalty = problem.shortfall_penalty * objective.penalty_scale
+        pairs = PairList(mentees, mentors, objective(problem.value[mentees, mentors]),
+                         pair_load(problem.load, mentees, mentors), self.capacity, self.budget,
+                         self.required, problem.target_hours, penalty)
+        capacity_price, budget_price, target_price = smoothed_prices(
+            pairs, self.started + PRICE_SHARE * (self.deadline - self.started))
+        prices = (capacity_price, budget_price, target_price, 0.0)
+        weight = lambda rows: objective(problem.value[rows])
+        bound, _ = lagrangian_bound(weight, self.feasible, problem.load, self.required, self.capacity,
+                                    self.budget, problem.target_hours, penalty, prices, 0)
+        self.pool = priced_top_pairs(weight, self.feasible, problem.load, capacity_price,
+                                     budget_price - target_price, CORE_CANDIDATES)
+        self.in_pool = np.zeros(problem.shape, bool)
+        self.in_pool[self.pool] = True
+        self.progress(f"smoothed dual bound {bound:.6g}; core of {len(self.pool[0])} pairs")
+        return bound
+
+    def solve_core(self, mentor_of: np.ndarray, objective: _Objective) -> np.ndarray:
+        """One MILP over every candidate pair, when the core is small for the time left."""
+        seconds = CORE_SHARE * self.remaining()
+        if len(self.pool[0]) > CORE_PAIRS_PER_SECOND * seconds:
+            return mentor_of
+        result = solve_milp(self.model(*self.pool, objective), seconds)
+        core = self.assignment(self.pool, result.x)
+        if core is not None and self.problem.objective(core) + objective.offset * self.matched(core) > \
+                self.problem.objective(mentor_of) + objective.offset * self.matched(mentor_of):
+            self.progress(f"core MILP ({result.status}): {self.matched(core)} matched")
+            return core
+        return mentor_of
 
     def combined(self) -> _Objective:
         """Every match worth more than the value of any pair, then value."""
@@ -319,53 +350,17 @@ class _Solver:
         return self.assignment(self.pool, result.x)
 
     def improve(self, mentor_of, objective: _Objective, bound: float) -> np.ndarray:
-        """Large-neighbourhood search: re-solve the mentees of a few related mentors exactly
-        under `objective` until the deadline or the bound is reached."""
+        """Large-neighbourhood search under `objective` (the combined goal) until the deadline
+        or the bound."""
         problem = self.problem
-        mentees, mentors = self.pool
-        n, m = problem.shape
-        pool = sparse.csc_matrix((np.ones(len(mentees)), (mentees, mentors)), shape=(n, m))
-        degree = np.asarray(pool.sum(axis=0)).ravel()
-        rng = np.random.default_rng(0)
-        score = lambda assignment: float(objective(problem.value[np.flatnonzero(assignment >= 0),
-                                                                 assignment[assignment >= 0]]).sum()
-                                         - problem.shortfall_penalty * self.shortfall(assignment))
-        best = score(mentor_of)
-        size = NEIGHBOURHOOD_PAIRS
-        rounds = 0
-        while self.remaining() > 0.05 and not self.closed(best, bound):
-            rounds += 1
-            seed = rng.choice(np.flatnonzero(degree))
-            shared = np.asarray(pool[pool[:, seed].indices].sum(axis=0)).ravel()
-            order = np.argsort(-(shared + rng.random(m)))
-            chosen = order[:max(2, np.searchsorted(np.cumsum(degree[order]), size))]
-            in_chosen = np.zeros(m, bool)
-            in_chosen[chosen] = True
-            assigned = mentor_of[mentees]
-            freed = np.where(assigned >= 0, in_chosen[np.maximum(assigned, 0)], in_chosen[mentors])
-            freed_mentee = np.zeros(n, bool)
-            freed_mentee[mentees[freed]] = True
-            keep = freed_mentee[mentees] & in_chosen[mentors]
-            rest = mentor_of.copy()
-            rest[freed_mentee] = -1
-            sub_pairs = (mentees[keep], mentors[keep])
-            result = solve_milp(self.model(*sub_pairs, objective, used=rest),
-                                min(self.remaining(), NEIGHBOURHOOD_SECONDS))
-            size = size * 1.1 if result.status == "optimal" else max(200, size / 1.5)
-            if result.x is None:
-                continue
-            candidate = rest
-            candidate[sub_pairs[0][result.x]] = sub_pairs[1][result.x]
-            value = score(candidate)
-            if value > best + 1e-9 and not (self.required & (candidate < 0)).any():
-                mentor_of, best = candidate, value
-                self.progress(f"search round {rounds}: {self.matched(candidate)} matched, "
-                              f"objective {value:.6g}, bound {bound:.6g}")
-        return mentor_of
 
-    def shortfall(self, mentor_of: np.ndarray) -> float:
-        """Total hours below target over all mentors."""
-        target = self.problem.target_hours
-        if target is None:
-            return 0.0
-        return float(np.maximum(target - self.problem.hours_given(mentor_of), 0.0).sum())
+        def score(assignment: np.ndarray) -> float:
+            if (self.required & (assignment < 0)).any():
+                return -np.inf
+            return problem.objective(assignment) + objective.offset * self.matched(assignment)
+
+        def resolve(pairs, rest, seconds):
+            return solve_milp(self.model(*pairs, objective, used=rest), seconds)
+
+        return neighbourhood_search(mentor_of, self.pool, self.feasible, resolve, score, self.deadline,
+                                    lambda best: self.closed(best, bound), self.progress)

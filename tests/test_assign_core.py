@@ -1,0 +1,139 @@
+"""Tests of the smoothed mentor prices, the priced core and the neighbourhood search."""
+
+import time
+
+import numpy as np
+import pytest
+
+from matcher.solver.assign_duals import PairList, smoothed_prices
+from matcher.solver.assign_lns import neighbourhood_search
+from matcher.solver.assign_matrix import lagrangian_bound, priced_top_pairs
+from matcher.solver.assign_model import PairModel, solve_lp, solve_milp
+
+
+def random_pairs(seed: int, n: int, m: int, required_share: float = 0.0):
+    """Dense random arrays of a GAP-like instance with binding budgets."""
+    rng = np.random.default_rng(seed)
+    value = rng.uniform(0, 4, (n, m))
+    allowed = rng.random((n, m)) < 0.6
+    load = rng.choice([1.0, 2.0, 3.0], n)
+    capacity = rng.integers(2, 6, m).astype(float)
+    budget = np.round(capacity * 1.3)
+    required = rng.random(n) < required_share
+    return value, allowed, load, capacity, budget, required
+
+
+def pair_list(value, allowed, load, capacity, budget, required, target=None, penalty=0.0) -> PairList:
+    mentees, mentors = np.nonzero(allowed)
+    return PairList(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget, required,
+                    target, penalty)
+
+
+def full_lp(value, allowed, load, capacity, budget, required, target=None, penalty=0.0):
+    mentees, mentors = np.nonzero(allowed)
+    return solve_lp(PairModel(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget,
+                              required, target, penalty))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_smoothed_prices_give_a_valid_bound_close_to_the_lp(seed):
+    arrays = random_pairs(seed, 120, 25)
+    value, allowed, load, capacity, budget, required = arrays
+    capacity_price, budget_price, target_price = smoothed_prices(pair_list(*arrays), time.perf_counter() + 30)
+    assert (capacity_price >= 0).all() and (budget_price >= 0).all()
+    assert (target_price == 0).all()  # no targets: their prices stay at zero
+    bound, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+                                (capacity_price, budget_price, target_price, 0.0), 0)
+    lp = full_lp(*arrays).objective
+    assert lp - 1e-6 <= bound <= lp * 1.01
+
+
+def test_zero_prices_bound_every_mentee_taking_its_best_pair():
+    value, allowed, load, capacity, budget, required = random_pairs(3, 60, 10)
+    zero = np.zeros(10)
+    bound, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+                                (zero, zero, zero, 0.0), 0)
+    assert bound == pytest.approx(np.where(allowed, value, 0.0).max(axis=1).sum())
+    prices = smoothed_prices(pair_list(value, allowed, load, capacity, budget, required), time.perf_counter() + 30)
+    tighter, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+                                  (*prices, 0.0), 0)
+    assert tighter < bound - 1.0  # budgets bind, so the prices must tighten the bound
+
+
+def test_target_prices_stay_within_the_penalty():
+    value, allowed, load, capacity, budget, required = random_pairs(4, 80, 12)
+    target = np.full(12, 4.0)
+    prices = smoothed_prices(pair_list(value, allowed, load, capacity, budget, required, target, 0.5),
+                             time.perf_counter() + 30)
+    assert (prices[2] >= 0).all() and (prices[2] <= 0.5 + 1e-12).all()
+
+
+def test_a_past_deadline_leaves_the_prices_at_zero():
+    prices = smoothed_prices(pair_list(*random_pairs(5, 40, 8)), time.perf_counter() - 1)
+    assert all((price == 0).all() for price in prices)
+
+
+def test_priced_top_pairs_are_each_mentees_best_reduced_pairs():
+    value, allowed, load, capacity, budget, required = random_pairs(6, 50, 9)
+    rng = np.random.default_rng(6)
+    capacity_price, load_price = rng.uniform(0, 1, 9), rng.uniform(0, 1, 9)
+    mentees, mentors = priced_top_pairs(lambda rows: value[rows], allowed, load, capacity_price, load_price, 2)
+    reduced = np.where(allowed, value - capacity_price - load_price * load[:, None], -np.inf)
+    for i in range(50):
+        picked = sorted(mentors[mentees == i])
+        expected = sorted(np.argsort(-reduced[i])[:min(2, int(allowed[i].sum()))])
+        assert picked == expected
+
+
+def test_neighbourhood_search_reaches_the_optimum_of_a_small_instance():
+    value, allowed, load, capacity, budget, _ = random_pairs(7, 30, 6)
+    required = np.zeros(30, bool)
+    mentees, mentors = np.nonzero(allowed)
+    model = PairModel(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget, required)
+    optimum = solve_milp(model, 30)
+    assert optimum.status == "optimal"
+
+    def score(mentor_of):
+        matched = np.flatnonzero(mentor_of >= 0)
+        return float(value[matched, mentor_of[matched]].sum())
+
+    def resolve(pairs, rest, seconds):
+        taken = rest[rest >= 0]
+        used_hours = np.bincount(taken, load[rest >= 0], minlength=6)
+        return solve_milp(PairModel(pairs[0], pairs[1], value[pairs], load[pairs[0]],
+                                    capacity - np.bincount(taken, minlength=6), budget - used_hours, required),
+                          seconds)
+
+    start = np.full(30, -1)
+    found = neighbourhood_search(start, (mentees, mentors), allowed, resolve, score, time.perf_counter() + 20,
+                                 lambda best: best >= optimum.objective - 1e-6, lambda line: None)
+    assert score(found) == pytest.approx(optimum.objective)
+    matched = np.flatnonzero(found >= 0)
+    assert allowed[matched, found[matched]].all()
+    assert (np.bincount(found[matched], minlength=6) <= capacity).all()
+    assert (np.bincount(found[matched], load[matched], minlength=6) <= budget + 1e-9).all()
+
+
+def test_neighbourhood_search_never_keeps_a_worse_or_forbidden_assignment():
+    value, allowed, load, capacity, budget, _ = random_pairs(8, 20, 4)
+    required = np.zeros(20, bool)
+    mentees, mentors = np.nonzero(allowed)
+    forbidden_mentee = int(mentees[0])
+
+    def score(mentor_of):
+        if mentor_of[forbidden_mentee] >= 0:
+            return -np.inf
+        matched = np.flatnonzero(mentor_of >= 0)
+        return float(value[matched, mentor_of[matched]].sum())
+
+    def resolve(pairs, rest, seconds):
+        taken = rest[rest >= 0]
+        return solve_milp(PairModel(pairs[0], pairs[1], value[pairs], load[pairs[0]],
+                                    capacity - np.bincount(taken, minlength=4),
+                                    budget - np.bincount(taken, load[rest >= 0], minlength=4), required), seconds)
+
+    start = np.full(20, -1)
+    found = neighbourhood_search(start, (mentees, mentors), allowed, resolve, score, time.perf_counter() + 1.0,
+                                 lambda best: False, lambda line: None)
+    assert found[forbidden_mentee] == -1
+    assert score(found) >= score(start)
