@@ -5,6 +5,7 @@ import time
 import numpy as np
 import pytest
 
+from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import lagrangian_bound, priced_top_pairs
@@ -137,3 +138,44 @@ def test_neighbourhood_search_never_keeps_a_worse_or_forbidden_assignment():
                                  lambda best: False, lambda line: None)
     assert found[forbidden_mentee] == -1
     assert score(found) >= score(start)
+
+
+def test_cpsat_improves_its_start_and_keeps_every_limit():
+    value, allowed, load, capacity, budget, _ = random_pairs(9, 40, 5)
+    load = load / 2 + 0.25  # fractional hours: 0.75, 1.25, 1.75
+    required = np.zeros(40, bool)
+    required[:3] = True
+    mentees, mentors = np.nonzero(allowed)
+    model = PairModel(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget, required)
+    start = np.zeros(len(mentees), bool)
+    for i in range(3):  # only the required mentees, each with its first allowed mentor
+        start[np.flatnonzero(mentees == i)[0]] = True
+    found = improve_with_cpsat(model, start, time.perf_counter() + 10)
+    assert found is not None
+    taken_mentees, taken_mentors = mentees[found], mentors[found]
+    assert len(np.unique(taken_mentees)) == len(taken_mentees)
+    assert set(range(3)) <= set(taken_mentees.tolist())
+    assert (np.bincount(taken_mentors, minlength=5) <= capacity).all()
+    assert (np.bincount(taken_mentors, load[taken_mentees], minlength=5) <= budget + 1e-9).all()
+    assert value[taken_mentees, taken_mentors].sum() > value[mentees[start], mentors[start]].sum()
+    optimum = solve_milp(model, 30)
+    assert value[taken_mentees, taken_mentors].sum() == pytest.approx(optimum.objective, rel=1e-3)
+
+
+def test_cpsat_never_exceeds_a_budget_that_only_exact_hours_would_fill():
+    # Three mentees of 1/3 hour each fit a 1-hour budget exactly; in whole minutes they take
+    # 20 each, so all three still fit, and a fourth never does.
+    model = PairModel(np.arange(4), np.zeros(4, int), np.ones(4), np.full(4, 1 / 3), np.array([4]),
+                      np.array([1.0]), np.zeros(4, bool))
+    found = improve_with_cpsat(model, np.zeros(4, bool), time.perf_counter() + 5)
+    assert found.sum() == 3
+
+
+@pytest.mark.parametrize("mentor_of, expected", [
+    (np.repeat(np.arange(3), 8), True),
+    (np.repeat(np.arange(3), 7), False),
+    (np.concatenate([np.repeat(np.arange(3), 9), np.full(5, -1)]), True),
+    (np.full(4, -1), False),
+])
+def test_crowded_means_eight_or_more_mentees_per_busy_mentor(mentor_of, expected):
+    assert crowded(mentor_of) is expected

@@ -67,7 +67,7 @@ def priced_top_pairs(weight, feasible, load, capacity_price, load_price, k) -> t
 
 
 def lagrangian_bound(weight, feasible, load, required, capacity, budget, target, penalty,
-                     duals, count_min, mentee_dual=None, known=None, new_per_mentee=5):
+                     duals, count_min, mentee_dual=None, known=None, new_per_mentee=2):
     """Upper bound on the full problem from mentor-side multipliers, and priced-out pairs.
 
     `weight(rows)` gives the objective coefficients of a block of rows. Capacity, budget,
@@ -105,6 +105,24 @@ def lagrangian_bound(weight, feasible, load, required, capacity, budget, target,
     if mentee_dual is None:
         return total, None
     return total, (np.concatenate(new_mentees), np.concatenate(new_mentors))
+
+
+def round_by_priority(pairs, priority, load, capacity, budget, n) -> np.ndarray:
+    """mentor_of from (mentee, mentor) pairs taken in decreasing priority (an LP value),
+    each when the mentee is free and it fits; pairs of priority 0 are never taken."""
+    mentees, mentors = pairs
+    pair_loads = pair_load(load, mentees, mentors)
+    capacity, budget = capacity.astype(float).copy(), budget.astype(float).copy()
+    mentor_of = np.full(n, -1)
+    for p in np.argsort(-priority, kind="stable"):
+        if priority[p] <= 1e-9:
+            break
+        i, j = mentees[p], mentors[p]
+        if mentor_of[i] < 0 and capacity[j] >= 1 and budget[j] >= pair_loads[p] - 1e-9:
+            mentor_of[i] = j
+            capacity[j] -= 1
+            budget[j] -= pair_loads[p]
+    return mentor_of
 
 
 COUNT_SCALINGS = (0.5, 1.0, 1.5, 2.0)

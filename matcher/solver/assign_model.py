@@ -137,6 +137,17 @@ class _Rows:
         return mentee_dual, capacity_dual, budget_dual, target_dual, count_dual
 
 
+class Objective:
+    """Per-pair objective `offset + scale * value`; the shortfall penalty counts `penalty_scale`
+    times. Counting matches first uses a tiny scale; the combined goal a large offset."""
+
+    def __init__(self, offset: float, scale: float, penalty_scale: float):
+        self.offset, self.scale, self.penalty_scale = offset, scale, penalty_scale
+
+    def __call__(self, value_block: np.ndarray) -> np.ndarray:
+        return self.offset + self.scale * value_block
+
+
 class LPTimeLimit(Exception):
     """The LP relaxation was not solved within its time limit."""
 

@@ -7,10 +7,12 @@ Small problems are solved exactly with HiGHS's MILP solver, one stage per goal. 
 solve one objective in which every match is worth MATCH_WORTH more than the largest value of
 any pair (so no mentee is left waiting to raise another pair's value). Mentor prices from a
 smoothed Lagrangian dual pick a core of candidate pairs (each mentee's best pairs at those
-prices); the LP relaxation over the core, extended by column generation, is rounded and
-improved by local search (insert, eject, replace, relocate), by one MILP over the whole core
-when time allows, and then by large-neighbourhood search: free all mentees of a few related
-mentors and re-solve that sub-problem exactly. Bounds always hold for the full matrix: they
+prices); the LP relaxation over the core, extended by column generation, is rounded (the
+LP's whole pairs kept, the rest matched by a short MILP) and improved by local search
+(insert, eject, replace, relocate), by one MILP over the whole core when time allows, and
+then, when mentors each hold many mentees, by CP-SAT started from the assignment, or else by
+large-neighbourhood search: free all mentees of a few related mentors and re-solve that
+sub-problem exactly. Bounds always hold for the full matrix: they
 are Lagrangian bounds over every feasible pair, from the LP duals or the smoothed prices."""
 
 import math
@@ -20,11 +22,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (count_bound, feasible_mask, lagrangian_bound, pair_load,
-                                          priced_top_pairs, top_pairs)
-from matcher.solver.assign_model import LPTimeLimit, PairModel, solve_lp, solve_milp
+                                          priced_top_pairs, round_by_priority, top_pairs)
+from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_search import LocalSearch
 
@@ -34,9 +37,12 @@ CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed 
 MATCH_WORTH = 1.0  # a match is worth this many times (1 + the largest pair value)
 PRICE_SHARE = 0.15  # share of the whole time limit the smoothed dual may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
+COMPLETION_SECONDS = 1.0  # time limit of the MILP that completes the LP's whole pairs
+COMPLETION_SHARE = 0.1  # and its share of the time left
 SEARCH_SHARE = 0.5  # share of the time left after the LP that local search may use
 CORE_SHARE = 0.5  # share of the time left after local search that the core MILP may use
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
+CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
 RELATIVE_TOLERANCE = 1e-6
 PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
 
@@ -66,17 +72,6 @@ class Repair:
         """Forbid the (mentee, mentor) pairs, search for `seconds`; returns mentor_of."""
         self.search.forbid(forbidden)
         return self.search.run(time.perf_counter() + seconds, self.waiting)
-
-
-class _Objective:
-    """Per-pair objective `offset + scale * value`; the shortfall penalty counts `penalty_scale`
-    times. Counting matches first uses a tiny scale; the combined goal a large offset."""
-
-    def __init__(self, offset: float, scale: float, penalty_scale: float):
-        self.offset, self.scale, self.penalty_scale = offset, scale, penalty_scale
-
-    def __call__(self, value_block: np.ndarray) -> np.ndarray:
-        return self.offset + self.scale * value_block
 
 
 class _Solver:
@@ -126,11 +121,11 @@ class _Solver:
         start, count_proven = None, True
         if self.required.sum() < matched_bound:
             tie = 0.5 / (1.0 + float(self.best_value.sum()))
-            start, count_bound, count_proven = self.exact_stage(_Objective(1.0, tie, 0.0), 0,
+            start, count_bound, count_proven = self.exact_stage(Objective(1.0, tie, 0.0), 0,
                                                                 self.remaining() / 2)
             matched_bound = min(matched_bound, math.floor(count_bound + 1e-9))
         count_min = 0 if start is None else self.matched(start)
-        mentor_of, bound, proven = self.exact_stage(_Objective(0.0, 1.0, 1.0), count_min, self.remaining())
+        mentor_of, bound, proven = self.exact_stage(Objective(0.0, 1.0, 1.0), count_min, self.remaining())
         mentor_of = self.better(self.better(mentor_of, start), self.greedy())
         if (self.required & (mentor_of < 0)).any():
             raise InfeasibleAssignment("required mentees cannot all be matched: no assignment found")
@@ -144,7 +139,7 @@ class _Solver:
             search.insert(int(u))
         return search.mentor_of.copy()
 
-    def exact_stage(self, objective: _Objective, count_min: int, seconds: float):
+    def exact_stage(self, objective: Objective, count_min: int, seconds: float):
         """One MILP over every feasible pair: (mentor_of, bound, proven optimal). When the
         MILP has no finite bound in time, the LP relaxation gives it."""
         model = self.model(*self.pool, objective, count_min)
@@ -157,8 +152,9 @@ class _Solver:
         return self.assignment(self.pool, result.x), bound, result.status == "optimal"
 
     def solve_large(self) -> AssignmentResult:
-        """Core by smoothed prices, LP of the combined goal, rounding, local search, core
-        MILP, neighbourhood search."""
+        """Core by smoothed prices, LP of the combined goal, rounding (greedy, and the LP's
+        whole pairs completed by a MILP), local search, core MILP, then CP-SAT when mentors
+        are crowded or neighbourhood search otherwise."""
         combined = self.combined()
         worth = combined.offset
         price_bound = self.price_core(combined)
@@ -168,26 +164,32 @@ class _Solver:
             self.progress(f"LP relaxation {lp.objective:.6g}, bound {combined_bound:.6g} "
                           f"({len(self.pool[0])} candidate pairs)")
             priority = lp.x
+            completed = self.complete_whole_pairs(lp.x, combined)
         except LPTimeLimit:
             m = self.problem.shape[1]
             duals = (np.zeros(m), np.zeros(m), np.zeros(m), 0.0)
             combined_bound = price_bound
             self.progress(f"LP relaxation out of time; greedy start, bound {combined_bound:.6g}")
             priority = self.problem.value[self.pool]
-        mentor_of = self.round(priority)
+            completed = None
+        mentor_of = self.better(round_by_priority(self.pool, priority, self.problem.load, self.capacity, self.budget,
+                                                      self.problem.shape[0]), completed)
         self.progress(f"rounded: {self.matched(mentor_of)} matched")
         mentor_of = self.search(mentor_of, time.perf_counter() + SEARCH_SHARE * self.remaining())
         self.progress(f"local search: {self.matched(mentor_of)} matched")
         if (self.required & (mentor_of < 0)).any():
             mentor_of = self.fill_required(mentor_of, combined)
         mentor_of = self.solve_core(mentor_of, combined)
-        mentor_of = self.improve(mentor_of, combined, combined_bound)
+        if len(self.pool[0]) <= CPSAT_PAIRS and crowded(mentor_of):
+            mentor_of = self.polish(mentor_of, combined)
+        else:
+            mentor_of = self.improve(mentor_of, combined, combined_bound)
         matched_bound = min(int(self.matchable.sum()), count_bound(
             self.feasible, self.problem.load, self.required, self.capacity, self.budget, duals, worth))
         matched = self.matched(mentor_of)
         return self.result(mentor_of, combined_bound - worth * matched, matched_bound, False, "lp-search")
 
-    def price_core(self, objective: _Objective) -> float:
+    def price_core(self, objective: Objective) -> float:
         """Price the mentors with the smoothed dual and make each mentee's best pairs at
         those prices the candidate pool; returns the Lagrangian bound of the prices."""
         problem = self.problem
@@ -215,22 +217,21 @@ class _Solver:
         self.progress(f"smoothed dual bound {bound:.6g}; core of {len(self.pool[0])} pairs")
         return bound
 
-    def solve_core(self, mentor_of: np.ndarray, objective: _Objective) -> np.ndarray:
+    def solve_core(self, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
         """One MILP over every candidate pair, when the core is small for the time left."""
         seconds = CORE_SHARE * self.remaining()
         if len(self.pool[0]) > CORE_PAIRS_PER_SECOND * seconds:
             return mentor_of
         result = solve_milp(self.model(*self.pool, objective), seconds)
         core = self.assignment(self.pool, result.x)
-        if core is not None and self.problem.objective(core) + objective.offset * self.matched(core) > \
-                self.problem.objective(mentor_of) + objective.offset * self.matched(mentor_of):
+        if core is not None and self.combined_value(core, objective) > self.combined_value(mentor_of, objective):
             self.progress(f"core MILP ({result.status}): {self.matched(core)} matched")
             return core
         return mentor_of
 
-    def combined(self) -> _Objective:
+    def combined(self) -> Objective:
         """Every match worth more than the value of any pair, then value."""
-        return _Objective(MATCH_WORTH * (1.0 + float(self.best_value.max(initial=0.0))), 1.0, 1.0)
+        return Objective(MATCH_WORTH * (1.0 + float(self.best_value.max(initial=0.0))), 1.0, 1.0)
 
     def local_search(self, mentor_of: np.ndarray) -> LocalSearch:
         """A local search from `mentor_of` under the combined goal."""
@@ -260,7 +261,7 @@ class _Solver:
                                  self.problem.objective(mentor_of))
         return second if key(second) > key(first) else first
 
-    def model(self, mentees, mentors, objective: _Objective, count_min=0, used=None) -> PairModel:
+    def model(self, mentees, mentors, objective: Objective, count_min=0, used=None) -> PairModel:
         """Model of the given pairs; `used` is the assignment already fixed outside it."""
         problem = self.problem
         capacity, budget = self.capacity, self.budget
@@ -283,7 +284,7 @@ class _Solver:
         mentor_of[pairs[0][x]] = pairs[1][x]
         return mentor_of
 
-    def relaxation(self, objective: _Objective):
+    def relaxation(self, objective: Objective):
         """LP over the pool, grown by column generation: (LP, full-matrix bound, duals). When
         a re-solve runs out of time, the last solved LP stands (its new columns at 0)."""
         problem = self.problem
@@ -324,24 +325,23 @@ class _Solver:
                      np.concatenate([self.pool[1], pairs[1]]))
         self.in_pool[pairs] = True
 
-    def round(self, priority: np.ndarray) -> np.ndarray:
-        """Pool pairs in decreasing priority (LP value), each taken when the mentee is free
-        and it fits."""
+    def complete_whole_pairs(self, x: np.ndarray, objective: Objective) -> np.ndarray | None:
+        """Keep the pairs the LP takes whole and match the other mentees of the pool with a
+        short MILP over their candidate pairs; None when it finds nothing in time."""
         mentees, mentors = self.pool
-        load = pair_load(self.problem.load, mentees, mentors)
-        capacity, budget = self.capacity.copy(), self.budget.copy()
-        mentor_of = np.full(self.problem.shape[0], -1)
-        for p in np.argsort(-priority, kind="stable"):
-            if priority[p] <= 1e-9:
-                break
-            i, j = mentees[p], mentors[p]
-            if mentor_of[i] < 0 and capacity[j] >= 1 and budget[j] >= load[p] - 1e-9:
-                mentor_of[i] = j
-                capacity[j] -= 1
-                budget[j] -= load[p]
-        return mentor_of
+        kept = np.full(self.problem.shape[0], -1)
+        whole = x >= 1.0 - 1e-6
+        kept[mentees[whole]] = mentors[whole]
+        free = kept[mentees] < 0
+        rest = (mentees[free], mentors[free])
+        result = solve_milp(self.model(*rest, objective, used=kept),
+                            min(COMPLETION_SECONDS, COMPLETION_SHARE * self.remaining()))
+        if result.x is None:
+            return None
+        kept[rest[0][result.x]] = rest[1][result.x]
+        return kept
 
-    def fill_required(self, mentor_of, objective: _Objective) -> np.ndarray:
+    def fill_required(self, mentor_of, objective: Objective) -> np.ndarray:
         """Match required mentees the search left out: one MILP over all candidate pairs."""
         self.progress("required mentees left out; solving all candidate pairs as one MILP")
         result = solve_milp(self.model(*self.pool, objective), max(self.remaining(), 0.1))
@@ -349,18 +349,35 @@ class _Solver:
             raise InfeasibleAssignment("required mentees cannot all be matched: no assignment found")
         return self.assignment(self.pool, result.x)
 
-    def improve(self, mentor_of, objective: _Objective, bound: float) -> np.ndarray:
+    def polish(self, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
+        """CP-SAT over the candidate pairs and the current ones, started from `mentor_of`,
+        for the time left."""
+        mentees, mentors = self.pool
+        matched = np.flatnonzero(mentor_of >= 0)
+        current = ~self.in_pool[matched, mentor_of[matched]]
+        mentees = np.concatenate([mentees, matched[current]])
+        mentors = np.concatenate([mentors, mentor_of[matched[current]]])
+        found = improve_with_cpsat(self.model(mentees, mentors, objective), mentor_of[mentees] == mentors,
+                                   self.deadline)
+        polished = self.assignment((mentees, mentors), found)
+        if polished is not None and self.combined_value(polished, objective) > \
+                self.combined_value(mentor_of, objective):
+            self.progress(f"CP-SAT: {self.matched(polished)} matched")
+            return polished
+        return mentor_of
+
+    def combined_value(self, mentor_of: np.ndarray, objective: Objective) -> float:
+        """The combined goal of an assignment; -inf when a required mentee waits."""
+        if (self.required & (mentor_of < 0)).any():
+            return -np.inf
+        return self.problem.objective(mentor_of) + objective.offset * self.matched(mentor_of)
+
+    def improve(self, mentor_of, objective: Objective, bound: float) -> np.ndarray:
         """Large-neighbourhood search under `objective` (the combined goal) until the deadline
         or the bound."""
-        problem = self.problem
-
-        def score(assignment: np.ndarray) -> float:
-            if (self.required & (assignment < 0)).any():
-                return -np.inf
-            return problem.objective(assignment) + objective.offset * self.matched(assignment)
-
         def resolve(pairs, rest, seconds):
             return solve_milp(self.model(*pairs, objective, used=rest), seconds)
 
+        score = lambda assignment: self.combined_value(assignment, objective)
         return neighbourhood_search(mentor_of, self.pool, self.feasible, resolve, score, self.deadline,
                                     lambda best: self.closed(best, bound), self.progress)
