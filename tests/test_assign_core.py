@@ -1,5 +1,6 @@
 """Tests of the smoothed mentor prices, the priced core and the neighbourhood search."""
 
+import itertools
 import time
 
 import numpy as np
@@ -8,7 +9,7 @@ import pytest
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
-from matcher.solver.assign_matrix import lagrangian_bound, priced_top_pairs
+from matcher.solver.assign_matrix import Lagrangian, lagrangian_bound, priced_top_pairs
 from matcher.solver.assign_model import PairModel, solve_lp, solve_milp
 
 
@@ -179,3 +180,29 @@ def test_cpsat_never_exceeds_a_budget_that_only_exact_hours_would_fill():
 ])
 def test_crowded_means_eight_or_more_mentees_per_busy_mentor(mentor_of, expected):
     assert crowded(mentor_of) is expected
+
+
+@pytest.mark.parametrize("seed", [10, 11, 12])
+def test_every_assignment_above_the_floor_uses_only_promising_pairs(seed):
+    value, allowed, load, capacity, budget, required = random_pairs(seed, 6, 3)
+    capacity = np.minimum(capacity, 2)
+    prices = smoothed_prices(pair_list(value, allowed, load, capacity, budget, required), time.perf_counter() + 30)
+    lagrangian = Lagrangian(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+                            (*prices, 0.0))
+    assignments = []
+    for choice in itertools.product(range(-1, 3), repeat=6):
+        mentor_of = np.array(choice)
+        matched = np.flatnonzero(mentor_of >= 0)
+        if (not allowed[matched, mentor_of[matched]].all()
+                or (np.bincount(mentor_of[matched], minlength=3) > capacity).any()
+                or (np.bincount(mentor_of[matched], load[matched], minlength=3) > budget + 1e-9).any()):
+            continue
+        assignments.append((float(value[matched, mentor_of[matched]].sum()), mentor_of))
+    best = max(total for total, _ in assignments)
+    assert lagrangian.bound() >= best - 1e-9
+    floor = np.percentile([total for total, _ in assignments], 95)
+    promising = set(zip(*map(np.ndarray.tolist, lagrangian.promising_pairs(floor))))
+    assert len(promising) < allowed.sum()  # the floor rules some pairs out
+    for total, mentor_of in assignments:
+        if total > floor:
+            assert {(i, int(mentor_of[i])) for i in np.flatnonzero(mentor_of >= 0)} <= promising

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bench import gap, gap_peers, peers, scaling
+from matcher.solver.assignment import AssignmentProblem
 
 GAP_INSTANCE = Path(__file__).parents[2] / "shared/data/gap/c05100"
 GAP_BEST_KNOWN = 1931
@@ -27,6 +28,19 @@ def test_peer_row_respects_capacity_and_budget(method):
     assert (count <= problem.capacity).all()
     assert (hours <= problem.budget + 1e-9).all()
     assert ROW.match(peers.row(outcome, problem, bound=1.0))
+
+
+@pytest.mark.parametrize("method", ["highs-milp", "cp-sat"])
+def test_peers_solve_the_matchers_goal_more_matches_first(method):
+    # One mentor with 3 hours: the 3-hour mentee alone is worth more value (2.5) than the two
+    # 1.5-hour mentees together (2.0), but the matcher's goal takes the two.
+    problem = AssignmentProblem(value=np.array([[2.5], [1.0], [1.0]]), allowed=np.ones((3, 1), bool),
+                                load=np.array([3.0, 1.5, 1.5]), capacity=np.array([2]), budget=np.array([3.0]))
+    instance = peers.Instance(problem, np.arange(3))
+    peer = peers.run(method, instance, time_limit=5.0).solution
+    assert peer.mentor_of.tolist() == [-1, 0, 0], peer.note
+    assert peers.run("matcher", instance, time_limit=5.0).solution.mentor_of.tolist() == [-1, 0, 0]
+    assert peers.match_worth(problem) > 2.5 and "same goal" in peer.note
 
 
 def test_gap_line(capsys):

@@ -66,35 +66,66 @@ def priced_top_pairs(weight, feasible, load, capacity_price, load_price, k) -> t
     return np.concatenate(mentees), np.concatenate(mentors)
 
 
-def lagrangian_bound(weight, feasible, load, required, capacity, budget, target, penalty,
-                     duals, count_min, mentee_dual=None, known=None, new_per_mentee=2):
-    """Upper bound on the full problem from mentor-side multipliers, and priced-out pairs.
+class Lagrangian:
+    """The relaxation of every mentor constraint at fixed multipliers.
 
     `weight(rows)` gives the objective coefficients of a block of rows. Capacity, budget,
     target and count constraints are relaxed with the multipliers in
     `duals = (capacity_dual, budget_dual, target_dual, count_dual)`; every mentee then
-    independently takes its best adjusted pair (or none, unless required). `target=None`
-    means no shortfall term.
+    independently takes its best adjusted pair (or none, unless required), and the sum is an
+    upper bound on every feasible assignment. `target=None` means no shortfall term.
+    """
+
+    def __init__(self, weight, feasible, load, required, capacity, budget, target, penalty, duals,
+                 count_min=0):
+        capacity_dual, budget_dual, target_dual, count_dual = duals
+        alpha = np.maximum(capacity_dual, 0.0)
+        beta = np.maximum(budget_dual, 0.0)
+        gamma = np.zeros_like(beta) if target is None else np.clip(target_dual, 0.0, penalty)
+        self.delta = max(count_dual, 0.0)
+        self.alpha, self.load_price = alpha, beta - gamma
+        self.weight, self.feasible, self.load, self.required = weight, feasible, load, required
+        self.constant = float(alpha @ capacity + beta @ budget - self.delta * count_min)
+        if target is not None:
+            self.constant -= float(gamma @ target)
+
+    def blocks(self):
+        """(rows, adjusted pair values with -inf where infeasible, each row's best or 0)."""
+        for rows in row_chunks(*self.feasible.shape):
+            adjusted = self.weight(rows) - self.alpha - self.load_price * load_rows(self.load, rows) + self.delta
+            adjusted = np.where(self.feasible[rows], adjusted, -np.inf)
+            best = adjusted.max(axis=1)
+            yield rows, adjusted, np.where(self.required[rows], best, np.maximum(best, 0.0))
+
+    def bound(self) -> float:
+        """The upper bound: every mentee's best adjusted pair, plus the multipliers' constant."""
+        return self.constant + sum(float(best.sum()) for _, _, best in self.blocks())
+
+    def promising_pairs(self, floor: float) -> tuple[np.ndarray, np.ndarray]:
+        """The feasible pairs some assignment worth more than `floor` may use: those whose
+        bound with the pair forced in (the bound, less the mentee's best, plus the pair's
+        adjusted value) exceeds `floor`; as (mentee, mentor)."""
+        slack = self.bound() - floor
+        mentees, mentors = [], []
+        for rows, adjusted, best in self.blocks():
+            picked_mentees, picked_mentors = np.nonzero(adjusted > best[:, None] - slack)
+            mentees.append(picked_mentees + rows.start)
+            mentors.append(picked_mentors)
+        return np.concatenate(mentees), np.concatenate(mentors)
+
+
+def lagrangian_bound(weight, feasible, load, required, capacity, budget, target, penalty,
+                     duals, count_min, mentee_dual=None, known=None, new_per_mentee=2):
+    """The Lagrangian bound (see Lagrangian), and priced-out pairs.
 
     With `mentee_dual` and `known` (pairs already in the LP), also returns up to
     `new_per_mentee` unknown pairs per mentee whose reduced cost is positive.
     """
-    capacity_dual, budget_dual, target_dual, count_dual = duals
-    alpha = np.maximum(capacity_dual, 0.0)
-    beta = np.maximum(budget_dual, 0.0)
-    gamma = np.zeros_like(beta) if target is None else np.clip(target_dual, 0.0, penalty)
-    delta = max(count_dual, 0.0)
-    load_price = beta - gamma
-    n, m = feasible.shape
-    total = float(alpha @ capacity + beta @ budget - delta * count_min)
-    if target is not None:
-        total -= float(gamma @ target)
+    lagrangian = Lagrangian(weight, feasible, load, required, capacity, budget, target, penalty, duals,
+                            count_min)
+    total = lagrangian.constant
     new_mentees, new_mentors = [], []
-    for rows in row_chunks(n, m):
-        adjusted = weight(rows) - alpha - load_price * load_rows(load, rows) + delta
-        adjusted = np.where(feasible[rows], adjusted, -np.inf)
-        best = adjusted.max(axis=1)
-        best = np.where(required[rows], best, np.maximum(best, 0.0))
+    for rows, adjusted, best in lagrangian.blocks():
         total += float(best.sum())
         if mentee_dual is not None:
             reduced = adjusted - mentee_dual[rows, None]

@@ -25,7 +25,7 @@ import numpy as np
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
-from matcher.solver.assign_matrix import (count_bound, feasible_mask, lagrangian_bound, pair_load,
+from matcher.solver.assign_matrix import (Lagrangian, count_bound, feasible_mask, lagrangian_bound, pair_load,
                                           priced_top_pairs, round_by_priority, top_pairs)
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
@@ -40,7 +40,7 @@ LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing)
 COMPLETION_SECONDS = 1.0  # time limit of the MILP that completes the LP's whole pairs
 COMPLETION_SHARE = 0.1  # and its share of the time left
 SEARCH_SHARE = 0.5  # share of the time left after the LP that local search may use
-CORE_SHARE = 0.5  # share of the time left after local search that the core MILP may use
+CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
 RELATIVE_TOLERANCE = 1e-6
@@ -179,11 +179,11 @@ class _Solver:
         self.progress(f"local search: {self.matched(mentor_of)} matched")
         if (self.required & (mentor_of < 0)).any():
             mentor_of = self.fill_required(mentor_of, combined)
-        mentor_of = self.solve_core(mentor_of, combined)
-        if len(self.pool[0]) <= CPSAT_PAIRS and crowded(mentor_of):
-            mentor_of = self.polish(mentor_of, combined)
-        else:
-            mentor_of = self.improve(mentor_of, combined, combined_bound)
+        mentor_of, combined_bound = self.solve_core(mentor_of, combined, duals, combined_bound)
+        if not self.closed(self.combined_value(mentor_of, combined), combined_bound):
+            polish = len(self.pool[0]) <= CPSAT_PAIRS and crowded(mentor_of)
+            mentor_of = (self.polish(mentor_of, combined) if polish
+                         else self.improve(mentor_of, combined, combined_bound))
         matched_bound = min(int(self.matchable.sum()), count_bound(
             self.feasible, self.problem.load, self.required, self.capacity, self.budget, duals, worth))
         matched = self.matched(mentor_of)
@@ -217,17 +217,35 @@ class _Solver:
         self.progress(f"smoothed dual bound {bound:.6g}; core of {len(self.pool[0])} pairs")
         return bound
 
-    def solve_core(self, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
-        """One MILP over every candidate pair, when the core is small for the time left."""
-        seconds = CORE_SHARE * self.remaining()
-        if len(self.pool[0]) > CORE_PAIRS_PER_SECOND * seconds:
-            return mentor_of
-        result = solve_milp(self.model(*self.pool, objective), seconds)
-        core = self.assignment(self.pool, result.x)
-        if core is not None and self.combined_value(core, objective) > self.combined_value(mentor_of, objective):
-            self.progress(f"core MILP ({result.status}): {self.matched(core)} matched")
-            return core
-        return mentor_of
+    def solve_core(self, mentor_of: np.ndarray, objective: Objective, duals, bound: float):
+        """MILPs over the candidate pairs, when they are few for the time left: first the
+        pool, then the pool and every other pair that could still beat the best assignment at
+        the multipliers `duals`, whose MILP bound then holds for the whole problem. Returns
+        the better assignment and the bound, tightened when it can be."""
+        lagrangian = Lagrangian(lambda rows: objective(self.problem.value[rows]), self.feasible,
+                                self.problem.load, self.required, self.capacity, self.budget,
+                                self.problem.target_hours, self.problem.shortfall_penalty * objective.penalty_scale,
+                                duals)
+        core = np.zeros(self.problem.shape, bool)
+        core[self.pool] = True
+        for stage in range(2):
+            incumbent = self.combined_value(mentor_of, objective)
+            complete = stage == 1
+            if complete:
+                core[lagrangian.promising_pairs(incumbent)] = True
+            seconds = (1.0 if complete else CORE_SHARE) * self.remaining()
+            pairs = np.nonzero(core)
+            if len(pairs[0]) > CORE_PAIRS_PER_SECOND * seconds:
+                return mentor_of, bound
+            result = solve_milp(self.model(*pairs, objective), seconds)
+            if complete and np.isfinite(result.bound):
+                bound = min(bound, max(result.bound, incumbent))
+            found = self.assignment(pairs, result.x)
+            if found is not None and self.combined_value(found, objective) > incumbent:
+                self.progress(f"core MILP ({result.status}): {self.matched(found)} matched")
+                mentor_of = found
+        self.progress(f"bound {bound:.6g} after the core MILPs")
+        return mentor_of, bound
 
     def combined(self) -> Objective:
         """Every match worth more than the value of any pair, then value."""
