@@ -32,7 +32,7 @@ from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, I
 from matcher.solver.assign_search import LocalSearch
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
-PRICING_PAIRS = 400_000  # pairs the smoothed dual looks at: all, or each mentee's best by value
+PRICING_PAIRS = 400_000  # pairs the smoothed dual looks at: all, or each mentee's and mentor's best by value
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
 MATCH_WORTH = 1.0  # a match is worth this many times (1 + the largest pair value)
 PRICE_SHARE = 0.15  # share of the whole time limit the smoothed dual may use
@@ -193,13 +193,15 @@ class _Solver:
         """Price the mentors with the smoothed dual and make each mentee's best pairs at
         those prices the candidate pool; returns the Lagrangian bound of the prices."""
         problem = self.problem
-        n = problem.shape[0]
+        n, m = problem.shape
         if int(self.feasible.sum()) <= PRICING_PAIRS:
             mentees, mentors = np.nonzero(self.feasible)
         else:
-            mentees, mentors = top_pairs(problem.value, self.feasible, max(CORE_CANDIDATES, PRICING_PAIRS // n))
-            order = np.argsort(mentees, kind="stable")
-            mentees, mentors = mentees[order], mentors[order]
+            priced = np.zeros(problem.shape, bool)
+            priced[top_pairs(problem.value, self.feasible, max(CORE_CANDIDATES, PRICING_PAIRS // (2 * n)))] = True
+            best_mentors, best_mentees = top_pairs(problem.value.T, self.feasible.T, PRICING_PAIRS // (2 * m))
+            priced[best_mentees, best_mentors] = True
+            mentees, mentors = np.nonzero(priced)
         penalty = problem.shortfall_penalty * objective.penalty_scale
         pairs = PairList(mentees, mentors, objective(problem.value[mentees, mentors]),
                          pair_load(problem.load, mentees, mentors), self.capacity, self.budget,
