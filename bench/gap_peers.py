@@ -24,10 +24,9 @@ import numpy as np
 from scipy import sparse
 
 from bench import gap
-from bench.peers import Outcome, Solution, machine_line, run, write_docs
+from bench.peers import DOCS, Outcome, Solution, machine_line, run, write_docs
 from matcher.solver.assignment import InfeasibleAssignment
 
-MARKERS = ("<!-- gap:start -->", "<!-- gap:end -->")
 HEADER = ("| instance | agents x jobs | best known | LP bound | LP seconds | method | cost "
           "| above best known | seconds | lower bound | note |")
 WITHIN_PERCENT = 0.5    # an instance counts as solved when the cost is at most this far above best known
@@ -223,9 +222,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--write-docs", action="store_true",
                         help="also write the table to docs/benchmarks.md")
+    parser.add_argument("--section", default="gap",
+                        help="the docs section to write, between <!-- SECTION:start/end --> (default: gap)")
+    parser.add_argument("--title", default="Generalised assignment library", help="the section's heading")
     args = parser.parse_args(argv)
     command = " ".join(["python -m bench.gap_peers", *(argv if argv is not None else sys.argv[1:])])
-    head = [f"### Generalised assignment library, time limit {args.time_limit:g} s per method", "",
+    head = [f"### {args.title}, time limit {args.time_limit:g} s per method", "",
             f"Command: `{command}`", "", machine_line(), "",
             "Cost is the total cost of the assignment found, checked feasible (every job assigned, "
             "no agent over capacity); above best known is relative to the literature's best-known "
@@ -243,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     tail = ["", *summary(instances, costs, lp_values), ""]
     print(*tail, sep="\n", flush=True)
     if args.write_docs:
-        write_docs(head + rows + tail, markers=MARKERS)
+        write_docs(head + rows + tail, DOCS, (f"<!-- {args.section}:start -->", f"<!-- {args.section}:end -->"))
 
 
 if __name__ == "__main__":

@@ -86,3 +86,17 @@ def test_gap_peers_judges_against_the_lp_bound_without_best_known(tmp_path, caps
     for method in gap_peers.METHODS:
         assert any(line.startswith(f"- {method}: at most 0.5% above the LP bound on ") for line in out), method
     assert any("1/1 instances have no best-known cost" in line and "valid lower bound" in line for line in out)
+
+
+def test_gap_peers_writes_the_named_docs_section(tmp_path, monkeypatch, capsys):
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text("# Benchmarks\n\n<!-- gap:start -->\nshared\n<!-- gap:end -->\n")
+    monkeypatch.setattr(gap_peers, "DOCS", docs)
+    path = gap_generate.write("d", 5, 30, 1, tmp_path)
+    gap_peers.main([str(path), "--time-limit", "1", "--write-docs", "--section", "gap-generated",
+                    "--title", "Generated instances"])
+    text = docs.read_text()
+    assert "shared" in text  # the other section stays
+    section = text[text.index("<!-- gap-generated:start -->"):text.index("<!-- gap-generated:end -->")]
+    assert section.count("### Generated instances, time limit 1 s per method") == 1
+    assert f"| {path.name} | 5 x 30 | - |" in section
