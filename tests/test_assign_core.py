@@ -9,7 +9,7 @@ import pytest
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
-from matcher.solver.assign_matrix import Lagrangian, lagrangian_bound, priced_top_pairs
+from matcher.solver.assign_matrix import Lagrangian, fill_greedily, lagrangian_bound, priced_top_pairs
 from matcher.solver.assign_model import PairModel, solve_lp, solve_milp
 
 
@@ -206,3 +206,16 @@ def test_every_assignment_above_the_floor_uses_only_promising_pairs(seed):
     for total, mentor_of in assignments:
         if total > floor:
             assert {(i, int(mentor_of[i])) for i in np.flatnonzero(mentor_of >= 0)} <= promising
+
+
+def test_fill_greedily_adds_waiting_mentees_best_first_within_every_limit():
+    value = np.array([[3.0, 1.0], [2.0, 2.5], [1.0, 0.5], [4.0, 0.1]])
+    feasible = np.array([[True, True], [True, True], [True, False], [False, True]])
+    load = np.array([2.0, 1.0, 1.0, 2.0])
+    capacity, budget = np.array([2, 2]), np.array([3.0, 2.0])
+    start = np.array([-1, -1, 0, -1])  # mentee 2 already with mentor 0 (1 h of its 3)
+    filled = fill_greedily(start, value, feasible, load, capacity, budget)
+    # Best feasible value first: 0 (3.0) takes mentor 0 (2 h, now full by count), 1 (2.5) takes
+    # mentor 1 (1 h), and 3 (0.1, mentor 1 only) does not fit mentor 1's last hour.
+    assert filled.tolist() == [0, 1, 0, -1]
+    assert start.tolist() == [-1, -1, 0, -1]  # the start is not changed in place

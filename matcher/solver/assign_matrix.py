@@ -156,6 +156,26 @@ def round_by_priority(pairs, priority, load, capacity, budget, n) -> np.ndarray:
     return mentor_of
 
 
+def fill_greedily(mentor_of, value, feasible, load, capacity, budget) -> np.ndarray:
+    """Each waiting mentee with a feasible pair, best value first, to its best mentor with
+    room left; the matched ones stay where they are."""
+    mentor_of = mentor_of.copy()
+    matched = np.flatnonzero(mentor_of >= 0)
+    m = feasible.shape[1]
+    capacity_left = capacity - np.bincount(mentor_of[matched], minlength=m)
+    budget_left = budget - np.bincount(mentor_of[matched], pair_load(load, matched, mentor_of[matched]), minlength=m)
+    waiting = np.flatnonzero((mentor_of < 0) & feasible.any(axis=1))
+    best = np.max(value[waiting], axis=1, initial=-np.inf, where=feasible[waiting])
+    for i in waiting[np.argsort(-best, kind="stable")]:
+        room = feasible[i] & (capacity_left >= 1) & (budget_left >= load_rows(load, slice(i, i + 1))[0] - 1e-9)
+        if room.any():
+            j = int(np.argmax(np.where(room, value[i], -np.inf)))
+            mentor_of[i] = j
+            capacity_left[j] -= 1
+            budget_left[j] -= pair_load(load, np.array([i]), np.array([j]))[0]
+    return mentor_of
+
+
 COUNT_SCALINGS = (0.5, 1.0, 1.5, 2.0)
 
 

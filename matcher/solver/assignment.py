@@ -26,13 +26,14 @@ from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, count_bound, feasible_mask, lagrangian_bound, pair_load,
-                                          priced_top_pairs, round_by_priority, top_pairs)
+                                          fill_greedily, priced_top_pairs, round_by_priority, top_pairs)
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_search import LocalSearch
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
 PRICING_PAIRS = 400_000  # pairs the smoothed dual looks at: all, or each mentee's and mentor's best by value
+SEARCH_PAIRS = 500_000  # local search over all feasible pairs up to this many, else a subset
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
 MATCH_WORTH = 1.0  # a match is worth this many times (1 + the largest pair value)
 PRICE_SHARE = 0.15  # share of the whole time limit the smoothed dual may use
@@ -174,7 +175,9 @@ class _Solver:
             completed = None
         mentor_of = self.better(round_by_priority(self.pool, priority, self.problem.load, self.capacity, self.budget,
                                                       self.problem.shape[0]), completed)
-        self.progress(f"rounded: {self.matched(mentor_of)} matched")
+        mentor_of = fill_greedily(mentor_of, self.problem.value, self.feasible, self.problem.load, self.capacity,
+                                  self.budget)
+        self.progress(f"rounded and filled: {self.matched(mentor_of)} matched")
         mentor_of = self.search(mentor_of, time.perf_counter() + SEARCH_SHARE * self.remaining())
         self.progress(f"local search: {self.matched(mentor_of)} matched")
         if (self.required & (mentor_of < 0)).any():
@@ -253,14 +256,24 @@ class _Solver:
         """Every match worth more than the value of any pair, then value."""
         return Objective(MATCH_WORTH * (1.0 + float(self.best_value.max(initial=0.0))), 1.0, 1.0)
 
-    def local_search(self, mentor_of: np.ndarray) -> LocalSearch:
-        """A local search from `mentor_of` under the combined goal."""
-        return LocalSearch(self.combined()(self.problem.value), self.feasible, self.problem.load,
-                           self.capacity, self.budget, mentor_of, self.required)
+    def local_search(self, mentor_of: np.ndarray, candidates: np.ndarray | None = None) -> LocalSearch:
+        """A local search from `mentor_of` under the combined goal, over the `candidates`
+        mask of pairs (every feasible pair by default)."""
+        return LocalSearch(self.combined()(self.problem.value), self.feasible if candidates is None else candidates,
+                           self.problem.load, self.capacity, self.budget, mentor_of, self.required)
 
     def search(self, mentor_of: np.ndarray, deadline: float) -> np.ndarray:
-        """Local search from `mentor_of` until `deadline`."""
-        return self.local_search(mentor_of).run(deadline, np.flatnonzero(self.matchable))
+        """Local search from `mentor_of` until `deadline`, over every feasible pair or, when
+        there are more than SEARCH_PAIRS, over the pool, the pairs of `mentor_of` and each
+        mentee's best pairs by value."""
+        candidates = None
+        n = self.problem.shape[0]
+        if int(self.feasible.sum()) > SEARCH_PAIRS:
+            candidates = self.in_pool.copy()
+            candidates[top_pairs(self.problem.value, self.feasible, max(1, SEARCH_PAIRS // n))] = True
+            matched = np.flatnonzero(mentor_of >= 0)
+            candidates[matched, mentor_of[matched]] = True
+        return self.local_search(mentor_of, candidates).run(deadline, np.flatnonzero(self.matchable))
 
     @staticmethod
     def matched(mentor_of: np.ndarray) -> int:
