@@ -53,6 +53,19 @@ def top_pairs(score: np.ndarray, mask: np.ndarray, k: int) -> tuple[np.ndarray, 
     return np.concatenate(mentees), np.concatenate(mentors)
 
 
+def best_pairs(value: np.ndarray, feasible: np.ndarray, limit: int) -> np.ndarray:
+    """A mask of feasible pairs: all of them when there are at most `limit`, else each
+    mentee's and each mentor's best pairs by value, about `limit` in all."""
+    if int(feasible.sum()) <= limit:
+        return feasible.copy()
+    n, m = feasible.shape
+    mask = np.zeros((n, m), bool)
+    mask[top_pairs(value, feasible, max(1, limit // (2 * n)))] = True
+    best_mentors, best_mentees = top_pairs(value.T, feasible.T, max(1, limit // (2 * m)))
+    mask[best_mentees, best_mentors] = True
+    return mask
+
+
 def priced_top_pairs(weight, feasible, load, capacity_price, load_price, k) -> tuple[np.ndarray, np.ndarray]:
     """Per mentee, the k feasible pairs with the highest reduced weight
     `weight - capacity_price - load_price * load`, as (mentee, mentor)."""

@@ -3,17 +3,14 @@
 First as many mentees as possible are matched (required ones always), then the total value
 minus the shortfall penalty is maximised among the assignments that match that many.
 
-Small problems are solved exactly with HiGHS's MILP solver, one stage per goal. Larger ones
-solve one objective in which every match is worth MATCH_WORTH more than the largest value of
-any pair (so no mentee is left waiting to raise another pair's value). Mentor prices from a
-smoothed Lagrangian dual pick a core of candidate pairs (each mentee's best pairs at those
-prices); the LP relaxation over the core, extended by column generation, is rounded (the
-LP's whole pairs kept, the rest matched by a short MILP) and improved by local search
-(insert, eject, replace, relocate), by one MILP over the whole core when time allows, and
-then, when mentors each hold many mentees, by CP-SAT started from the assignment, or else by
-large-neighbourhood search: free all mentees of a few related mentors and re-solve that
-sub-problem exactly. Bounds always hold for the full matrix: they
-are Lagrangian bounds over every feasible pair, from the LP duals or the smoothed prices."""
+Small problems: one exact HiGHS MILP per goal. Larger ones solve one objective in which a
+match is worth MATCH_WORTH more than any pair's value. Smoothed Lagrangian mentor prices
+pick a core of candidate pairs; the core's LP (with column generation) is rounded, its whole
+pairs completed by a short MILP and the rest filled greedily; then local search (insert,
+eject, replace, relocate), MILPs over the core and over every pair that could still beat the
+best assignment, and CP-SAT (crowded mentors) or large-neighbourhood search (free a few
+related mentors, re-solve exactly). Bounds hold for the full matrix: Lagrangian bounds from
+the LP duals or the prices, tightened by the second core MILP when it applies."""
 
 import math
 import time
@@ -25,15 +22,15 @@ import numpy as np
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
-from matcher.solver.assign_matrix import (Lagrangian, count_bound, feasible_mask, lagrangian_bound, pair_load,
-                                          fill_greedily, priced_top_pairs, round_by_priority, top_pairs)
+from matcher.solver.assign_matrix import (Lagrangian, best_pairs, count_bound, feasible_mask, fill_greedily,
+                                          lagrangian_bound, pair_load, priced_top_pairs, round_by_priority)
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_search import LocalSearch
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
-PRICING_PAIRS = 400_000  # pairs the smoothed dual looks at: all, or each mentee's and mentor's best by value
-SEARCH_PAIRS = 500_000  # local search over all feasible pairs up to this many, else a subset
+PRICING_PAIRS = 400_000  # pairs the smoothed dual looks at (see best_pairs)
+SEARCH_PAIRS = 500_000  # pairs local search looks at, besides the pool (see best_pairs)
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
 MATCH_WORTH = 1.0  # a match is worth this many times (1 + the largest pair value)
 PRICE_SHARE = 0.15  # share of the whole time limit the smoothed dual may use
@@ -196,15 +193,7 @@ class _Solver:
         """Price the mentors with the smoothed dual and make each mentee's best pairs at
         those prices the candidate pool; returns the Lagrangian bound of the prices."""
         problem = self.problem
-        n, m = problem.shape
-        if int(self.feasible.sum()) <= PRICING_PAIRS:
-            mentees, mentors = np.nonzero(self.feasible)
-        else:
-            priced = np.zeros(problem.shape, bool)
-            priced[top_pairs(problem.value, self.feasible, max(CORE_CANDIDATES, PRICING_PAIRS // (2 * n)))] = True
-            best_mentors, best_mentees = top_pairs(problem.value.T, self.feasible.T, PRICING_PAIRS // (2 * m))
-            priced[best_mentees, best_mentors] = True
-            mentees, mentors = np.nonzero(priced)
+        mentees, mentors = np.nonzero(best_pairs(problem.value, self.feasible, PRICING_PAIRS))
         penalty = problem.shortfall_penalty * objective.penalty_scale
         pairs = PairList(mentees, mentors, objective(problem.value[mentees, mentors]),
                          pair_load(problem.load, mentees, mentors), self.capacity, self.budget,
@@ -263,16 +252,11 @@ class _Solver:
                            self.problem.load, self.capacity, self.budget, mentor_of, self.required)
 
     def search(self, mentor_of: np.ndarray, deadline: float) -> np.ndarray:
-        """Local search from `mentor_of` until `deadline`, over every feasible pair or, when
-        there are more than SEARCH_PAIRS, over the pool, the pairs of `mentor_of` and each
-        mentee's best pairs by value."""
-        candidates = None
-        n = self.problem.shape[0]
-        if int(self.feasible.sum()) > SEARCH_PAIRS:
-            candidates = self.in_pool.copy()
-            candidates[top_pairs(self.problem.value, self.feasible, max(1, SEARCH_PAIRS // n))] = True
-            matched = np.flatnonzero(mentor_of >= 0)
-            candidates[matched, mentor_of[matched]] = True
+        """Local search from `mentor_of` until `deadline`, over the pool, the pairs of
+        `mentor_of` and the best pairs by value (all feasible pairs up to SEARCH_PAIRS)."""
+        candidates = best_pairs(self.problem.value, self.feasible, SEARCH_PAIRS) | self.in_pool
+        matched = np.flatnonzero(mentor_of >= 0)
+        candidates[matched, mentor_of[matched]] = True
         return self.local_search(mentor_of, candidates).run(deadline, np.flatnonzero(self.matchable))
 
     @staticmethod
