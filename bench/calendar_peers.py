@@ -21,7 +21,7 @@ from datetime import date
 
 from ortools.sat.python import cp_model
 
-from bench.peers import DOCS, generated_scenario, machine_line, write_docs
+from bench.peers import DOCS, command_line, generated_scenario, machine_line, write_docs
 from bench.scaling import FirstRound, first_round
 from matcher.agreement import CalendarBook
 from matcher.model import Mentor, Scenario
@@ -29,7 +29,13 @@ from matcher.pipeline import FIRST_ROUND_SHARE, Options
 from matcher.proposal import Proposal, ProposedMatch, Session, Unmatched
 from matcher.schema import dump_scenario
 from matcher.solver.calendar import as_session, matched_pairs
-from matcher.solver.calendar_rules import Blocker, Candidate, Placement, booked, concrete
+from matcher.solver.calendar_rules import (
+    Blocker,
+    Candidate,
+    Placement,
+    booked,
+    concrete,
+)
 from matcher.solver.calendar_slots import Horizon, Pair
 from tests.checker import violations
 
@@ -279,7 +285,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="seconds per method, the pipeline's time limit (default: its own)")
     parser.add_argument("--write-docs", action="store_true", help=f"write the tables to {DOCS.name}")
     args = parser.parse_args(argv)
-    command = " ".join(["python -m bench.calendar_peers", *(argv if argv is not None else sys.argv[1:])])
+    command = command_line("bench.calendar_peers", argv if argv is not None else sys.argv[1:])
     lines = [f"### The calendar against one whole-problem CP-SAT model, time limit {args.time_limit:g} s", "",
              f"Command: `{command}`", "", machine_line(), "",
              "Both place the sessions of the same pairs: the kept matches and the new ones of the pipeline's "

@@ -16,7 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher.solver.assignment import AssignmentProblem, InfeasibleAssignment, solve_assignment
+from matcher.solver.assignment import (
+    AssignmentProblem,
+    InfeasibleAssignment,
+    solve_assignment,
+)
 
 
 def read_instance(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

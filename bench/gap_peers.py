@@ -24,7 +24,15 @@ import numpy as np
 from scipy import sparse
 
 from bench import gap
-from bench.peers import DOCS, Outcome, Solution, machine_line, run, write_docs
+from bench.peers import (
+    DOCS,
+    Outcome,
+    Solution,
+    command_line,
+    machine_line,
+    run,
+    write_docs,
+)
 from matcher.solver.assignment import InfeasibleAssignment
 
 HEADER = ("| instance | agents x jobs | best known | LP bound | LP seconds | method | cost "
@@ -226,7 +234,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="the docs section to write, between <!-- SECTION:start/end --> (default: gap)")
     parser.add_argument("--title", default="Generalised assignment library", help="the section's heading")
     args = parser.parse_args(argv)
-    command = " ".join(["python -m bench.gap_peers", *(argv if argv is not None else sys.argv[1:])])
+    command = command_line("bench.gap_peers", argv if argv is not None else sys.argv[1:])
     head = [f"### {args.title}, time limit {args.time_limit:g} s per method", "",
             f"Command: `{command}`", "", machine_line(), "",
             "Cost is the total cost of the assignment found, checked feasible (every job assigned, "

@@ -12,6 +12,7 @@ Prints one markdown table per size and writes them to docs/benchmarks.md too.
 import argparse
 import os
 import platform
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -374,9 +375,14 @@ def machine_line() -> str:
             f"ortools {ortools.__version__}. Date: {date.today().isoformat()}.")
 
 
+def command_line(module: str, argv: list[str]) -> str:
+    """The command that runs `module` with `argv`, quoted as a shell would need it."""
+    return shlex.join(["python", "-m", module, *argv])
+
+
 def machine_header(argv: list[str]) -> list[str]:
     """The command, the machine, the library versions and the date."""
-    command = " ".join(["python -m bench.peers", *argv])
+    command = command_line("bench.peers", argv)
     return [f"Command: `{command}`",
             "",
             machine_line(),

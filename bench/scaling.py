@@ -17,11 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.peers import DOCS, generated_scenario, machine_line, waiting_pool, write_docs
+from bench.peers import (
+    DOCS,
+    command_line,
+    generated_scenario,
+    machine_line,
+    waiting_pool,
+    write_docs,
+)
 from matcher.agreement import CalendarBook
+from matcher.model import Scenario
 from matcher.pipeline import FIRST_ROUND_SHARE, Options, _ids, _pairs, _problem
 from matcher.scoring import score_pairs
-from matcher.model import Scenario
 from matcher.solver.assignment import AssignmentResult, solve_assignment
 
 SIZES = ["200x60", "1000x250", "2000x500"]
@@ -140,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plot", type=Path, default=PLOT)
     parser.add_argument("--docs", type=Path, default=DOCS)
     args = parser.parse_args(argv)
-    command = " ".join(["python -m bench.scaling", *(argv if argv is not None else sys.argv[1:])])
+    command = command_line("bench.scaling", argv if argv is not None else sys.argv[1:])
     head = [f"### Seconds against size, time limit {args.time_limit:g} s", "",
             f"Command: `{command}`", "", machine_line(), "",
             f"Scoring is score_pairs over every mentee x mentor pair; assignment builds the problem of "
