@@ -26,8 +26,8 @@ from matcher.model import Scenario
 from matcher.pipeline import _problem
 from matcher.schema import load_scenario
 from matcher.scoring import score_pairs
-from matcher.solver.assign_matrix import feasible_mask
-from matcher.solver.assignment import MATCH_WORTH, AssignmentProblem, solve_assignment
+from matcher.solver.assign_problem import match_worth
+from matcher.solver.assignment import AssignmentProblem, solve_assignment
 
 SIZES = {"S": (200, 60, 2.0), "M": (2000, 500, 2.0), "L": (10_000, 2000, 20.0)}
 DOCS = Path(__file__).parents[1] / "docs" / "benchmarks.md"
@@ -105,14 +105,6 @@ def _chosen(problem: AssignmentProblem, mentees: np.ndarray, mentors: np.ndarray
     mentor_of = np.full(problem.shape[0], -1)
     mentor_of[mentees[picked]] = mentors[picked]
     return mentor_of
-
-
-def match_worth(problem: AssignmentProblem) -> float:
-    """What one match adds in the matcher's combined goal: more than the value of any
-    feasible pair, so that the peers solving that goal match as many mentees first too."""
-    feasible = feasible_mask(problem.allowed, problem.load, np.asarray(problem.capacity, float),
-                             np.asarray(problem.budget, float))
-    return MATCH_WORTH * (1.0 + float(np.max(problem.value, initial=0.0, where=feasible)))
 
 
 def _same_goal(problem: AssignmentProblem) -> tuple[float, str]:

@@ -4,7 +4,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.solver.assign_matrix import pair_load
+from matcher.solver.assign_matrix import feasible_mask, pair_load
+
+MATCH_WORTH = 1.0  # in large solves a match is worth this many times (1 + the largest pair value)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,14 @@ class AssignmentResult:
     seconds: float
     method: str
     optimal: bool
+
+
+def match_worth(problem: AssignmentProblem) -> float:
+    """What one match adds to the combined goal of large solves: MATCH_WORTH times one more
+    than the largest value of a feasible pair."""
+    feasible = feasible_mask(problem.allowed, problem.load, np.asarray(problem.capacity, float),
+                             np.asarray(problem.budget, float))
+    return MATCH_WORTH * (1.0 + float(np.max(problem.value, initial=0.0, where=feasible)))
 
 
 class InfeasibleAssignment(ValueError):

@@ -25,14 +25,13 @@ from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, best_pairs, count_bound, feasible_mask, fill_greedily,
                                           lagrangian_bound, pair_load, priced_top_pairs, round_by_priority)
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp, solve_milp
-from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
+from matcher.solver.assign_problem import MATCH_WORTH, AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_search import LocalSearch
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
 PRICING_PAIRS = 400_000  # pairs the smoothed dual looks at (see best_pairs)
 SEARCH_PAIRS = 500_000  # pairs local search looks at, besides the pool (see best_pairs)
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
-MATCH_WORTH = 1.0  # a match is worth this many times (1 + the largest pair value)
 PRICE_SHARE = 0.15  # share of the whole time limit the smoothed dual may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
 COMPLETION_SECONDS = 1.0  # time limit of the MILP that completes the LP's whole pairs
@@ -200,11 +199,10 @@ class _Solver:
                          self.required, problem.target_hours, penalty)
         capacity_price, budget_price, target_price = smoothed_prices(
             pairs, self.started + PRICE_SHARE * (self.deadline - self.started))
-        prices = (capacity_price, budget_price, target_price, 0.0)
-        weight = lambda rows: objective(problem.value[rows])
-        bound, _ = lagrangian_bound(weight, self.feasible, problem.load, self.required, self.capacity,
-                                    self.budget, problem.target_hours, penalty, prices, 0)
-        self.pool = priced_top_pairs(weight, self.feasible, problem.load, capacity_price,
+        bound = Lagrangian(self.weights(objective), self.feasible, problem.load, self.required, self.capacity,
+                           self.budget, problem.target_hours, penalty,
+                           (capacity_price, budget_price, target_price, 0.0)).bound()
+        self.pool = priced_top_pairs(self.weights(objective), self.feasible, problem.load, capacity_price,
                                      budget_price - target_price, CORE_CANDIDATES)
         self.in_pool = np.zeros(problem.shape, bool)
         self.in_pool[self.pool] = True
@@ -216,15 +214,14 @@ class _Solver:
         pool, then the pool and every other pair that could still beat the best assignment at
         the multipliers `duals`, whose MILP bound then holds for the whole problem. Returns
         the better assignment and the bound, tightened when it can be."""
-        lagrangian = Lagrangian(lambda rows: objective(self.problem.value[rows]), self.feasible,
+        lagrangian = Lagrangian(self.weights(objective), self.feasible,
                                 self.problem.load, self.required, self.capacity, self.budget,
                                 self.problem.target_hours, self.problem.shortfall_penalty * objective.penalty_scale,
                                 duals)
         core = np.zeros(self.problem.shape, bool)
         core[self.pool] = True
-        for stage in range(2):
+        for complete in (False, True):
             incumbent = self.combined_value(mentor_of, objective)
-            complete = stage == 1
             if complete:
                 core[lagrangian.promising_pairs(incumbent)] = True
             seconds = (1.0 if complete else CORE_SHARE) * self.remaining()
@@ -240,6 +237,10 @@ class _Solver:
                 mentor_of = found
         self.progress(f"bound {bound:.6g} after the core MILPs")
         return mentor_of, bound
+
+    def weights(self, objective: Objective):
+        """`objective` of a block of mentee rows of the value matrix, as the bounds take it."""
+        return lambda rows: objective(self.problem.value[rows])
 
     def combined(self) -> Objective:
         """Every match worth more than the value of any pair, then value."""
@@ -323,9 +324,8 @@ class _Solver:
                 continue
             duals = (lp.capacity_dual, lp.budget_dual, lp.target_dual, lp.count_dual)
             bound, new = lagrangian_bound(
-                lambda rows: objective(problem.value[rows]), self.feasible, problem.load,
-                self.required, self.capacity, self.budget, problem.target_hours,
-                problem.shortfall_penalty * objective.penalty_scale, duals, 0, lp.mentee_dual,
+                self.weights(objective), self.feasible, problem.load, self.required, self.capacity, self.budget,
+                problem.target_hours, problem.shortfall_penalty * objective.penalty_scale, duals, 0, lp.mentee_dual,
                 self.in_pool)
             if solved is not None and solved[1] < bound:
                 bound, duals = solved[1], solved[2]
