@@ -12,7 +12,8 @@ from matcher.model import Feedback, Mentee, Scenario
 from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
 from matcher.scoring.reasons import pair_reasons, unmatched_reason
-from matcher.solver.assignment import AssignmentProblem, Repair, solve_assignment
+from matcher.solver.assign_repair import Repair
+from matcher.solver.assignment import AssignmentProblem, solve_assignment
 from matcher.agreement import CalendarBook, fill, not_held
 
 WAIT_FULL_PRIORITY_DAYS = 90   # a mentee waiting this long weighs (1 + 90/30) = 4 times a new one

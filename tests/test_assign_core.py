@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
-from matcher.solver.assign_duals import PairList, smoothed_prices
+from matcher.solver.assign_duals import PairList, fitted_prices, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import Lagrangian, fill_greedily, lagrangian_bound, priced_top_pairs
-from matcher.solver.assign_model import PairModel, solve_lp, solve_milp
+from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
+from matcher.solver.assign_problem import AssignmentProblem
+from matcher.solver.assignment import _Solver, solve_assignment
 
 
 def random_pairs(seed: int, n: int, m: int, required_share: float = 0.0):
@@ -41,13 +43,84 @@ def full_lp(value, allowed, load, capacity, budget, required, target=None, penal
 def test_smoothed_prices_give_a_valid_bound_close_to_the_lp(seed):
     arrays = random_pairs(seed, 120, 25)
     value, allowed, load, capacity, budget, required = arrays
-    capacity_price, budget_price, target_price = smoothed_prices(pair_list(*arrays), time.perf_counter() + 30)
-    assert (capacity_price >= 0).all() and (budget_price >= 0).all()
-    assert (target_price == 0).all()  # no targets: their prices stay at zero
+    prices = smoothed_prices(pair_list(*arrays), time.perf_counter() + 30)
+    assert (prices.capacity >= 0).all() and (prices.budget >= 0).all()
+    assert (prices.target == 0).all() and prices.count == 0  # no targets, no count: their prices stay at zero
     bound, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
-                                (capacity_price, budget_price, target_price, 0.0), 0)
+                                prices.duals(), 0)
     lp = full_lp(*arrays).objective
     assert lp - 1e-6 <= bound <= lp * 1.01
+
+
+def heavy_valued(seed: int, n: int = 120, m: int = 25):
+    """An instance where value grows with the square of the load, so the value-optimal LP
+    matches about half as many mentees as can be matched: a count minimum binds."""
+    value, allowed, load, capacity, budget, required = random_pairs(seed, n, m)
+    return value * load[:, None] ** 2, allowed, load, capacity, budget, required
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_count_price_bounds_value_among_assignments_matching_at_least_that_many(seed):
+    value, allowed, load, capacity, budget, required = heavy_valued(seed)
+    mentees, mentors = np.nonzero(allowed)
+    model = lambda weight, count_min=0: PairModel(mentees, mentors, weight, load[mentees], capacity, budget,
+                                                  required, count_min=count_min)
+    count_min = int(solve_lp(model(np.ones(len(mentees)))).objective) - 1
+    restricted = solve_lp(model(value[mentees, mentors], count_min)).objective
+    pairs = PairList(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget, required,
+                     count_min=count_min)
+    prices = smoothed_prices(pairs, time.perf_counter() + 30)
+    bound, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+                                prices.duals(), count_min)
+    assert prices.count > 0
+    assert restricted - 1e-6 <= bound <= restricted * 1.01
+    assert bound < 0.8 * full_lp(value, allowed, load, capacity, budget, required).objective
+
+
+def test_fitted_prices_grow_a_small_pair_set_until_the_bound_holds_the_lp():
+    value, allowed, load, capacity, budget, required = random_pairs(7, 150, 30)
+    problem = AssignmentProblem(value, allowed, load, capacity, budget, required)
+    known = np.zeros_like(allowed)
+    first = np.argmax(np.where(allowed, value, -1), axis=1)
+    known[np.arange(150), first] = True
+    prices, bound = fitted_prices(problem, allowed, required, Objective(0.0, 1.0, 1.0), known,
+                                  time.perf_counter() + 60)
+    lp = full_lp(value, allowed, load, capacity, budget, required).objective
+    assert known.sum() > 150 and not (known & ~allowed).any()
+    assert lp - 1e-6 <= bound <= lp * 1.01
+    recomputed, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+                                     prices.duals(), 0)
+    assert recomputed == pytest.approx(bound)
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_a_large_solve_bounds_value_among_assignments_matching_as_many(seed):
+    value, allowed, load, capacity, budget, required = heavy_valued(seed, 200, 30)
+    problem = AssignmentProblem(value, allowed, load, capacity, budget, required)
+    result = solve_assignment(problem, time_limit=3.0)
+    assert result.method == "lp-search"
+    mentees, mentors = np.nonzero(allowed)
+    best = solve_milp(PairModel(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget,
+                                required, count_min=result.matched), 60)
+    assert best.status == "optimal"
+    assert best.objective - 1e-6 <= result.bound <= best.objective * 1.02
+
+
+def test_the_bound_on_value_stays_tight_for_an_assignment_matching_fewer_than_it_could():
+    value, allowed, load, capacity, budget, required = random_pairs(8, 200, 30)
+    problem = AssignmentProblem(value, allowed, load, capacity, budget, required)
+    solver = _Solver(problem, 30.0, None)
+    combined = solver.combined()
+    combined_bound = solver.price_core(combined)
+    mentor_of = solver.greedy()
+    mentor_of[np.flatnonzero(mentor_of >= 0)[::3]] = -1
+    matched = int((mentor_of >= 0).sum())
+    bound = solver.value_bound(mentor_of, combined_bound, combined.offset, time.perf_counter() + 10)
+    mentees, mentors = np.nonzero(allowed)
+    best = solve_milp(PairModel(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget,
+                                required, count_min=matched), 60)
+    assert best.objective - 1e-6 <= bound <= best.objective * 1.02
+    assert bound < combined_bound - combined.offset * matched - 10.0
 
 
 def test_zero_prices_bound_every_mentee_taking_its_best_pair():
@@ -58,7 +131,7 @@ def test_zero_prices_bound_every_mentee_taking_its_best_pair():
     assert bound == pytest.approx(np.where(allowed, value, 0.0).max(axis=1).sum())
     prices = smoothed_prices(pair_list(value, allowed, load, capacity, budget, required), time.perf_counter() + 30)
     tighter, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
-                                  (*prices, 0.0), 0)
+                                  prices.duals(), 0)
     assert tighter < bound - 1.0  # budgets bind, so the prices must tighten the bound
 
 
@@ -67,12 +140,12 @@ def test_target_prices_stay_within_the_penalty():
     target = np.full(12, 4.0)
     prices = smoothed_prices(pair_list(value, allowed, load, capacity, budget, required, target, 0.5),
                              time.perf_counter() + 30)
-    assert (prices[2] >= 0).all() and (prices[2] <= 0.5 + 1e-12).all()
+    assert (prices.target >= 0).all() and (prices.target <= 0.5 + 1e-12).all()
 
 
 def test_a_past_deadline_leaves_the_prices_at_zero():
     prices = smoothed_prices(pair_list(*random_pairs(5, 40, 8)), time.perf_counter() - 1)
-    assert all((price == 0).all() for price in prices)
+    assert all(np.all(price == 0) for price in prices.duals())
 
 
 def test_priced_top_pairs_are_each_mentees_best_reduced_pairs():
@@ -188,7 +261,7 @@ def test_every_assignment_above_the_floor_uses_only_promising_pairs(seed):
     capacity = np.minimum(capacity, 2)
     prices = smoothed_prices(pair_list(value, allowed, load, capacity, budget, required), time.perf_counter() + 30)
     lagrangian = Lagrangian(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
-                            (*prices, 0.0))
+                            prices.duals())
     assignments = []
     for choice in itertools.product(range(-1, 3), repeat=6):
         mentor_of = np.array(choice)

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import LinearConstraint, milp
 
-from matcher.solver.assignment import (AssignmentProblem, InfeasibleAssignment, Repair,
-                                       solve_assignment)
+from matcher.solver.assign_repair import Repair
+from matcher.solver.assignment import AssignmentProblem, InfeasibleAssignment, solve_assignment
 
 
 def loads_of(problem: AssignmentProblem) -> np.ndarray:

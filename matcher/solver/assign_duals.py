@@ -14,8 +14,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
+from matcher.solver.assign_matrix import lagrangian_bound, pair_load
+from matcher.solver.assign_model import Objective
+from matcher.solver.assign_problem import AssignmentProblem
+
 TEMPERATURES = (0.05, 0.015, 0.005, 0.0015)  # times the largest weight, one stage each
 ITERATIONS = 30  # L-BFGS-B iterations per temperature
+WARM_STAGES = 2  # temperatures used when starting from earlier prices
+NEW_PER_MENTEE = 5  # pairs added per mentee and round when fitting prices to a growing set
+SETTLED = 1e-4  # stop fitting when no pair is added and the bound moves less than this share
 
 
 @dataclass(frozen=True)
@@ -31,22 +38,81 @@ class PairList:
     required: np.ndarray  # (n,) bool
     target: np.ndarray | None = None  # (m,) soft minimum load, None for none
     penalty: float = 0.0  # per hour below target
+    count_min: int = 0  # at least this many matches
 
 
-def smoothed_prices(pairs: PairList, deadline: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(capacity, budget, target) prices per mentor, near the LP duals, by the deadline."""
+@dataclass(frozen=True)
+class Prices:
+    """Multipliers of the mentor constraints and of the count constraint."""
+
+    capacity: np.ndarray  # (m,)
+    budget: np.ndarray  # (m,)
+    target: np.ndarray  # (m,)
+    count: float = 0.0
+
+    def duals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """As the Lagrangian bounds take them."""
+        return self.capacity, self.budget, self.target, self.count
+
+
+def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = None) -> Prices:
+    """Prices near the LP duals, by the deadline; from `start`, when given, only the
+    coldest temperatures are used."""
     m = len(pairs.capacity)
     dual = _SmoothedDual(pairs)
-    prices = np.zeros(3 * m)
+    if start is None:
+        prices, temperatures = np.zeros(3 * m + 1), TEMPERATURES
+    else:
+        prices, temperatures = np.concatenate([*start.duals()[:3], [start.count]]), TEMPERATURES[-WARM_STAGES:]
     scale = max(float(np.abs(pairs.weight).max(initial=0.0)), 1e-9)
     target_cap = pairs.penalty if pairs.target is not None else 0.0
-    limits = [(0.0, None)] * (2 * m) + [(0.0, target_cap)] * m
-    for temperature in TEMPERATURES:
+    count_cap = None if pairs.count_min > 0 else 0.0
+    limits = [(0.0, None)] * (2 * m) + [(0.0, target_cap)] * m + [(0.0, count_cap)]
+    for temperature in temperatures:
         if time.perf_counter() >= deadline:
             break
         prices = minimize(dual, prices, args=(temperature * scale,), jac=True, method="L-BFGS-B",
                           bounds=limits, options={"maxiter": ITERATIONS}).x
-    return prices[:m], prices[m:2 * m], prices[2 * m:]
+    return Prices(prices[:m], prices[m:2 * m], prices[2 * m:3 * m], float(prices[-1]))
+
+
+def best_reduced(pairs: PairList, prices: Prices) -> np.ndarray:
+    """(n,) each mentee's best reduced weight over its pairs at `prices` (0 for a mentee
+    that may wait, or has no pair): the mentee duals that go with the prices."""
+    reduced = (pairs.weight + prices.count - prices.capacity[pairs.mentor]
+               - (prices.budget - prices.target)[pairs.mentor] * pairs.load)
+    best = np.full(len(pairs.required), -np.inf)
+    np.maximum.at(best, pairs.mentee, reduced)
+    best = np.where(pairs.required, best, np.maximum(best, 0.0))
+    return np.where(np.isfinite(best), best, 0.0)
+
+
+def fitted_prices(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, objective: Objective,
+                  known: np.ndarray, deadline: float, count_min: int = 0,
+                  start: Prices | None = None) -> tuple[Prices, float]:
+    """Smoothed prices fitted to the `known` pairs (a mask, grown in place) under `objective`
+    with at least `count_min` matches; then every feasible pair that beats its mentee's best
+    known pair at those prices is added (a few per mentee) and the prices are fitted again,
+    until none is left or the deadline; from `start` when given. Returns the prices of the
+    best bound and that Lagrangian bound, which holds for every feasible assignment."""
+    capacity, budget = np.asarray(problem.capacity, float), np.asarray(problem.budget, float)
+    penalty = problem.shortfall_penalty * objective.penalty_scale
+    prices, best = start, (None, np.inf)
+    while True:
+        mentees, mentors = np.nonzero(known)
+        pairs = PairList(mentees, mentors, objective(problem.value[mentees, mentors]),
+                         pair_load(problem.load, mentees, mentors), capacity, budget, required,
+                         problem.target_hours, penalty, count_min)
+        prices = smoothed_prices(pairs, deadline, prices)
+        bound, new = lagrangian_bound(objective.of_rows(problem.value), feasible, problem.load, required, capacity,
+                                      budget, problem.target_hours, penalty, prices.duals(), count_min,
+                                      best_reduced(pairs, prices), known, NEW_PER_MENTEE)
+        settled = not len(new[0]) and best[1] - bound <= SETTLED * max(1.0, abs(bound))
+        if bound < best[1]:
+            best = (prices, bound)
+        if settled or time.perf_counter() >= deadline:
+            return best
+        known[new] = True
 
 
 class _SmoothedDual:
@@ -65,15 +131,16 @@ class _SmoothedDual:
     def __call__(self, prices: np.ndarray, temperature: float) -> tuple[float, np.ndarray]:
         pairs = self.pairs
         m = len(pairs.capacity)
-        alpha, beta, gamma = prices[:m], prices[m:2 * m], prices[2 * m:]
-        reduced = pairs.weight - alpha[pairs.mentor] - (beta - gamma)[pairs.mentor] * pairs.load
+        alpha, beta, gamma, delta = prices[:m], prices[m:2 * m], prices[2 * m:3 * m], prices[-1]
+        reduced = pairs.weight + delta - alpha[pairs.mentor] - (beta - gamma)[pairs.mentor] * pairs.load
         best = np.maximum.reduceat(reduced, self.starts)
         best = np.where(self.may_wait, np.maximum(best, 0.0), best)
         spread = np.exp((reduced - np.repeat(best, self.sizes)) / temperature)
         total = np.add.reduceat(spread, self.starts) + np.where(self.may_wait, np.exp(-best / temperature), 0.0)
-        value = (alpha @ pairs.capacity + beta @ pairs.budget - gamma @ self.target
+        value = (alpha @ pairs.capacity + beta @ pairs.budget - gamma @ self.target - delta * pairs.count_min
                  + float(np.sum(best + temperature * np.log(total))))
         share = spread / np.repeat(total, self.sizes)
         taken = np.bincount(pairs.mentor, share, minlength=m)
         hours = np.bincount(pairs.mentor, share * pairs.load, minlength=m)
-        return value, np.concatenate([pairs.capacity - taken, pairs.budget - hours, hours - self.target])
+        return value, np.concatenate([pairs.capacity - taken, pairs.budget - hours, hours - self.target,
+                                      [share.sum() - pairs.count_min]])

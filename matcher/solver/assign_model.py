@@ -147,6 +147,10 @@ class Objective:
     def __call__(self, value_block: np.ndarray) -> np.ndarray:
         return self.offset + self.scale * value_block
 
+    def of_rows(self, value: np.ndarray):
+        """The objective of a block of mentee rows of `value`, as the Lagrangian bounds take it."""
+        return lambda rows: self(value[rows])
+
 
 class LPTimeLimit(Exception):
     """The LP relaxation was not solved within its time limit."""

@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
-from matcher.solver.assign_duals import PairList, smoothed_prices
+from matcher.solver.assign_duals import fitted_prices
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, best_pairs, count_bound, feasible_mask, fill_greedily,
                                           lagrangian_bound, pair_load, priced_top_pairs, round_by_priority)
@@ -40,6 +40,7 @@ SEARCH_SHARE = 0.5  # share of the time left after the LP that local search may 
 CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
+VALUE_BOUND_SHARE = 0.2  # share of the whole time limit kept for the bound on value at the end
 RELATIVE_TOLERANCE = 1e-6
 PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
 
@@ -55,27 +56,12 @@ def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
     return _Solver(problem, time_limit, progress).solve()
 
 
-class Repair:
-    """Local search kept across rounds of calendar feedback: the pairs the calendar rejects
-    are forbidden where they stand and the room they leave is filled again, under the same
-    goal as large solves (a match first, then value)."""
-
-    def __init__(self, problem: AssignmentProblem, mentor_of: np.ndarray):
-        solver = _Solver(problem, 0.0, None)
-        self.search = solver.local_search(mentor_of)
-        self.waiting = np.flatnonzero(solver.matchable)
-
-    def run(self, forbidden: list[tuple[int, int]], seconds: float) -> np.ndarray:
-        """Forbid the (mentee, mentor) pairs, search for `seconds`; returns mentor_of."""
-        self.search.forbid(forbidden)
-        return self.search.run(time.perf_counter() + seconds, self.waiting)
-
-
 class _Solver:
     """State of one solve: the problem, the pool of candidate pairs and the clock."""
 
     def __init__(self, problem: AssignmentProblem, time_limit: float, progress):
         self.started = time.perf_counter()
+        self.time_limit = time_limit
         self.deadline = self.started + time_limit
         self.lp_deadline = self.started + LP_SHARE * time_limit
         self.problem = problem
@@ -154,6 +140,7 @@ class _Solver:
         are crowded or neighbourhood search otherwise."""
         combined = self.combined()
         worth = combined.offset
+        self.deadline -= VALUE_BOUND_SHARE * self.time_limit
         price_bound = self.price_core(combined)
         try:
             lp, combined_bound, duals = self.relaxation(combined)
@@ -163,8 +150,7 @@ class _Solver:
             priority = lp.x
             completed = self.complete_whole_pairs(lp.x, combined)
         except LPTimeLimit:
-            m = self.problem.shape[1]
-            duals = (np.zeros(m), np.zeros(m), np.zeros(m), 0.0)
+            duals = self.prices.duals()
             combined_bound = price_bound
             self.progress(f"LP relaxation out of time; greedy start, bound {combined_bound:.6g}")
             priority = self.problem.value[self.pool]
@@ -185,25 +171,18 @@ class _Solver:
                          else self.improve(mentor_of, combined, combined_bound))
         matched_bound = min(int(self.matchable.sum()), count_bound(
             self.feasible, self.problem.load, self.required, self.capacity, self.budget, duals, worth))
-        matched = self.matched(mentor_of)
-        return self.result(mentor_of, combined_bound - worth * matched, matched_bound, False, "lp-search")
+        bound = self.value_bound(mentor_of, combined_bound, worth, self.started + self.time_limit)
+        return self.result(mentor_of, bound, matched_bound, False, "lp-search")
 
     def price_core(self, objective: Objective) -> float:
         """Price the mentors with the smoothed dual and make each mentee's best pairs at
         those prices the candidate pool; returns the Lagrangian bound of the prices."""
         problem = self.problem
-        mentees, mentors = np.nonzero(best_pairs(problem.value, self.feasible, PRICING_PAIRS))
-        penalty = problem.shortfall_penalty * objective.penalty_scale
-        pairs = PairList(mentees, mentors, objective(problem.value[mentees, mentors]),
-                         pair_load(problem.load, mentees, mentors), self.capacity, self.budget,
-                         self.required, problem.target_hours, penalty)
-        capacity_price, budget_price, target_price = smoothed_prices(
-            pairs, self.started + PRICE_SHARE * (self.deadline - self.started))
-        bound = Lagrangian(self.weights(objective), self.feasible, problem.load, self.required, self.capacity,
-                           self.budget, problem.target_hours, penalty,
-                           (capacity_price, budget_price, target_price, 0.0)).bound()
-        self.pool = priced_top_pairs(self.weights(objective), self.feasible, problem.load, capacity_price,
-                                     budget_price - target_price, CORE_CANDIDATES)
+        self.priced = best_pairs(problem.value, self.feasible, PRICING_PAIRS)
+        self.prices, bound = fitted_prices(problem, self.feasible, self.required, objective, self.priced,
+                                           self.started + PRICE_SHARE * self.time_limit)
+        self.pool = priced_top_pairs(objective.of_rows(problem.value), self.feasible, problem.load,
+                                     self.prices.capacity, self.prices.budget - self.prices.target, CORE_CANDIDATES)
         self.in_pool = np.zeros(problem.shape, bool)
         self.in_pool[self.pool] = True
         self.progress(f"smoothed dual bound {bound:.6g}; core of {len(self.pool[0])} pairs")
@@ -214,7 +193,7 @@ class _Solver:
         pool, then the pool and every other pair that could still beat the best assignment at
         the multipliers `duals`, whose MILP bound then holds for the whole problem. Returns
         the better assignment and the bound, tightened when it can be."""
-        lagrangian = Lagrangian(self.weights(objective), self.feasible,
+        lagrangian = Lagrangian(objective.of_rows(self.problem.value), self.feasible,
                                 self.problem.load, self.required, self.capacity, self.budget,
                                 self.problem.target_hours, self.problem.shortfall_penalty * objective.penalty_scale,
                                 duals)
@@ -237,10 +216,6 @@ class _Solver:
                 mentor_of = found
         self.progress(f"bound {bound:.6g} after the core MILPs")
         return mentor_of, bound
-
-    def weights(self, objective: Objective):
-        """`objective` of a block of mentee rows of the value matrix, as the bounds take it."""
-        return lambda rows: objective(self.problem.value[rows])
 
     def combined(self) -> Objective:
         """Every match worth more than the value of any pair, then value."""
@@ -324,9 +299,9 @@ class _Solver:
                 continue
             duals = (lp.capacity_dual, lp.budget_dual, lp.target_dual, lp.count_dual)
             bound, new = lagrangian_bound(
-                self.weights(objective), self.feasible, problem.load, self.required, self.capacity, self.budget,
-                problem.target_hours, problem.shortfall_penalty * objective.penalty_scale, duals, 0, lp.mentee_dual,
-                self.in_pool)
+                objective.of_rows(problem.value), self.feasible, problem.load, self.required, self.capacity,
+                self.budget, problem.target_hours, problem.shortfall_penalty * objective.penalty_scale, duals, 0,
+                lp.mentee_dual, self.in_pool)
             if solved is not None and solved[1] < bound:
                 bound, duals = solved[1], solved[2]
             solved = (lp, bound, duals)
@@ -335,6 +310,19 @@ class _Solver:
                 return lp, bound, duals
             self.progress(f"adding {len(new[0])} pairs with positive reduced cost")
             self.add_pairs(new)
+
+    def value_bound(self, mentor_of: np.ndarray, combined_bound: float, worth: float, deadline: float) -> float:
+        """Bound on the value of every assignment matching at least as many mentees as
+        `mentor_of`: the combined bound less what those matches are worth, or the Lagrangian
+        bound of value with a price on that many matches (fitted until `deadline`) if tighter."""
+        matched = self.matched(mentor_of)
+        taken = np.flatnonzero(mentor_of >= 0)
+        known = self.priced | self.in_pool
+        known[taken, mentor_of[taken]] = True
+        _, bound = fitted_prices(self.problem, self.feasible, self.required, Objective(0.0, 1.0, 1.0), known,
+                                 deadline, matched)
+        self.progress(f"bound on value {bound:.6g} with {matched} matched")
+        return min(bound, combined_bound - worth * matched)
 
     def add_pairs(self, pairs) -> None:
         """Add (mentee, mentor) pairs to the candidate pool."""
