@@ -9,7 +9,8 @@ import pytest
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, fitted_prices, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
-from matcher.solver.assign_matrix import Lagrangian, fill_greedily, lagrangian_bound, priced_top_pairs
+from matcher.solver.assign_matrix import (Lagrangian, fill_greedily, lagrangian_bound, priced_top_pairs,
+                                          regret_priority)
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem
 from matcher.solver.assignment import _Solver, solve_assignment
@@ -115,7 +116,7 @@ def test_the_bound_on_value_stays_tight_for_an_assignment_matching_fewer_than_it
     mentor_of = solver.greedy()
     mentor_of[np.flatnonzero(mentor_of >= 0)[::3]] = -1
     matched = int((mentor_of >= 0).sum())
-    bound = solver.value_bound(mentor_of, combined_bound, combined.offset, time.perf_counter() + 10)
+    bound = solver.value_bound(mentor_of, time.perf_counter() + 10)
     mentees, mentors = np.nonzero(allowed)
     best = solve_milp(PairModel(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget,
                                 required, count_min=matched), 60)
@@ -292,3 +293,14 @@ def test_fill_greedily_adds_waiting_mentees_best_first_within_every_limit():
     # mentor 1 (1 h), and 3 (0.1, mentor 1 only) does not fit mentor 1's last hour.
     assert filled.tolist() == [0, 1, 0, -1]
     assert start.tolist() == [-1, -1, 0, -1]  # the start is not changed in place
+
+
+def test_regret_priority_puts_best_pairs_first_the_most_to_lose_ahead():
+    mentees = np.array([0, 0, 1, 1, 2, 3])
+    reduced = np.array([5.0, 4.5, 3.0, -1.0, 2.0, -0.5])
+    priority = regret_priority(mentees, reduced, 5)
+    order = list(np.argsort(-priority))
+    # best pairs first: mentee 1 loses 3 without its best, mentee 2 loses 2, mentee 0 only 0.5,
+    # mentee 3's best is worth less than waiting; then the other pairs by reduced weight
+    assert order == [2, 4, 0, 5, 1, 3]
+    assert (priority > 0).all()

@@ -54,6 +54,10 @@ class Prices:
         """As the Lagrangian bounds take them."""
         return self.capacity, self.budget, self.target, self.count
 
+    def reduced(self, weight: np.ndarray, mentor: np.ndarray, load: np.ndarray) -> np.ndarray:
+        """Reduced weights at these prices of pairs with the given weights, mentors and loads."""
+        return weight + self.count - self.capacity[mentor] - (self.budget - self.target)[mentor] * load
+
 
 def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = None) -> Prices:
     """Prices near the LP duals, by the deadline; from `start`, when given, only the
@@ -79,8 +83,7 @@ def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = Non
 def best_reduced(pairs: PairList, prices: Prices) -> np.ndarray:
     """(n,) each mentee's best reduced weight over its pairs at `prices` (0 for a mentee
     that may wait, or has no pair): the mentee duals that go with the prices."""
-    reduced = (pairs.weight + prices.count - prices.capacity[pairs.mentor]
-               - (prices.budget - prices.target)[pairs.mentor] * pairs.load)
+    reduced = prices.reduced(pairs.weight, pairs.mentor, pairs.load)
     best = np.full(len(pairs.required), -np.inf)
     np.maximum.at(best, pairs.mentee, reduced)
     best = np.where(pairs.required, best, np.maximum(best, 0.0))

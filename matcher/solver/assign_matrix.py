@@ -169,6 +169,22 @@ def round_by_priority(pairs, priority, load, capacity, budget, n) -> np.ndarray:
     return mentor_of
 
 
+def regret_priority(mentees: np.ndarray, reduced: np.ndarray, n: int) -> np.ndarray:
+    """Positive rounding priorities of pairs from their reduced weights at good prices: each
+    mentee's best pair first, the mentees that lose most by taking their second best (or
+    none) ahead; then every other pair by reduced weight."""
+    best = np.full(n, -np.inf)
+    np.maximum.at(best, mentees, reduced)
+    is_best = reduced >= best[mentees]
+    second = np.full(n, -np.inf)
+    np.maximum.at(second, mentees[~is_best], reduced[~is_best])
+    regret = reduced - np.maximum(second[mentees], 0.0)
+    order = np.lexsort((-np.where(is_best, regret, reduced), ~is_best))
+    priority = np.empty(len(reduced))
+    priority[order] = np.arange(len(reduced), 0, -1, dtype=float)
+    return priority
+
+
 def fill_greedily(mentor_of, value, feasible, load, capacity, budget) -> np.ndarray:
     """Each waiting mentee with a feasible pair, best value first, to its best mentor with
     room left; the matched ones stay where they are."""

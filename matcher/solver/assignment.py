@@ -23,7 +23,8 @@ from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import fitted_prices
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, best_pairs, count_bound, feasible_mask, fill_greedily,
-                                          lagrangian_bound, pair_load, priced_top_pairs, round_by_priority)
+                                          lagrangian_bound, pair_load, priced_top_pairs, regret_priority,
+                                          round_by_priority)
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import MATCH_WORTH, AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_search import LocalSearch
@@ -36,7 +37,7 @@ PRICE_SHARE = 0.15  # share of the whole time limit the smoothed dual may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
 COMPLETION_SECONDS = 1.0  # time limit of the MILP that completes the LP's whole pairs
 COMPLETION_SHARE = 0.1  # and its share of the time left
-SEARCH_SHARE = 0.5  # share of the time left after the LP that local search may use
+SEARCH_SHARE = 0.8  # share of the time left after the LP that local search may use
 CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
@@ -140,25 +141,26 @@ class _Solver:
         are crowded or neighbourhood search otherwise."""
         combined = self.combined()
         worth = combined.offset
-        self.deadline -= VALUE_BOUND_SHARE * self.time_limit
+        count_varies = self.required.sum() < self.matchable.sum()
+        if count_varies:
+            self.deadline -= VALUE_BOUND_SHARE * self.time_limit
         price_bound = self.price_core(combined)
+        mentees, mentors = self.pool
+        reduced = self.prices.reduced(combined(self.problem.value[self.pool]), mentors,
+                                      pair_load(self.problem.load, mentees, mentors))
+        starts = [self.rounded(regret_priority(mentees, reduced, self.problem.shape[0]))]
         try:
             lp, combined_bound, duals = self.relaxation(combined)
             combined_bound = min(combined_bound, price_bound)
             self.progress(f"LP relaxation {lp.objective:.6g}, bound {combined_bound:.6g} "
                           f"({len(self.pool[0])} candidate pairs)")
-            priority = lp.x
-            completed = self.complete_whole_pairs(lp.x, combined)
+            starts += [self.rounded(lp.x), self.complete_whole_pairs(lp.x, combined)]
         except LPTimeLimit:
             duals = self.prices.duals()
             combined_bound = price_bound
-            self.progress(f"LP relaxation out of time; greedy start, bound {combined_bound:.6g}")
-            priority = self.problem.value[self.pool]
-            completed = None
-        mentor_of = self.better(round_by_priority(self.pool, priority, self.problem.load, self.capacity, self.budget,
-                                                      self.problem.shape[0]), completed)
-        mentor_of = fill_greedily(mentor_of, self.problem.value, self.feasible, self.problem.load, self.capacity,
-                                  self.budget)
+            self.progress(f"LP relaxation out of time; bound {combined_bound:.6g}")
+        mentor_of = max((self.filled(start) for start in starts if start is not None),
+                        key=lambda start: self.combined_value(start, combined))
         self.progress(f"rounded and filled: {self.matched(mentor_of)} matched")
         mentor_of = self.search(mentor_of, time.perf_counter() + SEARCH_SHARE * self.remaining())
         self.progress(f"local search: {self.matched(mentor_of)} matched")
@@ -171,7 +173,9 @@ class _Solver:
                          else self.improve(mentor_of, combined, combined_bound))
         matched_bound = min(int(self.matchable.sum()), count_bound(
             self.feasible, self.problem.load, self.required, self.capacity, self.budget, duals, worth))
-        bound = self.value_bound(mentor_of, combined_bound, worth, self.started + self.time_limit)
+        bound = combined_bound - worth * self.matched(mentor_of)
+        if count_varies:
+            bound = min(bound, self.value_bound(mentor_of, self.started + self.time_limit))
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
 
     def price_core(self, objective: Objective) -> float:
@@ -216,6 +220,16 @@ class _Solver:
                 mentor_of = found
         self.progress(f"bound {bound:.6g} after the core MILPs")
         return mentor_of, bound
+
+    def rounded(self, priority: np.ndarray) -> np.ndarray:
+        """The first pairs of the pool by `priority` (one per mentee) that fit."""
+        return round_by_priority(self.pool, priority, self.problem.load, self.capacity, self.budget,
+                                 self.problem.shape[0])
+
+    def filled(self, mentor_of: np.ndarray) -> np.ndarray:
+        """`mentor_of` with every waiting mentee, best first, given its best mentor with room."""
+        return fill_greedily(mentor_of, self.problem.value, self.feasible, self.problem.load, self.capacity,
+                             self.budget)
 
     def combined(self) -> Objective:
         """Every match worth more than the value of any pair, then value."""
@@ -311,10 +325,10 @@ class _Solver:
             self.progress(f"adding {len(new[0])} pairs with positive reduced cost")
             self.add_pairs(new)
 
-    def value_bound(self, mentor_of: np.ndarray, combined_bound: float, worth: float, deadline: float) -> float:
+    def value_bound(self, mentor_of: np.ndarray, deadline: float) -> float:
         """Bound on the value of every assignment matching at least as many mentees as
-        `mentor_of`: the combined bound less what those matches are worth, or the Lagrangian
-        bound of value with a price on that many matches (fitted until `deadline`) if tighter."""
+        `mentor_of`: the Lagrangian bound of value with a price on that many matches, the
+        prices fitted until `deadline`."""
         matched = self.matched(mentor_of)
         taken = np.flatnonzero(mentor_of >= 0)
         known = self.priced | self.in_pool
@@ -322,7 +336,7 @@ class _Solver:
         _, bound = fitted_prices(self.problem, self.feasible, self.required, Objective(0.0, 1.0, 1.0), known,
                                  deadline, matched)
         self.progress(f"bound on value {bound:.6g} with {matched} matched")
-        return min(bound, combined_bound - worth * matched)
+        return bound
 
     def add_pairs(self, pairs) -> None:
         """Add (mentee, mentor) pairs to the candidate pool."""
