@@ -112,7 +112,7 @@ def test_the_bound_on_value_stays_tight_for_an_assignment_matching_fewer_than_it
     problem = AssignmentProblem(value, allowed, load, capacity, budget, required)
     solver = _Solver(problem, 30.0, None)
     combined = solver.combined()
-    combined_bound = solver.price_core(combined)
+    combined_bound = solver.price_core(combined, time.perf_counter() + 10)
     mentor_of = solver.greedy()
     mentor_of[np.flatnonzero(mentor_of >= 0)[::3]] = -1
     matched = int((mentor_of >= 0).sum())

@@ -43,13 +43,19 @@ def top_pairs(score: np.ndarray, mask: np.ndarray, k: int) -> tuple[np.ndarray, 
     k = min(k, m)
     mentees, mentors = [], []
     for rows in row_chunks(n, m):
-        block = np.where(mask[rows], score[rows], -np.inf)
-        best = np.argpartition(block, m - k, axis=1)[:, m - k:] if k < m else \
-            np.broadcast_to(np.arange(m), block.shape)
-        keep = np.isfinite(np.take_along_axis(block, best, axis=1))
-        row_index = np.broadcast_to(np.arange(rows.start, rows.stop)[:, None], best.shape)
-        mentees.append(row_index[keep])
-        mentors.append(best[keep])
+        block_mask = mask[rows]
+        counts = block_mask.sum(axis=1)
+        few = np.flatnonzero((counts > 0) & (counts <= k))  # rows whose masked entries all count
+        few_rows, few_columns = np.nonzero(block_mask[few])
+        mentees.append(few[few_rows] + rows.start)
+        mentors.append(few_columns)
+        many = np.flatnonzero(counts > k)
+        if len(many):
+            block = np.where(block_mask[many], score[rows][many], -np.inf)
+            best = np.argpartition(block, m - k, axis=1)[:, m - k:]
+            keep = np.isfinite(np.take_along_axis(block, best, axis=1))
+            mentees.append(np.broadcast_to(many[:, None] + rows.start, best.shape)[keep])
+            mentors.append(best[keep])
     return np.concatenate(mentees), np.concatenate(mentors)
 
 

@@ -35,6 +35,8 @@ SEARCH_PAIRS = 500_000  # pairs local search looks at, besides the pool (see bes
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
 PRICE_SHARE = 0.15  # share of the whole time limit the smoothed dual may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
+LP_PAIRS_PER_SECOND = 10_000  # solve the LP only if the core (expected) has at most this many pairs per second
+# of its share; otherwise pricing takes the LP's share too
 COMPLETION_SECONDS = 1.0  # time limit of the MILP that completes the LP's whole pairs
 COMPLETION_SHARE = 0.1  # and its share of the time left
 SEARCH_SHARE = 0.8  # share of the time left after the LP that local search may use
@@ -144,21 +146,28 @@ class _Solver:
         count_varies = self.required.sum() < self.matchable.sum()
         if count_varies:
             self.deadline -= VALUE_BOUND_SHARE * self.time_limit
-        price_bound = self.price_core(combined)
+        lp_share = LP_SHARE - PRICE_SHARE
+        lp_fits = CORE_CANDIDATES * self.matchable.sum() <= LP_PAIRS_PER_SECOND * lp_share * self.time_limit
+        price_share = PRICE_SHARE if lp_fits else LP_SHARE
+        price_bound = self.price_core(combined, self.started + price_share * self.time_limit)
         mentees, mentors = self.pool
         reduced = self.prices.reduced(combined(self.problem.value[self.pool]), mentors,
                                       pair_load(self.problem.load, mentees, mentors))
         starts = [self.rounded(regret_priority(mentees, reduced, self.problem.shape[0]))]
-        try:
-            lp, combined_bound, duals = self.relaxation(combined)
+        lp = None
+        if lp_fits:
+            try:
+                lp, combined_bound, duals = self.relaxation(combined)
+            except LPTimeLimit:
+                pass
+        if lp is None:
+            duals, combined_bound = self.prices.duals(), price_bound
+            self.progress(f"no LP relaxation in time; bound {combined_bound:.6g}")
+        else:
             combined_bound = min(combined_bound, price_bound)
             self.progress(f"LP relaxation {lp.objective:.6g}, bound {combined_bound:.6g} "
                           f"({len(self.pool[0])} candidate pairs)")
             starts += [self.rounded(lp.x), self.complete_whole_pairs(lp.x, combined)]
-        except LPTimeLimit:
-            duals = self.prices.duals()
-            combined_bound = price_bound
-            self.progress(f"LP relaxation out of time; bound {combined_bound:.6g}")
         mentor_of = max((self.filled(start) for start in starts if start is not None),
                         key=lambda start: self.combined_value(start, combined))
         self.progress(f"rounded and filled: {self.matched(mentor_of)} matched")
@@ -178,13 +187,12 @@ class _Solver:
             bound = min(bound, self.value_bound(mentor_of, self.started + self.time_limit))
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
 
-    def price_core(self, objective: Objective) -> float:
-        """Price the mentors with the smoothed dual and make each mentee's best pairs at
-        those prices the candidate pool; returns the Lagrangian bound of the prices."""
+    def price_core(self, objective: Objective, deadline: float) -> float:
+        """Price the mentors with the smoothed dual until `deadline` and make each mentee's
+        best pairs at those prices the candidate pool; returns the Lagrangian bound of the prices."""
         problem = self.problem
         self.priced = best_pairs(problem.value, self.feasible, PRICING_PAIRS)
-        self.prices, bound = fitted_prices(problem, self.feasible, self.required, objective, self.priced,
-                                           self.started + PRICE_SHARE * self.time_limit)
+        self.prices, bound = fitted_prices(problem, self.feasible, self.required, objective, self.priced, deadline)
         self.pool = priced_top_pairs(objective.of_rows(problem.value), self.feasible, problem.load,
                                      self.prices.capacity, self.prices.budget - self.prices.target, CORE_CANDIDATES)
         self.in_pool = np.zeros(problem.shape, bool)
