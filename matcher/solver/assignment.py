@@ -1,16 +1,11 @@
 """Who gets which mentor: a generalised assignment problem with a lexicographic goal.
 
 First as many mentees as possible are matched (required ones always), then the total value
-minus the shortfall penalty is maximised among the assignments that match that many.
-
-Small problems: one exact HiGHS MILP per goal. Larger ones solve one objective in which a
-match is worth MATCH_WORTH more than any pair's value. Smoothed Lagrangian mentor prices
-pick a core of candidate pairs; the core's LP (with column generation) is rounded, its whole
-pairs completed by a short MILP and the rest filled greedily; then local search (insert,
-eject, replace, relocate), MILPs over the core and over every pair that could still beat the
-best assignment, and CP-SAT (crowded mentors) or large-neighbourhood search (free a few
-related mentors, re-solve exactly). Bounds hold for the full matrix: Lagrangian bounds from
-the LP duals or the prices, tightened by the second core MILP when it applies."""
+minus the shortfall penalty is maximised among the assignments that match that many. Small
+problems: one exact HiGHS MILP per goal. Larger ones: one combined goal (a match worth
+MATCH_WORTH more than any pair's value), solved from fitted Lagrangian prices, a priced core,
+rounded starts, local search, core MILPs and CP-SAT or neighbourhood search (README,
+"Assignment"). Bounds hold for the full matrix."""
 
 import math
 import time
@@ -154,16 +149,12 @@ class _Solver:
         reduced = self.prices.reduced(combined(self.problem.value[self.pool]), mentors,
                                       pair_load(self.problem.load, mentees, mentors))
         starts = [self.rounded(regret_priority(mentees, reduced, self.problem.shape[0]))]
-        lp = None
-        if lp_fits:
-            try:
-                lp, combined_bound, duals = self.relaxation(combined)
-            except LPTimeLimit:
-                pass
-        if lp is None:
+        solved = self.relaxation(combined) if lp_fits else None
+        if solved is None:
             duals, combined_bound = self.prices.duals(), price_bound
             self.progress(f"no LP relaxation in time; bound {combined_bound:.6g}")
         else:
+            lp, combined_bound, duals = solved
             combined_bound = min(combined_bound, price_bound)
             self.progress(f"LP relaxation {lp.objective:.6g}, bound {combined_bound:.6g} "
                           f"({len(self.pool[0])} candidate pairs)")
@@ -252,10 +243,16 @@ class _Solver:
     def search(self, mentor_of: np.ndarray, deadline: float) -> np.ndarray:
         """Local search from `mentor_of` until `deadline`, over the pool, the pairs of
         `mentor_of` and the best pairs by value (all feasible pairs up to SEARCH_PAIRS)."""
-        candidates = best_pairs(self.problem.value, self.feasible, SEARCH_PAIRS) | self.in_pool
-        matched = np.flatnonzero(mentor_of >= 0)
-        candidates[matched, mentor_of[matched]] = True
+        candidates = self.with_pairs_of(best_pairs(self.problem.value, self.feasible, SEARCH_PAIRS) | self.in_pool,
+                                        mentor_of)
         return self.local_search(mentor_of, candidates).run(deadline, np.flatnonzero(self.matchable))
+
+    @staticmethod
+    def with_pairs_of(mask: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
+        """`mask` (changed in place) with the pairs of `mentor_of` set."""
+        matched = np.flatnonzero(mentor_of >= 0)
+        mask[matched, mentor_of[matched]] = True
+        return mask
 
     @staticmethod
     def matched(mentor_of: np.ndarray) -> int:
@@ -300,8 +297,9 @@ class _Solver:
         return mentor_of
 
     def relaxation(self, objective: Objective):
-        """LP over the pool, grown by column generation: (LP, full-matrix bound, duals). When
-        a re-solve runs out of time, the last solved LP stands (its new columns at 0)."""
+        """LP over the pool, grown by column generation: (LP, full-matrix bound, duals), or None
+        when the first solve runs out of time. When a re-solve does, the last solved LP stands
+        (its new columns at 0)."""
         problem = self.problem
         solved = None
         while True:
@@ -309,7 +307,7 @@ class _Solver:
                 lp = solve_lp(self.model(*self.pool, objective), self.lp_deadline - time.perf_counter())
             except LPTimeLimit:
                 if solved is None:
-                    raise
+                    return None
                 lp, bound, duals = solved
                 padding = np.zeros(len(self.pool[0]) - len(lp.x))
                 return replace(lp, x=np.concatenate([lp.x, padding])), bound, duals
@@ -338,9 +336,7 @@ class _Solver:
         `mentor_of`: the Lagrangian bound of value with a price on that many matches, the
         prices fitted until `deadline`."""
         matched = self.matched(mentor_of)
-        taken = np.flatnonzero(mentor_of >= 0)
-        known = self.priced | self.in_pool
-        known[taken, mentor_of[taken]] = True
+        known = self.with_pairs_of(self.priced | self.in_pool, mentor_of)
         _, bound = fitted_prices(self.problem, self.feasible, self.required, Objective(0.0, 1.0, 1.0), known,
                                  deadline, matched)
         self.progress(f"bound on value {bound:.6g} with {matched} matched")
@@ -379,14 +375,9 @@ class _Solver:
     def polish(self, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
         """CP-SAT over the candidate pairs and the current ones, started from `mentor_of`,
         for the time left."""
-        mentees, mentors = self.pool
-        matched = np.flatnonzero(mentor_of >= 0)
-        current = ~self.in_pool[matched, mentor_of[matched]]
-        mentees = np.concatenate([mentees, matched[current]])
-        mentors = np.concatenate([mentors, mentor_of[matched[current]]])
-        found = improve_with_cpsat(self.model(mentees, mentors, objective), mentor_of[mentees] == mentors,
-                                   self.deadline)
-        polished = self.assignment((mentees, mentors), found)
+        pairs = np.nonzero(self.with_pairs_of(self.in_pool.copy(), mentor_of))
+        found = improve_with_cpsat(self.model(*pairs, objective), mentor_of[pairs[0]] == pairs[1], self.deadline)
+        polished = self.assignment(pairs, found)
         if polished is not None and self.combined_value(polished, objective) > \
                 self.combined_value(mentor_of, objective):
             self.progress(f"CP-SAT: {self.matched(polished)} matched")
@@ -395,9 +386,8 @@ class _Solver:
 
     def combined_value(self, mentor_of: np.ndarray, objective: Objective) -> float:
         """The combined goal of an assignment; -inf when a required mentee waits."""
-        if (self.required & (mentor_of < 0)).any():
-            return -np.inf
-        return self.problem.objective(mentor_of) + objective.offset * self.matched(mentor_of)
+        waits = (self.required & (mentor_of < 0)).any()
+        return -np.inf if waits else self.problem.objective(mentor_of) + objective.offset * self.matched(mentor_of)
 
     def improve(self, mentor_of, objective: Objective, bound: float) -> np.ndarray:
         """Large-neighbourhood search under `objective` (the combined goal) until the deadline
