@@ -75,9 +75,17 @@ def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = Non
     for temperature in temperatures:
         if time.perf_counter() >= deadline:
             break
-        prices = minimize(dual, prices, args=(temperature * scale,), jac=True, method="L-BFGS-B",
-                          bounds=limits, options={"maxiter": ITERATIONS}).x
+        prices = minimize(dual, prices, args=(temperature * scale,), jac=True, method="L-BFGS-B", bounds=limits,
+                          options={"maxiter": ITERATIONS}, callback=_stop_after(deadline)).x
     return Prices(prices[:m], prices[m:2 * m], prices[2 * m:3 * m], float(prices[-1]))
+
+
+def _stop_after(deadline: float):
+    """A minimize callback that ends the iterations once the deadline has passed."""
+    def callback(intermediate_result):
+        if time.perf_counter() >= deadline:
+            raise StopIteration
+    return callback
 
 
 def best_reduced(pairs: PairList, prices: Prices) -> np.ndarray:
@@ -91,29 +99,30 @@ def best_reduced(pairs: PairList, prices: Prices) -> np.ndarray:
 
 
 def fitted_prices(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, objective: Objective,
-                  known: np.ndarray, deadline: float, count_min: int = 0,
-                  start: Prices | None = None) -> tuple[Prices, float]:
+                  known: np.ndarray, deadline: float, count_min: int = 0) -> tuple[Prices, float]:
     """Smoothed prices fitted to the `known` pairs (a mask, grown in place) under `objective`
     with at least `count_min` matches; then every feasible pair that beats its mentee's best
     known pair at those prices is added (a few per mentee) and the prices are fitted again,
-    until none is left or the deadline; from `start` when given. Returns the prices of the
-    best bound and that Lagrangian bound, which holds for every feasible assignment."""
+    until none is left or the deadline (keeping time for the last bound). Returns the prices
+    of the best bound and that Lagrangian bound, which holds for every feasible assignment."""
     capacity, budget = np.asarray(problem.capacity, float), np.asarray(problem.budget, float)
     penalty = problem.shortfall_penalty * objective.penalty_scale
-    prices, best = start, (None, np.inf)
+    prices, best, bound_seconds = None, (None, np.inf), 0.0
     while True:
         mentees, mentors = np.nonzero(known)
         pairs = PairList(mentees, mentors, objective(problem.value[mentees, mentors]),
                          pair_load(problem.load, mentees, mentors), capacity, budget, required,
                          problem.target_hours, penalty, count_min)
-        prices = smoothed_prices(pairs, deadline, prices)
+        prices = smoothed_prices(pairs, deadline - bound_seconds, prices)
+        started = time.perf_counter()
         bound, new = lagrangian_bound(objective.of_rows(problem.value), feasible, problem.load, required, capacity,
                                       budget, problem.target_hours, penalty, prices.duals(), count_min,
                                       best_reduced(pairs, prices), known, NEW_PER_MENTEE)
+        bound_seconds = time.perf_counter() - started
         settled = not len(new[0]) and best[1] - bound <= SETTLED * max(1.0, abs(bound))
         if bound < best[1]:
             best = (prices, bound)
-        if settled or time.perf_counter() >= deadline:
+        if settled or time.perf_counter() + bound_seconds >= deadline:
             return best
         known[new] = True
 
