@@ -84,8 +84,8 @@ def test_fitted_prices_grow_a_small_pair_set_until_the_bound_holds_the_lp():
     known = np.zeros_like(allowed)
     first = np.argmax(np.where(allowed, value, -1), axis=1)
     known[np.arange(150), first] = True
-    prices, bound = fitted_prices(problem, allowed, required, Objective(0.0, 1.0, 1.0), known,
-                                  time.perf_counter() + 60)
+    fit = fitted_prices(problem, allowed, required, Objective(0.0, 1.0, 1.0), known, time.perf_counter() + 60)
+    prices, bound = fit.prices, fit.bound
     lp = full_lp(value, allowed, load, capacity, budget, required).objective
     assert known.sum() > 150 and not (known & ~allowed).any()
     assert lp - 1e-6 <= bound <= lp * 1.01

@@ -59,9 +59,11 @@ class Prices:
         return weight + self.count - self.capacity[mentor] - (self.budget - self.target)[mentor] * load
 
 
-def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = None) -> Prices:
-    """Prices near the LP duals, by the deadline; from `start`, when given, only the
-    coldest temperatures are used."""
+def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = None,
+                    stop: float | None = None) -> Prices:
+    """Prices near the LP duals: no temperature starts after the deadline, and none runs past
+    `stop` (the deadline by default); from `start`, when given, only the coldest temperatures
+    are used."""
     m = len(pairs.capacity)
     dual = _SmoothedDual(pairs)
     if start is None:
@@ -76,7 +78,7 @@ def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = Non
         if time.perf_counter() >= deadline:
             break
         prices = minimize(dual, prices, args=(temperature * scale,), jac=True, method="L-BFGS-B", bounds=limits,
-                          options={"maxiter": ITERATIONS}, callback=_stop_after(deadline)).x
+                          options={"maxiter": ITERATIONS}, callback=_stop_after(deadline if stop is None else stop)).x
     return Prices(prices[:m], prices[m:2 * m], prices[2 * m:3 * m], float(prices[-1]))
 
 
@@ -98,30 +100,43 @@ def best_reduced(pairs: PairList, prices: Prices) -> np.ndarray:
     return np.where(np.isfinite(best), best, 0.0)
 
 
+@dataclass(frozen=True)
+class Fit:
+    """Fitted prices, their Lagrangian bound (valid for every feasible assignment) and the
+    seconds one such bound over the full matrix took."""
+
+    prices: Prices
+    bound: float
+    bound_seconds: float
+
+
 def fitted_prices(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, objective: Objective,
-                  known: np.ndarray, deadline: float, count_min: int = 0) -> tuple[Prices, float]:
+                  known: np.ndarray, deadline: float, count_min: int = 0, bound_seconds: float = 0.0,
+                  stop: float | None = None) -> Fit:
     """Smoothed prices fitted to the `known` pairs (a mask, grown in place) under `objective`
     with at least `count_min` matches; then every feasible pair that beats its mentee's best
     known pair at those prices is added (a few per mentee) and the prices are fitted again,
-    until none is left or the deadline (keeping time for the last bound). Returns the prices
-    of the best bound and that Lagrangian bound, which holds for every feasible assignment."""
+    until none is left or the deadline, keeping the time of one bound (`bound_seconds` at
+    first, then as measured); a fit in progress may run on to `stop` (see smoothed_prices).
+    Returns the prices of the best bound."""
     capacity, budget = np.asarray(problem.capacity, float), np.asarray(problem.budget, float)
     penalty = problem.shortfall_penalty * objective.penalty_scale
-    prices, best, bound_seconds = None, (None, np.inf), 0.0
+    prices, best = None, Fit(None, np.inf, bound_seconds)
     while True:
         mentees, mentors = np.nonzero(known)
         pairs = PairList(mentees, mentors, objective(problem.value[mentees, mentors]),
                          pair_load(problem.load, mentees, mentors), capacity, budget, required,
                          problem.target_hours, penalty, count_min)
-        prices = smoothed_prices(pairs, deadline - bound_seconds, prices)
+        prices = smoothed_prices(pairs, deadline - bound_seconds, prices,
+                                 None if stop is None else stop - bound_seconds)
         started = time.perf_counter()
         bound, new = lagrangian_bound(objective.of_rows(problem.value), feasible, problem.load, required, capacity,
                                       budget, problem.target_hours, penalty, prices.duals(), count_min,
                                       best_reduced(pairs, prices), known, NEW_PER_MENTEE)
         bound_seconds = time.perf_counter() - started
-        settled = not len(new[0]) and best[1] - bound <= SETTLED * max(1.0, abs(bound))
-        if bound < best[1]:
-            best = (prices, bound)
+        settled = not len(new[0]) and best.bound - bound <= SETTLED * max(1.0, abs(bound))
+        if bound < best.bound:
+            best = Fit(prices, bound, bound_seconds)
         if settled or time.perf_counter() + bound_seconds >= deadline:
             return best
         known[new] = True

@@ -28,7 +28,7 @@ EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this
 PRICING_PAIRS = 400_000  # pairs the smoothed dual looks at (see best_pairs)
 SEARCH_PAIRS = 500_000  # pairs local search looks at, besides the pool (see best_pairs)
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
-PRICE_SHARE = 0.15  # share of the whole time limit the smoothed dual may use
+PRICE_SHARE = 0.25  # share of the whole time limit the smoothed dual may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
 LP_PAIRS_PER_SECOND = 10_000  # solve the LP only if the core (expected) has at most this many pairs per second
 # of its share; otherwise pricing takes the LP's share too
@@ -139,10 +139,9 @@ class _Solver:
         combined = self.combined()
         worth = combined.offset
         count_varies = self.required.sum() < self.matchable.sum()
-        if count_varies:
-            self.deadline -= VALUE_BOUND_SHARE * self.time_limit
-        lp_share = LP_SHARE - PRICE_SHARE
-        lp_fits = CORE_CANDIDATES * self.matchable.sum() <= LP_PAIRS_PER_SECOND * lp_share * self.time_limit
+        self.deadline -= VALUE_BOUND_SHARE * self.time_limit if count_varies else 0.0
+        lp_seconds = (LP_SHARE - PRICE_SHARE) * self.time_limit
+        lp_fits = CORE_CANDIDATES * self.matchable.sum() <= LP_PAIRS_PER_SECOND * lp_seconds
         price_share = PRICE_SHARE if lp_fits else LP_SHARE
         price_bound = self.price_core(combined, self.started + price_share * self.time_limit)
         mentees, mentors = self.pool
@@ -183,13 +182,14 @@ class _Solver:
         best pairs at those prices the candidate pool; returns the Lagrangian bound of the prices."""
         problem = self.problem
         self.priced = best_pairs(problem.value, self.feasible, PRICING_PAIRS)
-        self.prices, bound = fitted_prices(problem, self.feasible, self.required, objective, self.priced, deadline)
+        fit = fitted_prices(problem, self.feasible, self.required, objective, self.priced, deadline, stop=self.deadline)
+        self.prices, self.bound_seconds = fit.prices, fit.bound_seconds
         self.pool = priced_top_pairs(objective.of_rows(problem.value), self.feasible, problem.load,
                                      self.prices.capacity, self.prices.budget - self.prices.target, CORE_CANDIDATES)
         self.in_pool = np.zeros(problem.shape, bool)
         self.in_pool[self.pool] = True
-        self.progress(f"smoothed dual bound {bound:.6g}; core of {len(self.pool[0])} pairs")
-        return bound
+        self.progress(f"smoothed dual bound {fit.bound:.6g}; core of {len(self.pool[0])} pairs")
+        return fit.bound
 
     def solve_core(self, mentor_of: np.ndarray, objective: Objective, duals, bound: float):
         """MILPs over the candidate pairs, when they are few for the time left: first the
@@ -337,8 +337,8 @@ class _Solver:
         prices fitted until `deadline`."""
         matched = self.matched(mentor_of)
         known = self.with_pairs_of(self.priced | self.in_pool, mentor_of)
-        _, bound = fitted_prices(self.problem, self.feasible, self.required, Objective(0.0, 1.0, 1.0), known,
-                                 deadline, matched)
+        bound = fitted_prices(self.problem, self.feasible, self.required, Objective(0.0, 1.0, 1.0), known,
+                              deadline, matched, self.bound_seconds).bound
         self.progress(f"bound on value {bound:.6g} with {matched} matched")
         return bound
 
