@@ -59,11 +59,9 @@ class Prices:
         return weight + self.count - self.capacity[mentor] - (self.budget - self.target)[mentor] * load
 
 
-def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = None,
-                    stop: float | None = None) -> Prices:
-    """Prices near the LP duals: no temperature starts after the deadline, and none runs past
-    `stop` (the deadline by default); from `start`, when given, only the coldest temperatures
-    are used."""
+def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = None) -> Prices:
+    """Prices near the LP duals, by the deadline; from `start`, when given, only the
+    coldest temperatures are used."""
     m = len(pairs.capacity)
     dual = _SmoothedDual(pairs)
     if start is None:
@@ -78,7 +76,7 @@ def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = Non
         if time.perf_counter() >= deadline:
             break
         prices = minimize(dual, prices, args=(temperature * scale,), jac=True, method="L-BFGS-B", bounds=limits,
-                          options={"maxiter": ITERATIONS}, callback=_stop_after(deadline if stop is None else stop)).x
+                          options={"maxiter": ITERATIONS}, callback=_stop_after(deadline)).x
     return Prices(prices[:m], prices[m:2 * m], prices[2 * m:3 * m], float(prices[-1]))
 
 
@@ -116,8 +114,8 @@ def fitted_prices(problem: AssignmentProblem, feasible: np.ndarray, required: np
     """Smoothed prices fitted to the `known` pairs (a mask, grown in place) under `objective`
     with at least `count_min` matches; then every feasible pair that beats its mentee's best
     known pair at those prices is added (a few per mentee) and the prices are fitted again,
-    until none is left or the deadline, keeping the time of one bound (`bound_seconds` at
-    first, then as measured); a fit in progress may run on to `stop` (see smoothed_prices).
+    until none is left or the deadline. A fit once started may run on to `stop` (the deadline
+    by default), less the time of one bound (`bound_seconds` at first, then as measured).
     Returns the prices of the best bound."""
     capacity, budget = np.asarray(problem.capacity, float), np.asarray(problem.budget, float)
     penalty = problem.shortfall_penalty * objective.penalty_scale
@@ -127,8 +125,7 @@ def fitted_prices(problem: AssignmentProblem, feasible: np.ndarray, required: np
         pairs = PairList(mentees, mentors, objective(problem.value[mentees, mentors]),
                          pair_load(problem.load, mentees, mentors), capacity, budget, required,
                          problem.target_hours, penalty, count_min)
-        prices = smoothed_prices(pairs, deadline - bound_seconds, prices,
-                                 None if stop is None else stop - bound_seconds)
+        prices = smoothed_prices(pairs, (deadline if stop is None else stop) - bound_seconds, prices)
         started = time.perf_counter()
         bound, new = lagrangian_bound(objective.of_rows(problem.value), feasible, problem.load, required, capacity,
                                       budget, problem.target_hours, penalty, prices.duals(), count_min,

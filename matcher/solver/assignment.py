@@ -158,6 +158,8 @@ class _Solver:
             self.progress(f"LP relaxation {lp.objective:.6g}, bound {combined_bound:.6g} "
                           f"({len(self.pool[0])} candidate pairs)")
             starts += [self.rounded(lp.x), self.complete_whole_pairs(lp.x, combined)]
+        matched_bound = min(int(self.matchable.sum()), count_bound(
+            self.feasible, self.problem.load, self.required, self.capacity, self.budget, duals, worth))
         mentor_of = max((self.filled(start) for start in starts if start is not None),
                         key=lambda start: self.combined_value(start, combined))
         self.progress(f"rounded and filled: {self.matched(mentor_of)} matched")
@@ -170,8 +172,6 @@ class _Solver:
             polish = len(self.pool[0]) <= CPSAT_PAIRS and crowded(mentor_of)
             mentor_of = (self.polish(mentor_of, combined) if polish
                          else self.improve(mentor_of, combined, combined_bound))
-        matched_bound = min(int(self.matchable.sum()), count_bound(
-            self.feasible, self.problem.load, self.required, self.capacity, self.budget, duals, worth))
         bound = combined_bound - worth * self.matched(mentor_of)
         if count_varies:
             bound = min(bound, self.value_bound(mentor_of, self.started + self.time_limit))
