@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from matcher.solver.assign_matrix import lagrangian_bound, pair_load
+from matcher.solver.assign_matrix import lagrangian_bound, pair_load, per_mentee_max
 from matcher.solver.assign_model import Objective
 from matcher.solver.assign_problem import AssignmentProblem
 
@@ -92,8 +92,7 @@ def best_reduced(pairs: PairList, prices: Prices) -> np.ndarray:
     """(n,) each mentee's best reduced weight over its pairs at `prices` (0 for a mentee
     that may wait, or has no pair): the mentee duals that go with the prices."""
     reduced = prices.reduced(pairs.weight, pairs.mentor, pairs.load)
-    best = np.full(len(pairs.required), -np.inf)
-    np.maximum.at(best, pairs.mentee, reduced)
+    best = per_mentee_max(pairs.mentee, reduced, len(pairs.required))
     best = np.where(pairs.required, best, np.maximum(best, 0.0))
     return np.where(np.isfinite(best), best, 0.0)
 

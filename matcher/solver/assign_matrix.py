@@ -175,15 +175,19 @@ def round_by_priority(pairs, priority, load, capacity, budget, n) -> np.ndarray:
     return mentor_of
 
 
+def per_mentee_max(mentees: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """(n,) the largest of the pairs' `values` per mentee; -inf for a mentee without pairs."""
+    best = np.full(n, -np.inf)
+    np.maximum.at(best, mentees, values)
+    return best
+
+
 def regret_priority(mentees: np.ndarray, reduced: np.ndarray, n: int) -> np.ndarray:
     """Positive rounding priorities of pairs from their reduced weights at good prices: each
     mentee's best pair first, the mentees that lose most by taking their second best (or
     none) ahead; then every other pair by reduced weight."""
-    best = np.full(n, -np.inf)
-    np.maximum.at(best, mentees, reduced)
-    is_best = reduced >= best[mentees]
-    second = np.full(n, -np.inf)
-    np.maximum.at(second, mentees[~is_best], reduced[~is_best])
+    is_best = reduced >= per_mentee_max(mentees, reduced, n)[mentees]
+    second = per_mentee_max(mentees[~is_best], reduced[~is_best], n)
     regret = reduced - np.maximum(second[mentees], 0.0)
     order = np.lexsort((-np.where(is_best, regret, reduced), ~is_best))
     priority = np.empty(len(reduced))

@@ -66,11 +66,12 @@ class AssignmentResult:
     optimal: bool
 
 
-def match_worth(problem: AssignmentProblem) -> float:
+def match_worth(problem: AssignmentProblem, feasible: np.ndarray | None = None) -> float:
     """What one match adds to the combined goal of large solves: MATCH_WORTH times one more
-    than the largest value of a feasible pair."""
-    feasible = feasible_mask(problem.allowed, problem.load, np.asarray(problem.capacity, float),
-                             np.asarray(problem.budget, float))
+    than the largest value of a feasible pair (`feasible`: the problem's mask, when known)."""
+    if feasible is None:
+        feasible = feasible_mask(problem.allowed, problem.load, np.asarray(problem.capacity, float),
+                                 np.asarray(problem.budget, float))
     return MATCH_WORTH * (1.0 + float(np.max(problem.value, initial=0.0, where=feasible)))
 
 

@@ -21,7 +21,7 @@ from matcher.solver.assign_matrix import (Lagrangian, best_pairs, count_bound, f
                                           lagrangian_bound, pair_load, priced_top_pairs, regret_priority,
                                           round_by_priority)
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp, solve_milp
-from matcher.solver.assign_problem import MATCH_WORTH, AssignmentProblem, AssignmentResult, InfeasibleAssignment
+from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment, match_worth
 from matcher.solver.assign_search import LocalSearch
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
@@ -30,8 +30,7 @@ SEARCH_PAIRS = 500_000  # pairs local search looks at, besides the pool (see bes
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
 PRICE_SHARE = 0.25  # share of the whole time limit the smoothed dual may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
-LP_PAIRS_PER_SECOND = 10_000  # solve the LP only if the core (expected) has at most this many pairs per second
-# of its share; otherwise pricing takes the LP's share too
+LP_PAIRS_PER_SECOND = 10_000  # LP only if the expected core has at most this many pairs per second of its share
 COMPLETION_SECONDS = 1.0  # time limit of the MILP that completes the LP's whole pairs
 COMPLETION_SHARE = 0.1  # and its share of the time left
 SEARCH_SHARE = 0.8  # share of the time left after the LP that local search may use
@@ -145,12 +144,12 @@ class _Solver:
         price_share = PRICE_SHARE if lp_fits else LP_SHARE
         price_bound = self.price_core(combined, self.started + price_share * self.time_limit)
         mentees, mentors = self.pool
-        reduced = self.prices.reduced(combined(self.problem.value[self.pool]), mentors,
+        reduced = self.fit.prices.reduced(combined(self.problem.value[self.pool]), mentors,
                                       pair_load(self.problem.load, mentees, mentors))
         starts = [self.rounded(regret_priority(mentees, reduced, self.problem.shape[0]))]
         solved = self.relaxation(combined) if lp_fits else None
         if solved is None:
-            duals, combined_bound = self.prices.duals(), price_bound
+            duals, combined_bound = self.fit.prices.duals(), price_bound
             self.progress(f"no LP relaxation in time; bound {combined_bound:.6g}")
         else:
             lp, combined_bound, duals = solved
@@ -182,14 +181,15 @@ class _Solver:
         best pairs at those prices the candidate pool; returns the Lagrangian bound of the prices."""
         problem = self.problem
         self.priced = best_pairs(problem.value, self.feasible, PRICING_PAIRS)
-        fit = fitted_prices(problem, self.feasible, self.required, objective, self.priced, deadline, stop=self.deadline)
-        self.prices, self.bound_seconds = fit.prices, fit.bound_seconds
+        self.fit = fitted_prices(problem, self.feasible, self.required, objective, self.priced, deadline,
+                                 stop=self.deadline)
+        prices = self.fit.prices
         self.pool = priced_top_pairs(objective.of_rows(problem.value), self.feasible, problem.load,
-                                     self.prices.capacity, self.prices.budget - self.prices.target, CORE_CANDIDATES)
+                                     prices.capacity, prices.budget - prices.target, CORE_CANDIDATES)
         self.in_pool = np.zeros(problem.shape, bool)
         self.in_pool[self.pool] = True
-        self.progress(f"smoothed dual bound {fit.bound:.6g}; core of {len(self.pool[0])} pairs")
-        return fit.bound
+        self.progress(f"smoothed dual bound {self.fit.bound:.6g}; core of {len(self.pool[0])} pairs")
+        return self.fit.bound
 
     def solve_core(self, mentor_of: np.ndarray, objective: Objective, duals, bound: float):
         """MILPs over the candidate pairs, when they are few for the time left: first the
@@ -232,7 +232,7 @@ class _Solver:
 
     def combined(self) -> Objective:
         """Every match worth more than the value of any pair, then value."""
-        return Objective(MATCH_WORTH * (1.0 + float(self.best_value.max(initial=0.0))), 1.0, 1.0)
+        return Objective(match_worth(self.problem, self.feasible), 1.0, 1.0)
 
     def local_search(self, mentor_of: np.ndarray, candidates: np.ndarray | None = None) -> LocalSearch:
         """A local search from `mentor_of` under the combined goal, over the `candidates`
@@ -338,7 +338,7 @@ class _Solver:
         matched = self.matched(mentor_of)
         known = self.with_pairs_of(self.priced | self.in_pool, mentor_of)
         bound = fitted_prices(self.problem, self.feasible, self.required, Objective(0.0, 1.0, 1.0), known,
-                              deadline, matched, self.bound_seconds).bound
+                              deadline, matched, self.fit.bound_seconds).bound
         self.progress(f"bound on value {bound:.6g} with {matched} matched")
         return bound
 
