@@ -97,6 +97,16 @@ def best_reduced(pairs: PairList, prices: Prices) -> np.ndarray:
     return np.where(np.isfinite(best), best, 0.0)
 
 
+def pair_list(problem: AssignmentProblem, known: np.ndarray, required: np.ndarray, objective: Objective,
+              count_min: int = 0) -> PairList:
+    """The `known` pairs (a mask) of `problem` under `objective`, with at least `count_min` matches."""
+    mentees, mentors = np.nonzero(known)
+    return PairList(mentees, mentors, objective(problem.value[mentees, mentors]),
+                    pair_load(problem.load, mentees, mentors), np.asarray(problem.capacity, float),
+                    np.asarray(problem.budget, float), required, problem.target_hours,
+                    problem.shortfall_penalty * objective.penalty_scale, count_min)
+
+
 @dataclass(frozen=True)
 class Fit:
     """Fitted prices, their Lagrangian bound (valid for every feasible assignment) and the
@@ -109,28 +119,26 @@ class Fit:
 
 def fitted_prices(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, objective: Objective,
                   known: np.ndarray, deadline: float, count_min: int = 0, bound_seconds: float = 0.0,
-                  stop: float | None = None) -> Fit:
+                  stop: float | None = None, settled_share: float | None = None) -> Fit:
     """Smoothed prices fitted to the `known` pairs (a mask, grown in place) under `objective`
     with at least `count_min` matches; then every feasible pair that beats its mentee's best
     known pair at those prices is added (a few per mentee) and the prices are fitted again,
     until none is left or the deadline. A fit once started may run on to `stop` (the deadline
     by default), less the time of one bound (`bound_seconds` at first, then as measured).
     Returns the prices of the best bound."""
-    capacity, budget = np.asarray(problem.capacity, float), np.asarray(problem.budget, float)
-    penalty = problem.shortfall_penalty * objective.penalty_scale
     prices, best = None, Fit(None, np.inf, bound_seconds)
     while True:
-        mentees, mentors = np.nonzero(known)
-        pairs = PairList(mentees, mentors, objective(problem.value[mentees, mentors]),
-                         pair_load(problem.load, mentees, mentors), capacity, budget, required,
-                         problem.target_hours, penalty, count_min)
+        pairs = pair_list(problem, known, required, objective, count_min)
         prices = smoothed_prices(pairs, (deadline if stop is None else stop) - bound_seconds, prices)
         started = time.perf_counter()
-        bound, new = lagrangian_bound(objective.of_rows(problem.value), feasible, problem.load, required, capacity,
-                                      budget, problem.target_hours, penalty, prices.duals(), count_min,
-                                      best_reduced(pairs, prices), known, NEW_PER_MENTEE)
+        bound, new = lagrangian_bound(objective.of_rows(problem.value), feasible, problem.load, required,
+                                      pairs.capacity, pairs.budget, problem.target_hours, pairs.penalty,
+                                      prices.duals(), count_min, best_reduced(pairs, prices), known, NEW_PER_MENTEE)
         bound_seconds = time.perf_counter() - started
-        settled = not len(new[0]) and best.bound - bound <= SETTLED * max(1.0, abs(bound))
+        if settled_share is None:
+            settled = not len(new[0]) and best.bound - bound <= SETTLED * max(1.0, abs(bound))
+        else:
+            settled = best.bound - bound <= settled_share * max(1.0, abs(bound))
         if bound < best.bound:
             best = Fit(prices, bound, bound_seconds)
         if settled or time.perf_counter() + bound_seconds >= deadline:

@@ -16,6 +16,7 @@ import numpy as np
 
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import fitted_prices
+from matcher.solver.assign_knapsack import value_bound
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, best_pairs, count_bound, feasible_mask, fill_greedily,
                                           lagrangian_bound, pair_load, priced_top_pairs, regret_priority,
@@ -31,6 +32,7 @@ CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed 
 PRICE_SHARE = 0.25  # share of the whole time limit the smoothed dual may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
 LP_PAIRS_PER_SECOND = 10_000  # LP only if the expected core has at most this many pairs per second of its share
+LP_MAX_PAIRS = 8_000  # and at most this many pairs in all: beyond, pricing makes better use of the time
 COMPLETION_SECONDS = 1.0  # time limit of the MILP that completes the LP's whole pairs
 COMPLETION_SHARE = 0.1  # and its share of the time left
 SEARCH_SHARE = 0.8  # share of the time left after the LP that local search may use
@@ -140,7 +142,7 @@ class _Solver:
         count_varies = self.required.sum() < self.matchable.sum()
         self.deadline -= VALUE_BOUND_SHARE * self.time_limit if count_varies else 0.0
         lp_seconds = (LP_SHARE - PRICE_SHARE) * self.time_limit
-        lp_fits = CORE_CANDIDATES * self.matchable.sum() <= LP_PAIRS_PER_SECOND * lp_seconds
+        lp_fits = CORE_CANDIDATES * self.matchable.sum() <= min(LP_MAX_PAIRS, LP_PAIRS_PER_SECOND * lp_seconds)
         price_share = PRICE_SHARE if lp_fits else LP_SHARE
         price_bound = self.price_core(combined, self.started + price_share * self.time_limit)
         mentees, mentors = self.pool
@@ -333,13 +335,10 @@ class _Solver:
 
     def value_bound(self, mentor_of: np.ndarray, deadline: float) -> float:
         """Bound on the value of every assignment matching at least as many mentees as
-        `mentor_of`: the Lagrangian bound of value with a price on that many matches, the
-        prices fitted until `deadline`."""
-        matched = self.matched(mentor_of)
-        known = self.with_pairs_of(self.priced | self.in_pool, mentor_of)
-        bound = fitted_prices(self.problem, self.feasible, self.required, Objective(0.0, 1.0, 1.0), known,
-                              deadline, matched, self.fit.bound_seconds).bound
-        self.progress(f"bound on value {bound:.6g} with {matched} matched")
+        `mentor_of`, computed until `deadline` (see assign_knapsack.value_bound)."""
+        bound = value_bound(self.problem, self.feasible, self.required, self.in_pool, self.priced, mentor_of,
+                            deadline, self.fit.bound_seconds)
+        self.progress(f"bound on value {bound:.6g} with {self.matched(mentor_of)} matched")
         return bound
 
     def add_pairs(self, pairs) -> None:

@@ -1,0 +1,322 @@
+"""A bound on an assignment from prices on the mentees: one knapsack per mentor.
+
+Relaxing every mentee's "at most one mentor" row with a price `u_i` (and the count and the
+soft targets with prices of their own) leaves each mentor to pick, on its own, the set of
+mentees of highest reduced weight `w - u_i` that fits its capacity and hour budget: a
+knapsack with two limits. The sum of the prices and of the mentors' best sets is an upper
+bound for every feasible assignment, and at least as tight as the LP relaxation once the
+prices are good. Loads are counted on a grid of whole units (rounded down, so the bound
+stays valid), and within one load the best mentees go first, so each knapsack is a dynamic
+programme over (mentees taken, units used), run for all mentors at once. The prices are
+improved by projected subgradient steps.
+"""
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from matcher.solver.assign_duals import PairList, Prices, best_reduced, fitted_prices, pair_list
+from matcher.solver.assign_matrix import load_rows, row_chunks
+from matcher.solver.assign_model import Objective
+from matcher.solver.assign_problem import AssignmentProblem
+
+KNAPSACK_SHARE = 0.25  # share of the time for a bound on value kept for the prices on mentees
+VALUE_SETTLED = 5e-4  # the prices on mentors are settled when a round gains less than this share
+GRID_UNITS = (1.0, 0.5, 0.25, 1 / 12, 1 / 60)  # load grids tried, coarsest first (hours: 1, 1/2, 1/4, 5 and 1 minute)
+MAX_UNITS = 256  # at most this many grid units per budget; coarser loads are rounded down
+MAX_WORK = 30_000_000  # skip the bound when one programme would update more cells than this
+FIRST_STEP = 0.5  # the first steps go this share of the way to the aim (Polyak)
+AIM = 0.3  # aim at this share of the way from the best bound down to the known objective
+DEFLECTION = 0.5  # share of the previous direction added to a subgradient
+PRICE_LIMIT = 10.0  # prices stay within this many times the largest weight
+SHRINK_AFTER = 8  # halve the step when the bound has not improved for this many steps
+REFRESH = 10
+SPARE = 2
+
+
+@dataclass(frozen=True)
+class MenteePrices:
+    """Prices of the mentee rows, of the count and of the mentors' soft targets."""
+
+    mentee: np.ndarray  # (n,), >= 0 unless the mentee is required
+    count: float = 0.0
+    target: np.ndarray | None = None  # (m,) in [0, penalty]
+
+
+class LoadGrid:
+    """Loads counted in whole units of `unit` hours, rounded down."""
+
+    def __init__(self, unit: float):
+        self.unit = unit
+
+    @staticmethod
+    def fitting(load: np.ndarray, budget: np.ndarray) -> "LoadGrid":
+        """The coarsest grid of GRID_UNITS that holds every load exactly with at most
+        MAX_UNITS per largest budget, else a grid of MAX_UNITS per largest budget."""
+        largest = float(budget.max(initial=0.0))
+        for unit in GRID_UNITS:
+            if largest / unit <= MAX_UNITS and np.allclose(load / unit, np.round(load / unit), atol=1e-6):
+                return LoadGrid(unit)
+        return LoadGrid(max(largest, 1e-9) / MAX_UNITS)
+
+    def units(self, hours: np.ndarray) -> np.ndarray:
+        """Whole units in `hours`, rounded down (so a bound over them stays valid)."""
+        return np.floor(np.asarray(hours) / self.unit + 1e-9).astype(np.int64)
+
+
+class MentorKnapsacks:
+    """The mentee-priced Lagrangian over the pairs of a PairList, for all mentors at once."""
+
+    def __init__(self, pairs: PairList, grid: LoadGrid, anchor: np.ndarray | None = None):
+        self.pairs, self.grid = pairs, grid
+        self.anchor = np.zeros(len(pairs.mentee), bool) if anchor is None else anchor  # always among the working pairs
+        self.m = len(pairs.capacity)
+        self.classes, self.pair_class = np.unique(grid.units(pairs.load), return_inverse=True)
+        self.budget = grid.units(pairs.budget)
+        smallest = max(int(self.classes[0]), 1) if len(self.classes) else 1
+        self.most = int(min(pairs.capacity.max(initial=0), self.budget.max(initial=0) // smallest))
+        self.capacity = np.minimum(pairs.capacity, self.most).astype(np.int64)
+        self.hours = int(self.budget.max(initial=0))
+        self.taken = [max(1, min(self.most, self.hours // size if size else self.most)) for size in self.classes]
+        self.target = np.zeros(self.m) if pairs.target is None else pairs.target
+
+    def work(self) -> int:
+        """Cells one evaluation updates."""
+        return self.m * (self.most + 1) * (self.hours + 1) * sum(self.taken)
+
+    def reduced(self, prices: MenteePrices) -> np.ndarray:
+        """Reduced weight of every pair at `prices`."""
+        pairs = self.pairs
+        gamma = np.zeros(self.m) if prices.target is None else prices.target
+        return pairs.weight + prices.count - prices.mentee[pairs.mentee] + gamma[pairs.mentor] * pairs.load
+
+    def ranked(self, reduced: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs of positive reduced weight, best first within each mentor and load
+        class, and their rank there."""
+        pairs = self.pairs
+        positive = np.flatnonzero(reduced > 0)
+        order = positive[np.lexsort((-reduced[positive], self.pair_class[positive], pairs.mentor[positive]))]
+        group = pairs.mentor[order] * len(self.classes) + self.pair_class[order]
+        first = np.r_[True, group[1:] != group[:-1]]
+        rank = np.arange(len(order)) - np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        return order, rank
+
+    def evaluate(self, prices: MenteePrices) -> tuple[float, np.ndarray]:
+        """(bound, the pairs the mentors take, as a mask over the pair list) at `prices`."""
+        pairs = self.pairs
+        reduced = self.reduced(prices)
+        order, rank = self.ranked(reduced)
+        kept = rank < self.most
+        gains = np.full((self.m, len(self.classes), self.most + 1), -np.inf)
+        gains[:, :, 0] = 0.0
+        gains[pairs.mentor[order[kept]], self.pair_class[order[kept]], rank[kept] + 1] = reduced[order[kept]]
+        best, counts = self._programme(np.cumsum(gains, axis=2))
+        gamma = np.zeros(self.m) if prices.target is None else prices.target
+        constant = float(prices.mentee.sum() - prices.count * pairs.count_min - gamma @ self.target)
+        chosen = np.zeros(len(reduced), bool)
+        chosen[order[rank < counts[pairs.mentor[order], self.pair_class[order]]]] = True
+        return constant + float(best.sum()), chosen
+
+    def _programme(self, gains: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each mentor's best total, and how many mentees of each load class it takes, from
+        the best `gains[mentor, class, k]` of k mentees of each class."""
+        table = np.zeros((self.m, self.most + 1, self.hours + 1))
+        choices = []
+        for c, (size, taken) in enumerate(zip(self.classes, self.taken)):
+            updated = table.copy()
+            choice = np.zeros(table.shape, np.int16)
+            for k in range(1, taken + 1):
+                used = k * int(size)
+                if used > self.hours:
+                    break
+                candidate = table[:, :self.most + 1 - k, :self.hours + 1 - used] + gains[:, c, k, None, None]
+                better = candidate > updated[:, k:, used:]
+                np.copyto(updated[:, k:, used:], candidate, where=better)
+                np.copyto(choice[:, k:, used:], k, where=better)
+            table = updated
+            choices.append(choice)
+        mentors = np.arange(self.m)
+        count, hours = self.capacity.copy(), self.budget.copy()
+        best = table[mentors, count, hours]
+        counts = np.zeros((self.m, len(self.classes)), np.int64)
+        for c in reversed(range(len(self.classes))):
+            k = choices[c][mentors, count, hours].astype(np.int64)
+            counts[:, c] = k
+            count -= k
+            hours -= k * int(self.classes[c])
+        return best, counts
+
+    def working(self, prices: MenteePrices) -> "MentorKnapsacks":
+        """The knapsacks of each mentor's best SPARE times `most` pairs per load class at
+        `prices`, and of the anchor pairs (a known assignment, so that the count minimum can
+        be met): where the steps go between two refreshes."""
+        order, rank = self.ranked(self.reduced(prices))
+        keep = np.union1d(order[rank < SPARE * self.most], np.flatnonzero(self.anchor))
+        pairs = self.pairs
+        return MentorKnapsacks(replace(pairs, mentee=pairs.mentee[keep], mentor=pairs.mentor[keep],
+                                       weight=pairs.weight[keep], load=pairs.load[keep]), self.grid, self.anchor[keep])
+
+    def thresholds(self, prices: MenteePrices) -> np.ndarray:
+        """(m, classes) the reduced weight a pair outside the list must exceed to change the
+        bound at `prices`: the k-th best of its mentor and load class, k being the most
+        mentees of that load the mentor can take (infinite when none, 0 when fewer pairs)."""
+        reduced = self.reduced(prices)
+        order, rank = self.ranked(reduced)
+        sizes = np.maximum(self.classes, 1)
+        room = np.minimum(self.capacity[:, None], np.where(self.classes > 0, self.budget[:, None] // sizes, self.most))
+        mentors, classes = self.pairs.mentor[order], self.pair_class[order]
+        last = rank == room[mentors, classes] - 1
+        floor = np.where(room > 0, 0.0, np.inf)
+        floor[mentors[last], classes[last]] = reduced[order[last]]
+        return floor
+
+    def subgradient(self, prices: MenteePrices, chosen: np.ndarray) -> MenteePrices:
+        """The projected subgradient of the bound at `prices` given the chosen pairs."""
+        pairs = self.pairs
+        n = len(pairs.required)
+        mentee = 1.0 - np.bincount(pairs.mentee[chosen], minlength=n)
+        mentee = np.where((prices.mentee <= 0) & (mentee > 0) & ~pairs.required, 0.0, mentee)
+        count = float(chosen.sum() - pairs.count_min)
+        count = 0.0 if prices.count <= 0 and count > 0 else count
+        target = None
+        if prices.target is not None:
+            target = np.bincount(pairs.mentor[chosen], pairs.load[chosen], minlength=self.m) - self.target
+            target = np.where(((prices.target <= 0) & (target > 0)) | ((prices.target >= pairs.penalty) & (target < 0)),
+                              0.0, target)
+        return MenteePrices(mentee, count, target)
+
+    def step(self, prices: MenteePrices, direction: MenteePrices, length: float) -> MenteePrices:
+        """`prices` moved against `direction` by `length`, projected on their limits (and
+        within PRICE_LIMIT times the largest weight, where the bound stays exact in floating
+        point)."""
+        limit = PRICE_LIMIT * (1.0 + float(np.abs(self.pairs.weight).max(initial=0.0)))
+        mentee = np.clip(prices.mentee - length * direction.mentee, -limit, limit)
+        mentee = np.where(self.pairs.required, mentee, np.maximum(mentee, 0.0))
+        target = None
+        if prices.target is not None:
+            target = np.clip(prices.target - length * direction.target, 0.0, self.pairs.penalty)
+        return MenteePrices(mentee, min(max(0.0, prices.count - length * direction.count), limit), target)
+
+
+def deflected(direction: MenteePrices, previous: MenteePrices) -> MenteePrices:
+    """A subgradient with DEFLECTION times the previous direction added (fewer zigzags)."""
+    target = None if direction.target is None else direction.target + DEFLECTION * previous.target
+    return MenteePrices(direction.mentee + DEFLECTION * previous.mentee,
+                        direction.count + DEFLECTION * previous.count, target)
+
+
+def norm_squared(direction: MenteePrices) -> float:
+    """Squared length of a subgradient."""
+    total = float(direction.mentee @ direction.mentee) + direction.count ** 2
+    return total + (0.0 if direction.target is None else float(direction.target @ direction.target))
+
+
+def subgradient_prices(knapsacks: MentorKnapsacks, start: MenteePrices, floor: float, deadline: float) -> MenteePrices:
+    """The prices of the best bound of deflected projected subgradient steps from `start`
+    until `deadline`, with Polyak steps aimed between the best bound and `floor` (the
+    objective of a known assignment), taken over the working pairs, chosen again every
+    REFRESH steps."""
+    prices, best, best_prices = start, np.inf, start
+    scale, since, steps, previous = FIRST_STEP, 0, 0, None
+    while True:
+        if steps % REFRESH == 0:
+            working = knapsacks.working(prices)
+        steps += 1
+        bound, chosen = working.evaluate(prices)
+        if bound < best:
+            best, best_prices, since = bound, prices, 0
+        else:
+            since += 1
+            if since >= SHRINK_AFTER:
+                scale, since = scale / 2, 0
+        direction = working.subgradient(prices, chosen)
+        if norm_squared(direction) == 0 or time.perf_counter() >= deadline:
+            return best_prices
+        if previous is not None:
+            direction = deflected(direction, previous)
+        previous = direction
+        length = norm_squared(direction)
+        aim = best - AIM * (best - floor)
+        prices = working.step(prices, direction, scale * max(bound - aim, 1e-9) / length)
+
+
+def value_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, known: np.ndarray,
+                priced: np.ndarray, mentor_of: np.ndarray, deadline: float, bound_seconds: float) -> float:
+    """A bound on the value of every feasible assignment matching at least as many mentees
+    as `mentor_of`: the smaller of two Lagrangian bounds. Prices on the mentors are fitted to
+    the `known` pairs and those of `mentor_of` until they settle or KNAPSACK_SHARE of the time
+    is left (one bound over the matrix takes about `bound_seconds`); from them, prices on the
+    mentees are improved over those pairs and the `priced` ones until `deadline`."""
+    known = known.copy()
+    matched = np.flatnonzero(mentor_of >= 0)
+    known[matched, mentor_of[matched]] = True
+    fit = fitted_prices(problem, feasible, required, Objective(0.0, 1.0, 1.0), known,
+                        deadline - KNAPSACK_SHARE * (deadline - time.perf_counter()), len(matched), bound_seconds,
+                        settled_share=VALUE_SETTLED)
+    bound = knapsack_bound(problem, feasible, required, known | priced, mentor_of, fit.prices, deadline)
+    return fit.bound if bound is None else min(fit.bound, bound)
+
+
+def knapsack_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, known: np.ndarray,
+                   mentor_of: np.ndarray, start: Prices, deadline: float) -> float | None:
+    """A bound on the value of every feasible assignment matching at least as many mentees
+    as `mentor_of`: the mentee-priced Lagrangian, its prices improved until `deadline` from
+    the mentee prices that go with the mentor prices `start`, over the `known` pairs and
+    those of `mentor_of`; the feasible pairs outside them that could change it are added
+    before it is taken. None when the knapsacks would be too large."""
+    known = known.copy()
+    matched = np.flatnonzero(mentor_of >= 0)
+    known[matched, mentor_of[matched]] = True
+    pairs = pair_list(problem, known, required, Objective(0.0, 1.0, 1.0), len(matched))
+    grid = LoadGrid.fitting(pairs.load, pairs.budget)
+    knapsacks = MentorKnapsacks(pairs, grid, mentor_of[pairs.mentee] == pairs.mentor)
+    if knapsacks.work() > MAX_WORK:
+        return None
+    floor = problem.objective(mentor_of)
+    target = start.target if pairs.target is not None else None
+    prices = MenteePrices(best_reduced(pairs, start), start.count, target)
+    started = time.perf_counter()
+    bound = _complete(problem, feasible, required, knapsacks, prices)
+    reserve = time.perf_counter() - started
+    if time.perf_counter() + reserve >= deadline:
+        return bound
+    prices = subgradient_prices(knapsacks, prices, floor, deadline - reserve)
+    return min(bound, _complete(problem, feasible, required, knapsacks, prices))
+
+
+def _complete(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, knapsacks: MentorKnapsacks,
+              prices: MenteePrices) -> float:
+    """The bound at `prices` over every feasible pair: from the working pairs of
+    `knapsacks`, the feasible pairs that could change it are added until none is left."""
+    working = knapsacks.working(prices)
+    chosen = np.zeros(problem.shape, bool)
+    chosen[working.pairs.mentee, working.pairs.mentor] = True
+    while True:
+        missing = _missing_pairs(problem, feasible, chosen, working, prices)
+        if not len(missing[0]):
+            return working.evaluate(prices)[0]
+        chosen[missing] = True
+        working = MentorKnapsacks(pair_list(problem, chosen, required, Objective(0.0, 1.0, 1.0),
+                                            knapsacks.pairs.count_min), knapsacks.grid)
+
+
+def _missing_pairs(problem: AssignmentProblem, feasible: np.ndarray, known: np.ndarray, knapsacks: MentorKnapsacks,
+                   prices: MenteePrices) -> tuple[np.ndarray, np.ndarray]:
+    """Feasible pairs outside `known` whose reduced weight at `prices` beats the threshold
+    of their mentor and load class, as (mentee, mentor)."""
+    n, m = problem.shape
+    floor = knapsacks.thresholds(prices)
+    classes = knapsacks.classes
+    gamma = np.zeros(m) if prices.target is None else prices.target
+    mentees, mentors = [], []
+    for rows in row_chunks(n, m):
+        load = load_rows(problem.load, rows)
+        reduced = problem.value[rows] + prices.count - prices.mentee[rows, None] + gamma * load
+        units = knapsacks.grid.units(load)
+        position = np.minimum(np.searchsorted(classes, units), max(len(classes) - 1, 0))
+        threshold = np.where(classes[position] == units, floor[np.arange(m), position], 0.0) if len(classes) else 0.0
+        picked_mentees, picked_mentors = np.nonzero(feasible[rows] & ~known[rows] & (reduced > threshold))
+        mentees.append(picked_mentees + rows.start)
+        mentors.append(picked_mentors)
+    return np.concatenate(mentees), np.concatenate(mentors)
