@@ -10,7 +10,7 @@ from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, fitted_prices, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, fill_greedily, lagrangian_bound, priced_top_pairs,
-                                          regret_priority)
+                                          regret_priority, top_pairs)
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem
 from matcher.solver.assignment import _Solver, solve_assignment
@@ -147,6 +147,19 @@ def test_target_prices_stay_within_the_penalty():
 def test_a_past_deadline_leaves_the_prices_at_zero():
     prices = smoothed_prices(pair_list(*random_pairs(5, 40, 8)), time.perf_counter() - 1)
     assert all(np.all(price == 0) for price in prices.duals())
+
+
+@pytest.mark.parametrize("share", [0.05, 0.3, 0.9])
+def test_top_pairs_are_each_rows_best_masked_entries(share):
+    rng = np.random.default_rng(int(share * 100))
+    score = rng.normal(size=(60, 40)) * 10
+    mask = rng.random((60, 40)) < share
+    mentees, mentors = top_pairs(score, mask, 4)
+    expected = set()
+    for i in range(60):
+        columns = np.flatnonzero(mask[i])
+        expected |= {(i, int(j)) for j in columns[np.argsort(-score[i, columns])][:4]}
+    assert set(zip(mentees.tolist(), mentors.tolist())) == expected
 
 
 def test_priced_top_pairs_are_each_mentees_best_reduced_pairs():

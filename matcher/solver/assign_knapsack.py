@@ -23,6 +23,8 @@ from matcher.solver.assign_problem import AssignmentProblem
 
 KNAPSACK_SHARE = 0.25  # share of the time for a bound on value kept for the prices on mentees
 VALUE_SETTLED = 5e-4  # the prices on mentors are settled when a round gains less than this share
+FIT_ROUNDS = 5  # rounds of fitting worth starting from the pool alone
+KNAPSACK_ROUNDS = 4  # bounds over the matrix the time must hold for prices on the mentees to be tried
 GRID_UNITS = (1.0, 0.5, 0.25, 1 / 12, 1 / 60)  # load grids tried, coarsest first (hours: 1, 1/2, 1/4, 5 and 1 minute)
 MAX_UNITS = 256  # at most this many grid units per budget; coarser loads are rounded down
 MAX_WORK = 30_000_000  # skip the bound when one programme would update more cells than this
@@ -241,20 +243,25 @@ def subgradient_prices(knapsacks: MentorKnapsacks, start: MenteePrices, floor: f
         prices = working.step(prices, direction, scale * max(bound - aim, 1e-9) / length)
 
 
-def value_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, known: np.ndarray,
+def value_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, pool: np.ndarray,
                 priced: np.ndarray, mentor_of: np.ndarray, deadline: float, bound_seconds: float) -> float:
     """A bound on the value of every feasible assignment matching at least as many mentees
-    as `mentor_of`: the smaller of two Lagrangian bounds. Prices on the mentors are fitted to
-    the `known` pairs and those of `mentor_of` until they settle or KNAPSACK_SHARE of the time
-    is left (one bound over the matrix takes about `bound_seconds`); from them, prices on the
-    mentees are improved over those pairs and the `priced` ones until `deadline`."""
-    known = known.copy()
+    as `mentor_of`: the smaller of two Lagrangian bounds. Prices on the mentors are fitted
+    until they settle or KNAPSACK_SHARE of the time is left, to the `pool` pairs and those of
+    `mentor_of` (and the `priced` ones too when fewer than FIT_ROUNDS bounds over the matrix,
+    each taking about `bound_seconds`, fit the time: each round adds only a few pairs per
+    mentee); from them, when KNAPSACK_ROUNDS such bounds fit the time, prices on the mentees
+    are improved over all those pairs until `deadline`."""
+    seconds = deadline - time.perf_counter()
+    known = pool | priced if FIT_ROUNDS * bound_seconds > seconds else pool.copy()
     matched = np.flatnonzero(mentor_of >= 0)
     known[matched, mentor_of[matched]] = True
+    knapsack = seconds >= KNAPSACK_ROUNDS * bound_seconds
     fit = fitted_prices(problem, feasible, required, Objective(0.0, 1.0, 1.0), known,
-                        deadline - KNAPSACK_SHARE * (deadline - time.perf_counter()), len(matched), bound_seconds,
+                        deadline - KNAPSACK_SHARE * seconds if knapsack else deadline, len(matched), bound_seconds,
                         settled_share=VALUE_SETTLED)
-    bound = knapsack_bound(problem, feasible, required, known | priced, mentor_of, fit.prices, deadline)
+    bound = knapsack_bound(problem, feasible, required, known | priced, mentor_of, fit.prices, deadline) \
+        if knapsack else None
     return fit.bound if bound is None else min(fit.bound, bound)
 
 

@@ -51,9 +51,11 @@ def top_pairs(score: np.ndarray, mask: np.ndarray, k: int) -> tuple[np.ndarray, 
         mentors.append(few_columns)
         many = np.flatnonzero(counts > k)
         if len(many):
-            block = np.where(block_mask[many], score[rows][many], -np.inf)
-            best = np.argpartition(block, m - k, axis=1)[:, m - k:]
-            keep = np.isfinite(np.take_along_axis(block, best, axis=1))
+            inside, values = block_mask[many], score[rows][many]
+            # masked entries get distinct values below every score: argpartition is slow on many equal ones
+            below = np.min(values, where=inside, initial=np.inf) - 1.0 - np.arange(m)
+            best = np.argpartition(np.where(inside, values, below), m - k, axis=1)[:, m - k:]
+            keep = np.take_along_axis(inside, best, axis=1)
             mentees.append(np.broadcast_to(many[:, None] + rows.start, best.shape)[keep])
             mentors.append(best[keep])
     return np.concatenate(mentees), np.concatenate(mentors)
