@@ -22,6 +22,7 @@ TEMPERATURES = (0.05, 0.015, 0.005, 0.0015)  # times the largest weight, one sta
 ITERATIONS = 30  # L-BFGS-B iterations per temperature
 WARM_STAGES = 2  # temperatures used when starting from earlier prices
 NEW_PER_MENTEE = 5  # pairs added per mentee and round when fitting prices to a growing set
+FAR = 0.05  # a round that gains or adds more than this share may be followed by another up to `stop`
 SETTLED = 1e-4  # stop fitting when no pair is added and the bound moves less than this share
 
 
@@ -124,8 +125,9 @@ def fitted_prices(problem: AssignmentProblem, feasible: np.ndarray, required: np
     with at least `count_min` matches; then every feasible pair that beats its mentee's best
     known pair at those prices is added (a few per mentee) and the prices are fitted again,
     until none is left or the deadline. A fit once started may run on to `stop` (the deadline
-    by default), less the time of one bound (`bound_seconds` at first, then as measured).
-    Returns the prices of the best bound."""
+    by default), less the time of one bound (`bound_seconds` at first, then as measured), and
+    so may the next round after one that lowered the bound or grew the pairs by more than
+    FAR. Returns the prices of the best bound."""
     prices, best = None, Fit(None, np.inf, bound_seconds)
     while True:
         pairs = pair_list(problem, known, required, objective, count_min)
@@ -139,9 +141,11 @@ def fitted_prices(problem: AssignmentProblem, feasible: np.ndarray, required: np
             settled = not len(new[0]) and best.bound - bound <= SETTLED * max(1.0, abs(bound))
         else:
             settled = best.bound - bound <= settled_share * max(1.0, abs(bound))
+        far = len(new[0]) > FAR * len(pairs.mentee) or (
+            np.isfinite(best.bound) and best.bound - bound > FAR * max(1.0, abs(bound)))
         if bound < best.bound:
             best = Fit(prices, bound, bound_seconds)
-        if settled or time.perf_counter() + bound_seconds >= deadline:
+        if settled or time.perf_counter() + bound_seconds >= (stop if far and stop is not None else deadline):
             return best
         known[new] = True
 

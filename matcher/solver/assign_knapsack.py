@@ -24,7 +24,7 @@ from matcher.solver.assign_problem import AssignmentProblem
 KNAPSACK_SHARE = 0.25  # share of the time for a bound on value kept for the prices on mentees
 VALUE_SETTLED = 5e-4  # the prices on mentors are settled when a round gains less than this share
 FIT_ROUNDS = 5  # rounds of fitting worth starting from the pool alone
-KNAPSACK_ROUNDS = 4  # bounds over the matrix the time must hold for prices on the mentees to be tried
+KNAPSACK_ROUNDS = 8  # bounds over the matrix the time must hold for prices on the mentees to be tried
 GRID_UNITS = (1.0, 0.5, 0.25, 1 / 12, 1 / 60)  # load grids tried, coarsest first (hours: 1, 1/2, 1/4, 5 and 1 minute)
 MAX_UNITS = 256  # at most this many grid units per budget; coarser loads are rounded down
 MAX_WORK = 30_000_000  # skip the bound when one programme would update more cells than this

@@ -6,18 +6,18 @@ import numpy as np
 
 from matcher.solver.assign_matrix import best_pairs
 from matcher.solver.assign_problem import AssignmentProblem
-from matcher.solver.assignment import SEARCH_PAIRS, _Solver
+from matcher.solver.assignment import BEST_PAIRS, _Solver
 
 
 class Repair:
     """Local search kept across rounds of calendar feedback: the pairs the calendar rejects
     are forbidden where they stand and the room they leave is filled again, under the same
     goal as large solves (a match first, then value), over the same pairs as their local
-    search (every feasible pair up to SEARCH_PAIRS, else each mentee's and mentor's best)."""
+    search (every feasible pair up to BEST_PAIRS, else each mentee's and mentor's best)."""
 
     def __init__(self, problem: AssignmentProblem, mentor_of: np.ndarray):
         solver = _Solver(problem, 0.0, None)
-        candidates = solver.with_pairs_of(best_pairs(problem.value, solver.feasible, SEARCH_PAIRS), mentor_of)
+        candidates = solver.with_pairs_of(best_pairs(problem.value, solver.feasible, BEST_PAIRS), mentor_of)
         self.search = solver.local_search(mentor_of, candidates)
         self.waiting = np.flatnonzero(solver.matchable)
 

@@ -26,8 +26,7 @@ from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, I
 from matcher.solver.assign_search import LocalSearch
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
-PRICING_PAIRS = 400_000  # pairs the smoothed dual looks at (see best_pairs)
-SEARCH_PAIRS = 500_000  # pairs local search looks at, besides the pool (see best_pairs)
+BEST_PAIRS = 400_000  # pairs the smoothed dual and local search look at, besides the pool (see best_pairs)
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
 PRICE_SHARE = 0.25  # share of the whole time limit the smoothed dual may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
@@ -182,7 +181,7 @@ class _Solver:
         """Price the mentors with the smoothed dual until `deadline` and make each mentee's
         best pairs at those prices the candidate pool; returns the Lagrangian bound of the prices."""
         problem = self.problem
-        self.priced = best_pairs(problem.value, self.feasible, PRICING_PAIRS)
+        self.priced = best_pairs(problem.value, self.feasible, BEST_PAIRS)
         self.fit = fitted_prices(problem, self.feasible, self.required, objective, self.priced, deadline,
                                  stop=self.deadline)
         prices = self.fit.prices
@@ -244,9 +243,8 @@ class _Solver:
 
     def search(self, mentor_of: np.ndarray, deadline: float) -> np.ndarray:
         """Local search from `mentor_of` until `deadline`, over the pool, the pairs of
-        `mentor_of` and the best pairs by value (all feasible pairs up to SEARCH_PAIRS)."""
-        candidates = self.with_pairs_of(best_pairs(self.problem.value, self.feasible, SEARCH_PAIRS) | self.in_pool,
-                                        mentor_of)
+        `mentor_of` and the priced pairs (all feasible pairs up to BEST_PAIRS)."""
+        candidates = self.with_pairs_of(self.priced | self.in_pool, mentor_of)
         return self.local_search(mentor_of, candidates).run(deadline, np.flatnonzero(self.matchable))
 
     @staticmethod
