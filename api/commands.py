@@ -10,6 +10,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -111,6 +113,33 @@ class Client:
         return [line + (f" ({count} times)" if count > 1 else "") for line, count in self.log]
 
 
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """`app` served by waitress on a free local port while the block runs; yields its base
+    URL. Waitress has no stop of its own: its task threads are finished first (they wake the
+    main loop through a pipe that closing would pull from under them), then the sockets are
+    closed, and the main loop's error on the closed sockets is the expected end."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    closing = threading.Event()
+
+    def run():
+        try:
+            server.run()
+        except OSError:
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        closing.set()
+        server.task_dispatcher.shutdown()
+        server.close()
+        thread.join(timeout=5)
+
+
 def demo(scenario_path: str, time_limit: float) -> str:
     """The coordinator's flow through HTTP against a fresh embedded database: start the
     server, import the scenario, request a proposal, wait for it, accept it. Returns the
@@ -124,22 +153,19 @@ def demo(scenario_path: str, time_limit: float) -> str:
     with tempfile.TemporaryDirectory(prefix="matcher-demo-") as folder:
         url = f"sqlite:///{Path(folder) / 'matcher.db'}"
         app = create_app({"database_url": url})
-        server = create_server(app, host="127.0.0.1", port=0, threads=4)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
         try:
-            client = Client(f"http://127.0.0.1:{server.effective_port}", token_create("demo", "coordinator", None, url))
-            client.call("POST", "/v1/scenario", json.loads(text))
-            location = client.call("POST", "/v1/proposals", {"time_limit": time_limit})["url"]
-            state = client.call("GET", location)
-            while state["status"] in ("queued", "running"):
-                time.sleep(POLL_SECONDS)
+            with serving(app) as base:
+                client = Client(base, token_create("demo", "coordinator", None, url))
+                client.call("POST", "/v1/scenario", json.loads(text))
+                location = client.call("POST", "/v1/proposals", {"time_limit": time_limit})["url"]
                 state = client.call("GET", location)
-            if state["status"] != "done":
-                raise CliError(f"the proposal failed: {state.get('error')}")
-            accepted = client.call("POST", f"{location}/accept")
+                while state["status"] in ("queued", "running"):
+                    time.sleep(POLL_SECONDS)
+                    state = client.call("GET", location)
+                if state["status"] != "done":
+                    raise CliError(f"the proposal failed: {state.get('error')}")
+                accepted = client.call("POST", f"{location}/accept")
         finally:
-            server.close()
             app.extensions["matcher"].worker.shutdown()
     summary = [f"Accepted: {len(accepted['matches_created'])} new matches, "
                f"{accepted['sessions_booked']} sessions booked", "",

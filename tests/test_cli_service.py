@@ -1,10 +1,16 @@
 """The service's commands as an operator runs them: token create, import, demo."""
 import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.request
 
+import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
 
 from api.auth import digest
+from api.commands import serving
 
 
 def matcher(*args):
@@ -65,3 +71,19 @@ def test_demo_runs_the_flow_over_http_and_accepts_the_proposal():
     requests = lines[start + 1:]
     assert requests[0] == "POST /v1/scenario → 201" and requests[1] == "POST /v1/proposals → 202"
     assert requests[-1].startswith("POST /v1/proposals/") and requests[-1].endswith("/accept → 200")
+
+
+def test_the_demo_server_stops_its_threads_and_port_without_an_error(monkeypatch):
+    errors = []
+    monkeypatch.setattr(threading, "excepthook", lambda failure: errors.append(failure.exc_value))
+    app = Flask("echo")
+    app.add_url_rule("/", "page", lambda: "x" * 100_000)
+    before = set(threading.enumerate())
+    for _ in range(20):
+        with serving(app) as base:
+            for _ in range(3):
+                assert len(urllib.request.urlopen(base + "/", timeout=10).read()) == 100_000
+        assert set(threading.enumerate()) == before
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(base + "/", timeout=10)
+    assert errors == []

@@ -33,8 +33,8 @@ AIM = 0.3  # aim at this share of the way from the best bound down to the known 
 DEFLECTION = 0.5  # share of the previous direction added to a subgradient
 PRICE_LIMIT = 10.0  # prices stay within this many times the largest weight
 SHRINK_AFTER = 8  # halve the step when the bound has not improved for this many steps
-REFRESH = 10
-SPARE = 2
+REFRESH = 10  # steps between two choices of the working pairs
+SPARE = 2  # the working pairs: this many times the most a mentor can take, per mentor and load
 
 
 @dataclass(frozen=True)
