@@ -107,6 +107,16 @@ def test_a_large_solve_bounds_value_among_assignments_matching_as_many(seed):
     assert best.objective - 1e-6 <= result.bound <= best.objective * 1.02
 
 
+def test_the_first_lp_gets_its_share_of_the_time_even_when_pricing_ran_late():
+    value, allowed, load, capacity, budget, required = random_pairs(4, 1500, 80)  # an LP of about 0.1 s
+    solver = _Solver(AssignmentProblem(value, allowed, load, capacity, budget, required), 8.0, None)
+    combined = solver.combined()
+    solver.price_core(combined, time.perf_counter() + 1)
+    solver.lp_deadline = time.perf_counter() - 1.0  # pricing overran the LP's deadline
+    lp, bound, _ = solver.relaxation(combined)
+    assert lp.objective <= bound + 1e-6 and lp.x.max() > 0.5
+
+
 def test_the_bound_on_value_stays_tight_for_an_assignment_matching_fewer_than_it_could():
     value, allowed, load, capacity, budget, required = random_pairs(8, 200, 30)
     problem = AssignmentProblem(value, allowed, load, capacity, budget, required)

@@ -32,6 +32,7 @@ PRICE_SHARE = 0.25  # share of the whole time limit the smoothed dual may use
 LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
 LP_PAIRS_PER_SECOND = 10_000  # LP only if the expected core has at most this many pairs per second of its share
 LP_MAX_PAIRS = 8_000  # and at most this many pairs in all: beyond, pricing makes better use of the time
+FIRST_LP_SHARE = 0.25  # the first LP may take this share of the time limit, past the LP's deadline
 COMPLETION_SECONDS = 1.0  # time limit of the MILP that completes the LP's whole pairs
 COMPLETION_SHARE = 0.1  # and its share of the time left
 SEARCH_SHARE = 0.8  # share of the time left after the LP that local search may use
@@ -298,13 +299,15 @@ class _Solver:
 
     def relaxation(self, objective: Objective):
         """LP over the pool, grown by column generation: (LP, full-matrix bound, duals), or None
-        when the first solve runs out of time. When a re-solve does, the last solved LP stands
-        (its new columns at 0)."""
+        when the first solve (given FIRST_LP_SHARE of the time limit at least) runs out of time.
+        When a re-solve does, the last solved LP stands (its new columns at 0)."""
         problem = self.problem
         solved = None
         while True:
             try:
-                lp = solve_lp(self.model(*self.pool, objective), self.lp_deadline - time.perf_counter())
+                seconds = self.lp_deadline - time.perf_counter()
+                lp = solve_lp(self.model(*self.pool, objective),
+                              seconds if solved else max(seconds, FIRST_LP_SHARE * self.time_limit))
             except LPTimeLimit:
                 if solved is None:
                     return None
