@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from matcher.solver.assign_duals import PairList, Prices, best_reduced, fitted_prices, pair_list
-from matcher.solver.assign_matrix import load_rows, row_chunks
+from matcher.solver.assign_matrix import load_rows, row_chunks, with_pairs_of
 from matcher.solver.assign_model import Objective
 from matcher.solver.assign_problem import AssignmentProblem
 
@@ -253,13 +253,11 @@ def value_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.n
     mentee); from them, when KNAPSACK_ROUNDS such bounds fit the time, prices on the mentees
     are improved over all those pairs until `deadline`."""
     seconds = deadline - time.perf_counter()
-    known = pool | priced if FIT_ROUNDS * bound_seconds > seconds else pool.copy()
-    matched = np.flatnonzero(mentor_of >= 0)
-    known[matched, mentor_of[matched]] = True
+    known = with_pairs_of(pool | priced if FIT_ROUNDS * bound_seconds > seconds else pool.copy(), mentor_of)
     knapsack = seconds >= KNAPSACK_ROUNDS * bound_seconds
     fit = fitted_prices(problem, feasible, required, Objective(0.0, 1.0, 1.0), known,
-                        deadline - KNAPSACK_SHARE * seconds if knapsack else deadline, len(matched), bound_seconds,
-                        settled_share=VALUE_SETTLED)
+                        deadline - KNAPSACK_SHARE * seconds if knapsack else deadline,
+                        int(np.count_nonzero(mentor_of >= 0)), bound_seconds, settled_share=VALUE_SETTLED)
     bound = knapsack_bound(problem, feasible, required, known | priced, mentor_of, fit.prices, deadline) \
         if knapsack else None
     return fit.bound if bound is None else min(fit.bound, bound)
@@ -272,10 +270,8 @@ def knapsack_bound(problem: AssignmentProblem, feasible: np.ndarray, required: n
     the mentee prices that go with the mentor prices `start`, over the `known` pairs and
     those of `mentor_of`; the feasible pairs outside them that could change it are added
     before it is taken. None when the knapsacks would be too large."""
-    known = known.copy()
-    matched = np.flatnonzero(mentor_of >= 0)
-    known[matched, mentor_of[matched]] = True
-    pairs = pair_list(problem, known, required, Objective(0.0, 1.0, 1.0), len(matched))
+    known = with_pairs_of(known.copy(), mentor_of)
+    pairs = pair_list(problem, known, required, Objective(0.0, 1.0, 1.0), int(np.count_nonzero(mentor_of >= 0)))
     grid = LoadGrid.fitting(pairs.load, pairs.budget)
     knapsacks = MentorKnapsacks(pairs, grid, mentor_of[pairs.mentee] == pairs.mentor)
     if knapsacks.work() > MAX_WORK:

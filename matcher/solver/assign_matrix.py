@@ -177,6 +177,13 @@ def round_by_priority(pairs, priority, load, capacity, budget, n) -> np.ndarray:
     return mentor_of
 
 
+def with_pairs_of(mask: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
+    """`mask` (changed in place) with the pairs of the assignment `mentor_of` set."""
+    matched = np.flatnonzero(mentor_of >= 0)
+    mask[matched, mentor_of[matched]] = True
+    return mask
+
+
 def per_mentee_max(mentees: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """(n,) the largest of the pairs' `values` per mentee; -inf for a mentee without pairs."""
     best = np.full(n, -np.inf)

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from matcher.solver.assign_matrix import best_pairs
+from matcher.solver.assign_matrix import best_pairs, with_pairs_of
 from matcher.solver.assign_problem import AssignmentProblem
 from matcher.solver.assignment import BEST_PAIRS, _Solver
 
@@ -17,7 +17,7 @@ class Repair:
 
     def __init__(self, problem: AssignmentProblem, mentor_of: np.ndarray):
         solver = _Solver(problem, 0.0, None)
-        candidates = solver.with_pairs_of(best_pairs(problem.value, solver.feasible, BEST_PAIRS), mentor_of)
+        candidates = with_pairs_of(best_pairs(problem.value, solver.feasible, BEST_PAIRS), mentor_of)
         self.search = solver.local_search(mentor_of, candidates)
         self.waiting = np.flatnonzero(solver.matchable)
 

@@ -20,7 +20,7 @@ from matcher.solver.assign_knapsack import value_bound
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, best_pairs, count_bound, feasible_mask, fill_greedily,
                                           lagrangian_bound, pair_load, priced_top_pairs, regret_priority,
-                                          round_by_priority)
+                                          round_by_priority, with_pairs_of)
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment, match_worth
 from matcher.solver.assign_search import LocalSearch
@@ -245,15 +245,8 @@ class _Solver:
     def search(self, mentor_of: np.ndarray, deadline: float) -> np.ndarray:
         """Local search from `mentor_of` until `deadline`, over the pool, the pairs of
         `mentor_of` and the priced pairs (all feasible pairs up to BEST_PAIRS)."""
-        candidates = self.with_pairs_of(self.priced | self.in_pool, mentor_of)
+        candidates = with_pairs_of(self.priced | self.in_pool, mentor_of)
         return self.local_search(mentor_of, candidates).run(deadline, np.flatnonzero(self.matchable))
-
-    @staticmethod
-    def with_pairs_of(mask: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
-        """`mask` (changed in place) with the pairs of `mentor_of` set."""
-        matched = np.flatnonzero(mentor_of >= 0)
-        mask[matched, mentor_of[matched]] = True
-        return mask
 
     @staticmethod
     def matched(mentor_of: np.ndarray) -> int:
@@ -375,7 +368,7 @@ class _Solver:
     def polish(self, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
         """CP-SAT over the candidate pairs and the current ones, started from `mentor_of`,
         for the time left."""
-        pairs = np.nonzero(self.with_pairs_of(self.in_pool.copy(), mentor_of))
+        pairs = np.nonzero(with_pairs_of(self.in_pool.copy(), mentor_of))
         found = improve_with_cpsat(self.model(*pairs, objective), mentor_of[pairs[0]] == pairs[1], self.deadline)
         polished = self.assignment(pairs, found)
         if polished is not None and self.combined_value(polished, objective) > \
