@@ -222,21 +222,3 @@ def fill_greedily(mentor_of, value, feasible, load, capacity, budget) -> np.ndar
             capacity_left[j] -= 1
             budget_left[j] -= pair_load(load, np.array([i]), np.array([j]))[0]
     return mentor_of
-
-
-COUNT_SCALINGS = (0.5, 1.0, 1.5, 2.0)
-
-
-def count_bound(feasible, load, required, capacity, budget, duals, worth) -> int:
-    """Proven upper bound on the number of mentees any feasible assignment matches: the
-    Lagrangian of the count objective at a few scalings of the combined LP's duals (each is
-    valid, being non-negative multipliers), and the number of mentees with a feasible pair."""
-    capacity_dual, budget_dual, _, _ = duals
-    n, m = feasible.shape
-    best = float(feasible.any(axis=1).sum())
-    for scaling in COUNT_SCALINGS:
-        scaled = (capacity_dual * scaling / worth, budget_dual * scaling / worth, np.zeros(m), 0.0)
-        bound, _ = lagrangian_bound(lambda rows: 1.0, feasible, load, required, capacity, budget,
-                                    None, 0.0, scaled, 0)
-        best = min(best, bound)
-    return int(np.floor(best + 1e-9))

@@ -14,11 +14,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from matcher.solver.assign_count import flow_bound, knapsack_count_bound
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import fitted_prices
 from matcher.solver.assign_knapsack import value_bound
 from matcher.solver.assign_lns import neighbourhood_search
-from matcher.solver.assign_matrix import (Lagrangian, best_pairs, count_bound, feasible_mask, fill_greedily,
+from matcher.solver.assign_matrix import (Lagrangian, best_pairs, feasible_mask, fill_greedily,
                                           lagrangian_bound, pair_load, priced_top_pairs, regret_priority,
                                           round_by_priority, with_pairs_of)
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp, solve_milp
@@ -99,7 +100,7 @@ class _Solver:
 
     def solve_exact(self) -> AssignmentResult:
         """Most matches first (MILP), then most value among assignments matching that many."""
-        matched_bound = int(self.matchable.sum())
+        matched_bound = flow_bound(self.feasible, self.problem.load, self.capacity, self.budget)
         start, count_proven = None, True
         if self.required.sum() < matched_bound:
             tie = 0.5 / (1.0 + float(self.best_value.sum()))
@@ -159,8 +160,7 @@ class _Solver:
             self.progress(f"LP relaxation {lp.objective:.6g}, bound {combined_bound:.6g} "
                           f"({len(self.pool[0])} candidate pairs)")
             starts += [self.rounded(lp.x), self.complete_whole_pairs(lp.x, combined)]
-        matched_bound = min(int(self.matchable.sum()), count_bound(
-            self.feasible, self.problem.load, self.required, self.capacity, self.budget, duals, worth))
+        matched_bound = flow_bound(self.feasible, self.problem.load, self.capacity, self.budget)
         mentor_of = max((self.filled(start) for start in starts if start is not None),
                         key=lambda start: self.combined_value(start, combined))
         self.progress(f"rounded and filled: {self.matched(mentor_of)} matched")
@@ -174,6 +174,8 @@ class _Solver:
             mentor_of = (self.polish(mentor_of, combined) if polish
                          else self.improve(mentor_of, combined, combined_bound))
         bound = combined_bound - worth * self.matched(mentor_of)
+        if self.matched(mentor_of) < matched_bound:
+            matched_bound = self.count_bound(matched_bound)
         if count_varies:
             bound = min(bound, self.value_bound(mentor_of, self.started + self.time_limit))
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
@@ -326,6 +328,13 @@ class _Solver:
                 return lp, bound, duals
             self.progress(f"adding {len(new[0])} pairs with positive reduced cost")
             self.add_pairs(new)
+
+    def count_bound(self, flow: int) -> int:
+        """The bound `flow` on the count, tightened by the knapsacks at the count LP's duals
+        when the problem is small enough (see assign_count)."""
+        knapsack = knapsack_count_bound(self.problem, self.feasible, self.required,
+                                        self.started + self.time_limit)
+        return flow if knapsack is None else min(flow, math.floor(knapsack + 1e-9))
 
     def value_bound(self, mentor_of: np.ndarray, deadline: float) -> float:
         """Bound on the value of every assignment matching at least as many mentees as

@@ -1,0 +1,85 @@
+"""Proven bounds on how many mentees any feasible assignment can match.
+
+A maximum flow: each mentee sends one unit to one of its feasible mentors, and each mentor
+passes on at most its room, the most mentees it could take on its own (its capacity, and
+how many of its feasible mentees fit its budget when the lightest go first). Every feasible
+assignment is such a flow, so the flow's value bounds the count. When that leaves a gap and
+the problem is small, the count's LP relaxation is solved, and one knapsack per mentor at
+the LP's mentee duals (assign_knapsack) gives a bound at least as tight as the LP.
+"""
+
+import time
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import maximum_flow
+
+from matcher.solver.assign_duals import pair_list
+from matcher.solver.assign_knapsack import MAX_WORK, LoadGrid, MenteePrices, MentorKnapsacks
+from matcher.solver.assign_matrix import pair_load
+from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp
+from matcher.solver.assign_problem import AssignmentProblem
+
+COUNT_LP_PAIRS = 10_000  # solve the count's LP relaxation only up to this many feasible pairs
+COUNT = Objective(1.0, 0.0, 0.0)  # every match worth one, values and shortfall ignored
+
+
+def mentor_room(feasible: np.ndarray, load: np.ndarray, capacity: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """(m,) the most mentees each mentor can take on its own: its capacity, and how many of
+    its feasible mentees fit its budget when the lightest go first."""
+    if load.ndim == 1:
+        lightest = np.argsort(load, kind="stable")
+        mentors, position = np.nonzero(feasible[lightest].T)
+        loads = load[lightest][position]
+    else:
+        mentors, mentees = np.nonzero(feasible.T)
+        loads = load[mentees, mentors]
+        order = np.lexsort((loads, mentors))
+        mentors, loads = mentors[order], loads[order]
+    first = np.flatnonzero(np.r_[True, mentors[1:] != mentors[:-1]]) if len(mentors) else np.zeros(0, int)
+    start = np.repeat(first, np.diff(np.r_[first, len(mentors)]))
+    used = np.cumsum(loads)
+    used -= np.where(start > 0, used[start - 1], 0.0)
+    rank = np.arange(len(mentors)) - start + 1
+    fits = used <= budget[mentors] + 1e-9
+    room = np.zeros(len(capacity), np.int64)
+    np.maximum.at(room, mentors[fits], rank[fits])
+    return np.minimum(room, np.floor(capacity + 1e-9).astype(np.int64))
+
+
+def flow_bound(feasible: np.ndarray, load: np.ndarray, capacity: np.ndarray, budget: np.ndarray) -> int:
+    """The most mentees a flow can match, each mentor taking at most its room: a bound on
+    the count of every feasible assignment."""
+    n, m = feasible.shape
+    mentees, mentors = np.nonzero(feasible)
+    source, sink = n + m, n + m + 1
+    # Rows in node order: mentees (to their mentors), mentors (to the sink), source (to every mentee), sink.
+    heads = np.concatenate([n + mentors, np.full(m, sink), np.arange(n)]).astype(np.int32)
+    sizes = np.concatenate([np.bincount(mentees, minlength=n), np.ones(m, np.int64), [n, 0]])
+    room = mentor_room(feasible, load, capacity, budget)
+    limits = np.concatenate([np.ones(len(mentees)), room, np.ones(n)]).astype(np.int32)
+    graph = sparse.csr_matrix((limits, heads, np.r_[0, np.cumsum(sizes)]), shape=(n + m + 2, n + m + 2))
+    return int(maximum_flow(graph, source, sink, method="dinic").flow_value)
+
+
+def knapsack_count_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
+                         deadline: float) -> float | None:
+    """A bound on the count from one knapsack per mentor at the mentee duals of the count's
+    LP relaxation over every feasible pair; None when there are more than COUNT_LP_PAIRS
+    pairs, the LP is not solved by `deadline`, or the knapsacks would be too large."""
+    if np.count_nonzero(feasible) > COUNT_LP_PAIRS:
+        return None
+    pairs = pair_list(problem, feasible, required, COUNT)
+    knapsacks = MentorKnapsacks(pairs, LoadGrid.fitting(pairs.load, pairs.budget))
+    if knapsacks.work() > MAX_WORK:
+        return None
+    model = PairModel(pairs.mentee, pairs.mentor, pairs.weight, pair_load(problem.load, pairs.mentee, pairs.mentor),
+                      pairs.capacity, pairs.budget, required)
+    try:
+        lp = solve_lp(model, deadline - time.perf_counter())
+    except LPTimeLimit:
+        return None
+    if lp is None:
+        return None
+    prices = np.where(required, lp.mentee_dual, np.maximum(lp.mentee_dual, 0.0))
+    return min(lp.objective, knapsacks.evaluate(MenteePrices(prices))[0])
