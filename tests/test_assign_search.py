@@ -68,6 +68,65 @@ def test_relocate_moves_to_a_better_mentor_with_room_only():
     assert not worse.relocate(0)
 
 
+def three_in_a_row(room_at_the_end: bool, weight=None):
+    """Mentee 0 waits and fits only mentor 0, full with mentee 1; mentee 1 fits mentor 1 too,
+    full with mentee 2 (3 of its 3 hours); mentee 2 fits mentor 2, which has room when
+    `room_at_the_end`, else holds mentee 3, who fits nowhere else."""
+    allowed = [[True, False, False], [True, True, False], [False, True, True], [False, False, True]]
+    weight = weight or [[5, 0, 0], [5, 5, 0], [0, 5, 5], [0, 0, 5]]
+    return search(weight, allowed, [1, 1, 3, 1], [1, 1, 1], [5, 3, 3], [-1, 0, 1, 2 if not room_at_the_end else -1])
+
+
+def test_a_chain_matches_a_waiting_mentee_by_moving_two_others_along():
+    s = three_in_a_row(room_at_the_end=True)
+    assert s.chains(np.array([0])) == 1
+    assert s.mentor_of.tolist() == [0, 1, 2, -1]
+
+
+def test_no_chain_without_room_at_its_end():
+    s = three_in_a_row(room_at_the_end=False)
+    assert s.chains(np.array([0])) == 0
+    assert s.mentor_of.tolist() == [-1, 0, 1, 2]
+
+
+def test_no_chain_that_lowers_the_goal():
+    s = three_in_a_row(room_at_the_end=True, weight=[[1, 0, 0], [9, 1, 0], [0, 5, 5], [0, 0, 5]])
+    assert s.chains(np.array([0])) == 0
+    assert s.mentor_of.tolist() == [-1, 0, 1, -1]
+
+
+def test_chains_that_would_share_a_mentor_are_applied_one_at_a_time():
+    # Mentees 0 and 3 wait; each fits mentor 0 only, full with mentee 1, who fits mentor 1 (one place).
+    allowed = [[True, False], [True, True], [False, False], [True, False]]
+    s = search([[5, 0], [5, 5], [0, 0], [5, 0]], allowed, [1, 1, 1, 1], [1, 1], [5, 5], [-1, 0, -1, -1])
+    assert s.chains(np.array([0, 3])) == 1
+    assert sorted(s.mentor_of.tolist()) == [-1, -1, 0, 1]
+    assert s.chains(np.array([0, 3])) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 8), st.integers(1, 4), st.integers(0, 10_000))
+def test_chains_keep_every_limit_and_never_lower_the_count_or_the_goal(n, m, seed):
+    rng = np.random.default_rng(seed)
+    allowed = rng.random((n, m)) < 0.7
+    load = rng.choice([1.0, 1.5, 2.0, 3.0], n)
+    capacity, budget = rng.integers(0, 3, m), rng.choice([0.0, 1.5, 3.0, 4.0], m)
+    weight = rng.random((n, m)) * 4 + 5
+    s = search(weight, allowed, load, capacity, budget, np.full(n, -1))
+    for u in rng.permutation(n):
+        s.insert(int(u))
+    before = s.mentor_of.copy()
+    applied = s.chains(np.flatnonzero(before < 0))
+    mentor_of = s.mentor_of
+    matched = np.flatnonzero(mentor_of >= 0)
+    assert len(matched) == (before >= 0).sum() + applied
+    assert weight[matched, mentor_of[matched]].sum() >= weight[before >= 0, before[before >= 0]].sum() - 1e-9
+    assert allowed[matched, mentor_of[matched]].all()
+    assert (np.bincount(mentor_of[matched], minlength=m) <= capacity).all()
+    assert (np.bincount(mentor_of[matched], weights=load[matched], minlength=m) <= budget + 1e-9).all()
+    assert (s.capacity_left == capacity - np.bincount(mentor_of[matched], minlength=m)).all()
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(2, 7), st.integers(1, 4), st.integers(0, 10_000))
 def test_run_never_breaks_capacity_or_budget(n, m, seed):

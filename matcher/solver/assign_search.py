@@ -6,7 +6,11 @@ Moves, each keeping every mentor within capacity and budget:
   mentor with room, then takes the waiting one (one more match);
 - replace: a waiting mentee takes the place of a matched one worth less there, who then
   waits (and is tried again like any waiting mentee);
-- relocate: a matched mentee moves to a mentor with room where it is worth more.
+- relocate: a matched mentee moves to a mentor with room where it is worth more;
+- chain: when no other move helps, a waiting mentee takes the place of a matched one, who
+  takes the place of another, and so on, until the last moves to a mentor with room (one
+  more match). The shortest such chains are found together, by one breadth-first search
+  over the mentees.
 Candidate lists are the allowed pairs, best value first.
 """
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import breadth_first_order
 
 from matcher.solver.assign_matrix import pair_load
 
@@ -34,6 +40,7 @@ class LocalSearch:
         self.cols, self.gain = cols[order], gain[order]
         self.pair_load = pair_load(load, rows[order], self.cols)
         self.start = np.searchsorted(rows[order], np.arange(n + 1))
+        self.rows = rows[order]
         self.open = np.ones(len(self.cols), dtype=bool)
         self.capacity_left = capacity.astype(float).copy()
         self.budget_left = budget.astype(float).copy()
@@ -154,6 +161,55 @@ class LocalSearch:
         self.place(i, k)
         return True
 
+    def chains(self, waiting: np.ndarray) -> int:
+        """Move `chain`: match waiting mentees by shortest chains of mentees each taking the
+        place of the next at its mentor, the last moving to a mentor with room; chains that
+        share no mentor or mentee and raise the goal are applied. Returns how many were."""
+        n = len(self.mentor_of)
+        mentors, loads = self.cols, self.pair_load
+        here = self.mentor_of[self.rows] == mentors
+        usable = self.open & ~here
+        room = usable & (self.capacity_left[mentors] >= 1) & (self.budget_left[mentors] >= loads - EPSILON)
+        current = np.flatnonzero(self.open & here)
+        current = current[np.argsort(mentors[current], kind="stable")]
+        first = np.searchsorted(mentors[current], np.arange(len(self.members) + 1))
+        sizes = np.diff(first)[mentors] * usable
+        entry = np.repeat(np.arange(len(mentors)), sizes)
+        held = current[first[mentors[entry]] + np.arange(len(entry)) - np.repeat(np.cumsum(sizes) - sizes, sizes)]
+        fits = self.budget_left[mentors[entry]] + loads[held] >= loads[entry] - EPSILON
+        source, sink = n, n + 1
+        tails = np.concatenate([np.full(len(waiting), source), self.rows[entry[fits]], self.rows[room]])
+        heads = np.concatenate([waiting, self.rows[held[fits]], np.full(int(room.sum()), sink)])
+        graph = sparse.csr_matrix((np.ones(len(tails), np.int8), (tails, heads)), shape=(n + 2, n + 2))
+        reached, before = breadth_first_order(graph, source, return_predecessors=True)
+        has_room = np.zeros(n + 2, bool)
+        has_room[self.rows[room]] = True
+        taken_mentors, moved, applied = set(), set(), 0
+        for last in reached[has_room[reached]]:
+            path = [int(last)]
+            while before[path[-1]] != source:
+                path.append(int(before[path[-1]]))
+            path.reverse()
+            if moved.intersection(path):
+                continue
+            moves = [int(self.mentor_of[w]) for w in path[1:]]
+            end, gain = self.best_with_room(path[-1], exclude=-1 if len(path) == 1 else moves[-1])
+            moves.append(end)
+            if end < 0 or len(set(moves)) < len(moves) or taken_mentors.intersection(moves):
+                continue
+            delta = (gain + sum(self.value_of(w, j)[0] for w, j in zip(path[:-1], moves[:-1]))
+                     - sum(self.value_of(w, j)[0] for w, j in zip(path[1:], moves[:-1])))
+            if delta <= EPSILON:
+                continue
+            for w in path[1:]:
+                self.remove(w)
+            for w, j in zip(path, moves):
+                self.place(w, j)
+            taken_mentors.update(moves)
+            moved.update(path)
+            applied += 1
+        return applied
+
     def waiting_order(self, mentees: np.ndarray) -> list[int]:
         """Waiting mentees to try, the one with the best pair last (tried first)."""
         has = self.start[mentees + 1] > self.start[mentees]
@@ -165,6 +221,8 @@ class LocalSearch:
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
+            while time.perf_counter() < deadline and self.chains(waiting[self.mentor_of[waiting] < 0]):
+                improved = True
             queue = self.waiting_order(waiting[self.mentor_of[waiting] < 0])
             while queue and time.perf_counter() < deadline:
                 u = int(queue.pop())
