@@ -104,9 +104,32 @@ def test_chains_that_would_share_a_mentor_are_applied_one_at_a_time():
     assert s.chains(np.array([0, 3])) == 0
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.integers(2, 8), st.integers(1, 4), st.integers(0, 10_000))
-def test_chains_keep_every_limit_and_never_lower_the_count_or_the_goal(n, m, seed):
+def test_two_mentees_worth_more_with_each_others_mentor_swap():
+    s = search([[1, 3], [3, 1]], np.ones((2, 2), bool), [1, 1], [1, 1], [5, 5], [0, 1])
+    assert s.swaps() == 1 and s.mentor_of.tolist() == [1, 0]
+
+
+def test_no_swap_that_lowers_the_goal():
+    s = search([[3, 1], [1, 3]], np.ones((2, 2), bool), [1, 1], [1, 1], [5, 5], [0, 1])
+    assert s.swaps() == 0 and s.mentor_of.tolist() == [0, 1]
+
+
+def test_no_swap_that_breaks_a_budget():
+    # Mentee 1 takes 3 hours; mentor 0 has 2 in all.
+    s = search([[1, 3], [3, 1]], np.ones((2, 2), bool), [1, 3], [1, 1], [2, 5], [0, 1])
+    assert s.swaps() == 0 and s.mentor_of.tolist() == [0, 1]
+
+
+def test_no_swap_onto_a_pair_that_is_not_allowed():
+    s = search([[1, 3], [3, 1]], [[True, True], [False, True]], [1, 1], [1, 1], [5, 5], [0, 1])
+    assert s.swaps() == 0 and s.mentor_of.tolist() == [0, 1]
+
+
+@st.composite
+def greedy_states(draw):
+    """(search, weight, allowed, load, capacity, budget): a random instance after inserting
+    the mentees in random order."""
+    n, m, seed = draw(st.integers(2, 8)), draw(st.integers(1, 4)), draw(st.integers(0, 10_000))
     rng = np.random.default_rng(seed)
     allowed = rng.random((n, m)) < 0.7
     load = rng.choice([1.0, 1.5, 2.0, 3.0], n)
@@ -115,16 +138,46 @@ def test_chains_keep_every_limit_and_never_lower_the_count_or_the_goal(n, m, see
     s = search(weight, allowed, load, capacity, budget, np.full(n, -1))
     for u in rng.permutation(n):
         s.insert(int(u))
+    return s, weight, allowed, load, capacity, budget
+
+
+def assert_within_limits(s, allowed, load, capacity, budget):
+    mentor_of = s.mentor_of
+    matched = np.flatnonzero(mentor_of >= 0)
+    m = len(capacity)
+    assert allowed[matched, mentor_of[matched]].all()
+    assert (np.bincount(mentor_of[matched], minlength=m) <= capacity).all()
+    assert (np.bincount(mentor_of[matched], weights=load[matched], minlength=m) <= budget + 1e-9).all()
+    assert (s.capacity_left == capacity - np.bincount(mentor_of[matched], minlength=m)).all()
+    assert (s.budget_left == budget - np.bincount(mentor_of[matched], weights=load[matched], minlength=m)).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(greedy_states())
+def test_swaps_keep_every_limit_and_the_count_and_raise_the_goal(state):
+    s, weight, allowed, load, capacity, budget = state
+    before = s.mentor_of.copy()
+    applied = s.swaps()
+    mentor_of = s.mentor_of
+    matched = np.flatnonzero(mentor_of >= 0)
+    assert (mentor_of >= 0).tolist() == (before >= 0).tolist()
+    assert (mentor_of != before).sum() == 2 * applied
+    gained = weight[matched, mentor_of[matched]].sum() - weight[matched, before[matched]].sum()
+    assert gained > 0 if applied else gained == 0
+    assert_within_limits(s, allowed, load, capacity, budget)
+
+
+@settings(max_examples=60, deadline=None)
+@given(greedy_states())
+def test_chains_keep_every_limit_and_never_lower_the_count_or_the_goal(state):
+    s, weight, allowed, load, capacity, budget = state
     before = s.mentor_of.copy()
     applied = s.chains(np.flatnonzero(before < 0))
     mentor_of = s.mentor_of
     matched = np.flatnonzero(mentor_of >= 0)
     assert len(matched) == (before >= 0).sum() + applied
     assert weight[matched, mentor_of[matched]].sum() >= weight[before >= 0, before[before >= 0]].sum() - 1e-9
-    assert allowed[matched, mentor_of[matched]].all()
-    assert (np.bincount(mentor_of[matched], minlength=m) <= capacity).all()
-    assert (np.bincount(mentor_of[matched], weights=load[matched], minlength=m) <= budget + 1e-9).all()
-    assert (s.capacity_left == capacity - np.bincount(mentor_of[matched], minlength=m)).all()
+    assert_within_limits(s, allowed, load, capacity, budget)
 
 
 @settings(max_examples=60, deadline=None)

@@ -7,15 +7,18 @@ Moves, each keeping every mentor within capacity and budget:
 - replace: a waiting mentee takes the place of a matched one worth less there, who then
   waits (and is tried again like any waiting mentee);
 - relocate: a matched mentee moves to a mentor with room where it is worth more;
-- chain: when no other move helps, a waiting mentee takes the place of a matched one, who
-  takes the place of another, and so on, until the last moves to a mentor with room (one
-  more match). The shortest such chains are found together, by one breadth-first search
-  over the mentees.
+- chain: a waiting mentee takes the place of a matched one, who takes the place of
+  another, and so on, until the last moves to a mentor with room (one more match); the
+  shortest chains are found together, by one breadth-first search over the mentees;
+- swap: two matched mentees trade mentors where both fit and the goal rises; every pair
+  is looked at together and the best swaps go first, one per mentor each round.
+Chains and swaps work on all pairs at once in numpy, so each round starts with them.
 Candidate lists are the allowed pairs, best value first.
 """
 from __future__ import annotations
 
 import time
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -161,6 +164,18 @@ class LocalSearch:
         self.place(i, k)
         return True
 
+    def with_members(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each of `pairs` (indices) once per mentee its mentor holds: (the pair, the held
+        mentee's pair with that mentor)."""
+        mentors = self.cols
+        held = np.flatnonzero(self.open & (self.mentor_of[self.rows] == mentors))
+        held = held[np.argsort(mentors[held], kind="stable")]
+        first = np.searchsorted(mentors[held], np.arange(len(self.members) + 1))
+        sizes = np.diff(first)[mentors[pairs]]
+        repeated = np.repeat(pairs, sizes)
+        offset = np.arange(len(repeated)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return repeated, held[first[mentors[repeated]] + offset]
+
     def chains(self, waiting: np.ndarray) -> int:
         """Move `chain`: match waiting mentees by shortest chains of mentees each taking the
         place of the next at its mentor, the last moving to a mentor with room; chains that
@@ -170,12 +185,7 @@ class LocalSearch:
         here = self.mentor_of[self.rows] == mentors
         usable = self.open & ~here
         room = usable & (self.capacity_left[mentors] >= 1) & (self.budget_left[mentors] >= loads - EPSILON)
-        current = np.flatnonzero(self.open & here)
-        current = current[np.argsort(mentors[current], kind="stable")]
-        first = np.searchsorted(mentors[current], np.arange(len(self.members) + 1))
-        sizes = np.diff(first)[mentors] * usable
-        entry = np.repeat(np.arange(len(mentors)), sizes)
-        held = current[first[mentors[entry]] + np.arange(len(entry)) - np.repeat(np.cumsum(sizes) - sizes, sizes)]
+        entry, held = self.with_members(np.flatnonzero(usable))
         fits = self.budget_left[mentors[entry]] + loads[held] >= loads[entry] - EPSILON
         source, sink = n, n + 1
         tails = np.concatenate([np.full(len(waiting), source), self.rows[entry[fits]], self.rows[room]])
@@ -210,6 +220,52 @@ class LocalSearch:
             applied += 1
         return applied
 
+    @cached_property
+    def _pair_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted keys mentee * m + mentor of the pairs, the pair index of each key)."""
+        keys = self.rows.astype(np.int64) * len(self.members) + self.cols
+        order = np.argsort(keys, kind="stable")
+        return keys[order], order
+
+    def entry(self, mentees: np.ndarray, mentors: np.ndarray) -> np.ndarray:
+        """Index of the open pair of each (mentee, mentor), -1 where there is none."""
+        keys, order = self._pair_keys
+        if not len(keys):
+            return np.full(len(mentees), -1)
+        wanted = mentees.astype(np.int64) * len(self.members) + mentors
+        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        index = np.where(keys[at] == wanted, order[at], -1)
+        return np.where((index >= 0) & self.open[np.maximum(index, 0)], index, -1)
+
+    def swaps(self) -> int:
+        """Move `swap`: two matched mentees trade mentors where both fit and the goal rises;
+        the best swaps that share no mentor are applied. Returns how many were."""
+        mentors, loads = self.cols, self.pair_load
+        here = self.mentor_of[self.rows] == mentors
+        usable = np.flatnonzero(self.open & ~here & (self.mentor_of[self.rows] >= 0))
+        there, other = self.with_members(usable)  # mentee i's pair with mentor B, and B's mentee k's
+        home = self.mentor_of[self.rows[there]]  # i's mentor A
+        mine = self.entry(self.rows[there], home)  # i's pair with A
+        back = self.entry(self.rows[other], home)  # k's pair with A
+        ok = (mine >= 0) & (back >= 0)
+        there, other, mine, back, home = there[ok], other[ok], mine[ok], back[ok], home[ok]
+        gain = self.gain[there] + self.gain[back] - self.gain[mine] - self.gain[other]
+        fits = ((self.budget_left[home] + loads[mine] - loads[back] >= -EPSILON)
+                & (self.budget_left[mentors[there]] + loads[other] - loads[there] >= -EPSILON) & (gain > EPSILON))
+        taken, applied = set(), 0
+        for p in np.flatnonzero(fits)[np.argsort(-gain[fits], kind="stable")]:
+            a, b = int(home[p]), int(mentors[there[p]])
+            if a in taken or b in taken:
+                continue
+            i, k = int(self.rows[there[p]]), int(self.rows[other[p]])
+            self.remove(i)
+            self.remove(k)
+            self.place(i, b)
+            self.place(k, a)
+            taken.update((a, b))
+            applied += 1
+        return applied
+
     def waiting_order(self, mentees: np.ndarray) -> list[int]:
         """Waiting mentees to try, the one with the best pair last (tried first)."""
         has = self.start[mentees + 1] > self.start[mentees]
@@ -223,6 +279,8 @@ class LocalSearch:
             improved = False
             while time.perf_counter() < deadline and self.chains(waiting[self.mentor_of[waiting] < 0]):
                 improved = True
+            if time.perf_counter() < deadline:
+                improved |= self.swaps() > 0
             queue = self.waiting_order(waiting[self.mentor_of[waiting] < 0])
             while queue and time.perf_counter() < deadline:
                 u = int(queue.pop())
