@@ -104,6 +104,16 @@ def test_chains_that_would_share_a_mentor_are_applied_one_at_a_time():
     assert s.chains(np.array([0, 3])) == 0
 
 
+def test_of_two_chains_that_share_a_mentor_the_one_worth_more_is_applied():
+    # Mentee 0 waits and fits mentors 0 and 1, full with mentees 1 and 2; both of those fit
+    # mentor 2, which has one place. Mentee 0 is worth 5 with mentor 0 and `worth` with mentor 1.
+    allowed = [[True, True, False], [True, False, True], [False, True, True]]
+    for worth, mentor_of in ((8, [1, 0, 2]), (2, [0, 2, 1])):
+        s = search([[5, worth, 0], [5, 0, 5], [0, 5, 5]], allowed, [1, 1, 1], [1, 1, 1], [5, 5, 5], [-1, 0, 1])
+        assert s.chains(np.array([0])) == 1
+        assert s.mentor_of.tolist() == mentor_of
+
+
 def test_two_mentees_worth_more_with_each_others_mentor_swap():
     s = search([[1, 3], [3, 1]], np.ones((2, 2), bool), [1, 1], [1, 1], [5, 5], [0, 1])
     assert s.swaps() == 1 and s.mentor_of.tolist() == [1, 0]

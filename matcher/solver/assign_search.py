@@ -179,7 +179,8 @@ class LocalSearch:
     def chains(self, waiting: np.ndarray) -> int:
         """Move `chain`: match waiting mentees by shortest chains of mentees each taking the
         place of the next at its mentor, the last moving to a mentor with room; chains that
-        share no mentor or mentee and raise the goal are applied. Returns how many were."""
+        raise the goal are applied, the best first, unless they share a mentor or a mentee
+        with one applied before. Returns how many were."""
         n = len(self.mentor_of)
         mentors, loads = self.cols, self.pair_load
         here = self.mentor_of[self.rows] == mentors
@@ -194,22 +195,24 @@ class LocalSearch:
         reached, before = breadth_first_order(graph, source, return_predecessors=True)
         has_room = np.zeros(n + 2, bool)
         has_room[self.rows[room]] = True
-        taken_mentors, moved, applied = set(), set(), 0
+        candidates = []
         for last in reached[has_room[reached]]:
             path = [int(last)]
             while before[path[-1]] != source:
                 path.append(int(before[path[-1]]))
             path.reverse()
-            if moved.intersection(path):
-                continue
             moves = [int(self.mentor_of[w]) for w in path[1:]]
             end, gain = self.best_with_room(path[-1], exclude=-1 if len(path) == 1 else moves[-1])
             moves.append(end)
-            if end < 0 or len(set(moves)) < len(moves) or taken_mentors.intersection(moves):
+            if end < 0 or len(set(moves)) < len(moves):
                 continue
             delta = (gain + sum(self.value_of(w, j)[0] for w, j in zip(path[:-1], moves[:-1]))
                      - sum(self.value_of(w, j)[0] for w, j in zip(path[1:], moves[:-1])))
-            if delta <= EPSILON:
+            if delta > EPSILON:
+                candidates.append((delta, path, moves))
+        taken_mentors, moved, applied = set(), set(), 0
+        for _, path, moves in sorted(candidates, key=lambda candidate: -candidate[0]):
+            if moved.intersection(path) or taken_mentors.intersection(moves):
                 continue
             for w in path[1:]:
                 self.remove(w)
