@@ -37,13 +37,10 @@ def mentor_room(feasible: np.ndarray, load: np.ndarray, capacity: np.ndarray, bu
         order = np.lexsort((loads, mentors))
         mentors, loads = mentors[order], loads[order]
     first = np.flatnonzero(np.r_[True, mentors[1:] != mentors[:-1]]) if len(mentors) else np.zeros(0, int)
-    start = np.repeat(first, np.diff(np.r_[first, len(mentors)]))
     used = np.cumsum(loads)
-    used -= np.where(start > 0, used[start - 1], 0.0)
-    rank = np.arange(len(mentors)) - start + 1
-    fits = used <= budget[mentors] + 1e-9
-    room = np.zeros(len(capacity), np.int64)
-    np.maximum.at(room, mentors[fits], rank[fits])
+    used -= np.repeat(np.r_[0.0, used][first], np.diff(np.r_[first, len(mentors)]))
+    # Within a mentor the loads rise, so the mentees that fit are its first ones.
+    room = np.bincount(mentors[used <= budget[mentors] + 1e-9], minlength=len(capacity))
     return np.minimum(room, np.floor(capacity + 1e-9).astype(np.int64))
 
 
