@@ -3,6 +3,7 @@ otherwise, and no move breaks capacity or budget."""
 import time
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -135,6 +136,37 @@ def test_no_swap_onto_a_pair_that_is_not_allowed():
     assert s.swaps() == 0 and s.mentor_of.tolist() == [0, 1]
 
 
+def one_heavy_two_light(heavy_load=3.0, required=None):
+    """Mentor 0 (2 places, 3 hours) holds mentee 0 (`heavy_load` hours); mentees 1 and 2
+    (1.5 hours each) wait and fit mentor 0 only; mentee 0 fits nowhere else."""
+    return LocalSearch(np.full((3, 1), 5.0), np.ones((3, 1), bool), np.array([heavy_load, 1.5, 1.5]), np.array([2]),
+                       np.array([3.0]), np.array([0, -1, -1]), required=required)
+
+
+def test_a_double_lets_one_mentee_wait_for_two():
+    s = one_heavy_two_light()
+    assert s.doubles(np.array([1, 2])) == 1
+    assert s.mentor_of.tolist() == [-1, 0, 0]
+
+
+def test_no_double_when_the_two_do_not_fit_the_hours_it_frees():
+    s = LocalSearch(np.full((3, 1), 5.0), np.ones((3, 1), bool), np.array([3.0, 2.0, 2.0]), np.array([2]),
+                    np.array([3.0]), np.array([0, -1, -1]))
+    assert s.doubles(np.array([1, 2])) == 0
+    assert s.mentor_of.tolist() == [0, -1, -1]
+
+
+def test_no_double_makes_a_required_mentee_wait():
+    s = one_heavy_two_light(required=np.array([True, False, False]))
+    assert s.doubles(np.array([1, 2])) == 0
+
+
+def test_no_double_where_two_inserts_fit():
+    s = LocalSearch(np.full((3, 1), 5.0), np.ones((3, 1), bool), np.array([1.0, 1.0, 1.0]), np.array([3]),
+                    np.array([3.0]), np.array([0, -1, -1]))
+    assert s.doubles(np.array([1, 2])) == 0
+
+
 @st.composite
 def greedy_states(draw):
     """(search, weight, allowed, load, capacity, budget): a random instance after inserting
@@ -177,12 +209,13 @@ def test_swaps_keep_every_limit_and_the_count_and_raise_the_goal(state):
     assert_within_limits(s, allowed, load, capacity, budget)
 
 
+@pytest.mark.parametrize("move", ["chains", "doubles"])
 @settings(max_examples=60, deadline=None)
-@given(greedy_states())
-def test_chains_keep_every_limit_and_never_lower_the_count_or_the_goal(state):
+@given(state=greedy_states())
+def test_moves_for_waiting_mentees_keep_every_limit_and_raise_the_count_and_the_goal(move, state):
     s, weight, allowed, load, capacity, budget = state
     before = s.mentor_of.copy()
-    applied = s.chains(np.flatnonzero(before < 0))
+    applied = getattr(s, move)(np.flatnonzero(before < 0))
     mentor_of = s.mentor_of
     matched = np.flatnonzero(mentor_of >= 0)
     assert len(matched) == (before >= 0).sum() + applied
@@ -217,3 +250,4 @@ def test_a_forbidden_pair_is_left_and_never_used_again():
     assert s.insert(0) and s.mentor_of.tolist() == [1]
     s.remove(0)
     assert s.best_with_room(0, exclude=1) == (-1, 0.0)
+

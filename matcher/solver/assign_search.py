@@ -10,9 +10,11 @@ Moves, each keeping every mentor within capacity and budget:
 - chain: a waiting mentee takes the place of a matched one, who takes the place of
   another, and so on, until the last moves to a mentor with room (one more match); the
   shortest chains are found together, by one breadth-first search over the mentees;
+- double: a mentor with a free place lets one of its mentees wait and takes two waiting
+  ones that fit the hours this frees (one more match);
 - swap: two matched mentees trade mentors where both fit and the goal rises; every pair
   is looked at together and the best swaps go first, one per mentor each round.
-Chains and swaps work on all pairs at once in numpy, so each round starts with them.
+Chains, doubles and swaps look at all pairs at once, so each round starts with them.
 Candidate lists are the allowed pairs, best value first.
 """
 from __future__ import annotations
@@ -223,6 +225,44 @@ class LocalSearch:
             applied += 1
         return applied
 
+    def doubles(self, waiting: np.ndarray) -> int:
+        """Move `double`: a mentor with a free place lets one of its mentees wait to take two
+        waiting ones that fit its hours together (one more match): for each such mentor, the
+        two lightest waiting mentees it may take and the mentee worth least there whose
+        hours make room for them. The moves that raise the goal most go first, each waiting
+        mentee in one at most. Returns how many were made."""
+        mentors, loads = self.cols, self.pair_load
+        waits = np.zeros(len(self.mentor_of), bool)
+        waits[waiting] = True
+        open_to = np.flatnonzero(self.open & waits[self.rows] & (self.capacity_left[mentors] >= 1))
+        order = open_to[np.lexsort((-self.gain[open_to], loads[open_to], mentors[open_to]))]
+        first = np.flatnonzero(np.r_[True, mentors[order][1:] != mentors[order][:-1]]) if len(order) else order
+        two = first[(first + 1 < len(order))]
+        two = two[mentors[order[two + 1]] == mentors[order[two]]]
+        lightest, second = order[two], order[two + 1]
+        candidates = []
+        for a, b in zip(lightest, second):
+            j = int(mentors[a])
+            need = loads[a] + loads[b] - self.budget_left[j]
+            members = [(self.value_of(w, j), w) for w in self.members[j] if not self.required[w]]
+            fitting = [(gain_w, w) for (gain_w, load_w), w in members if load_w >= need - EPSILON]
+            if not fitting or (need <= EPSILON and self.capacity_left[j] >= 2):  # two inserts do better
+                continue
+            gain_w, w = min(fitting)
+            delta = self.gain[a] + self.gain[b] - gain_w
+            if delta > EPSILON:
+                candidates.append((delta, j, w, int(self.rows[a]), int(self.rows[b])))
+        used, applied = set(), 0
+        for _, j, w, u, v in sorted(candidates, reverse=True):
+            if u in used or v in used:
+                continue
+            self.remove(w)
+            self.place(u, j)
+            self.place(v, j)
+            used.update((u, v))
+            applied += 1
+        return applied
+
     @cached_property
     def _pair_keys(self) -> tuple[np.ndarray, np.ndarray]:
         """(sorted keys mentee * m + mentor of the pairs, the pair index of each key)."""
@@ -280,7 +320,8 @@ class LocalSearch:
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
-            while time.perf_counter() < deadline and self.chains(waiting[self.mentor_of[waiting] < 0]):
+            while time.perf_counter() < deadline and (self.chains(waiting[self.mentor_of[waiting] < 0])
+                                                        or self.doubles(waiting[self.mentor_of[waiting] < 0])):
                 improved = True
             if time.perf_counter() < deadline:
                 improved |= self.swaps() > 0
