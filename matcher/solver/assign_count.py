@@ -16,7 +16,6 @@ from scipy.sparse.csgraph import maximum_flow
 
 from matcher.solver.assign_duals import pair_list
 from matcher.solver.assign_knapsack import MAX_WORK, LoadGrid, MenteePrices, MentorKnapsacks
-from matcher.solver.assign_matrix import pair_load
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp
 from matcher.solver.assign_problem import AssignmentProblem
 
@@ -70,8 +69,7 @@ def knapsack_count_bound(problem: AssignmentProblem, feasible: np.ndarray, requi
     knapsacks = MentorKnapsacks(pairs, LoadGrid.fitting(pairs.load, pairs.budget))
     if knapsacks.work() > MAX_WORK:
         return None
-    model = PairModel(pairs.mentee, pairs.mentor, pairs.weight, pair_load(problem.load, pairs.mentee, pairs.mentor),
-                      pairs.capacity, pairs.budget, required)
+    model = PairModel(pairs.mentee, pairs.mentor, pairs.weight, pairs.load, pairs.capacity, pairs.budget, required)
     try:
         lp = solve_lp(model, deadline - time.perf_counter())
     except LPTimeLimit:
