@@ -166,6 +166,25 @@ class LocalSearch:
         self.place(i, k)
         return True
 
+    def apply_disjoint(self, moves) -> int:
+        """Apply `moves` in their order, each (the mentees that leave their mentors, the
+        (mentee, mentor) placements), except those touching a mentee or a mentor of a move
+        applied before. Returns how many were applied."""
+        mentees, mentors, applied = set(), set(), 0
+        for leaving, placements in moves:
+            touched = set(leaving) | {i for i, _ in placements}
+            targets = {int(self.mentor_of[i]) for i in leaving} | {j for _, j in placements}
+            if touched & mentees or targets & mentors:
+                continue
+            for i in leaving:
+                self.remove(i)
+            for i, j in placements:
+                self.place(i, j)
+            mentees |= touched
+            mentors |= targets
+            applied += 1
+        return applied
+
     def with_members(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each of `pairs` (indices) once per mentee its mentor holds: (the pair, the held
         mentee's pair with that mentor)."""
@@ -212,18 +231,8 @@ class LocalSearch:
                      - sum(self.value_of(w, j)[0] for w, j in zip(path[1:], moves[:-1])))
             if delta > EPSILON:
                 candidates.append((delta, path, moves))
-        taken_mentors, moved, applied = set(), set(), 0
-        for _, path, moves in sorted(candidates, key=lambda candidate: -candidate[0]):
-            if moved.intersection(path) or taken_mentors.intersection(moves):
-                continue
-            for w in path[1:]:
-                self.remove(w)
-            for w, j in zip(path, moves):
-                self.place(w, j)
-            taken_mentors.update(moves)
-            moved.update(path)
-            applied += 1
-        return applied
+        return self.apply_disjoint((path[1:], list(zip(path, moves)))
+                                   for _, path, moves in sorted(candidates, key=lambda candidate: -candidate[0]))
 
     def doubles(self, waiting: np.ndarray) -> int:
         """Move `double`: a mentor with a free place lets one of its mentees wait to take two
@@ -252,16 +261,7 @@ class LocalSearch:
             delta = self.gain[a] + self.gain[b] - gain_w
             if delta > EPSILON:
                 candidates.append((delta, j, w, int(self.rows[a]), int(self.rows[b])))
-        used, applied = set(), 0
-        for _, j, w, u, v in sorted(candidates, reverse=True):
-            if u in used or v in used:
-                continue
-            self.remove(w)
-            self.place(u, j)
-            self.place(v, j)
-            used.update((u, v))
-            applied += 1
-        return applied
+        return self.apply_disjoint(([w], [(u, j), (v, j)]) for _, j, w, u, v in sorted(candidates, reverse=True))
 
     @cached_property
     def _pair_keys(self) -> tuple[np.ndarray, np.ndarray]:
@@ -295,19 +295,10 @@ class LocalSearch:
         gain = self.gain[there] + self.gain[back] - self.gain[mine] - self.gain[other]
         fits = ((self.budget_left[home] + loads[mine] - loads[back] >= -EPSILON)
                 & (self.budget_left[mentors[there]] + loads[other] - loads[there] >= -EPSILON) & (gain > EPSILON))
-        taken, applied = set(), 0
-        for p in np.flatnonzero(fits)[np.argsort(-gain[fits], kind="stable")]:
-            a, b = int(home[p]), int(mentors[there[p]])
-            if a in taken or b in taken:
-                continue
-            i, k = int(self.rows[there[p]]), int(self.rows[other[p]])
-            self.remove(i)
-            self.remove(k)
-            self.place(i, b)
-            self.place(k, a)
-            taken.update((a, b))
-            applied += 1
-        return applied
+        best = np.flatnonzero(fits)[np.argsort(-gain[fits], kind="stable")]
+        swapped = zip(self.rows[there[best]].tolist(), self.rows[other[best]].tolist(), home[best].tolist(),
+                      mentors[there[best]].tolist())
+        return self.apply_disjoint(([i, k], [(i, b), (k, a)]) for i, k, a, b in swapped)
 
     def waiting_order(self, mentees: np.ndarray) -> list[int]:
         """Waiting mentees to try, the one with the best pair last (tried first)."""
