@@ -8,6 +8,7 @@ the problem is small, the count's LP relaxation is solved, and one knapsack per 
 the LP's mentee duals (assign_knapsack) gives a bound at least as tight as the LP.
 """
 
+import math
 import time
 
 import numpy as np
@@ -78,3 +79,10 @@ def knapsack_count_bound(problem: AssignmentProblem, feasible: np.ndarray, requi
         return None
     prices = np.where(required, lp.mentee_dual, np.maximum(lp.mentee_dual, 0.0))
     return min(lp.objective, knapsacks.evaluate(MenteePrices(prices))[0])
+
+
+def tightened_count_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, flow: int,
+                          deadline: float) -> int:
+    """The bound `flow` on the count, tightened by knapsack_count_bound when it applies."""
+    knapsack = knapsack_count_bound(problem, feasible, required, deadline)
+    return flow if knapsack is None else min(flow, math.floor(knapsack + 1e-9))

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from matcher.solver.assign_count import flow_bound, knapsack_count_bound
+from matcher.solver.assign_count import flow_bound, tightened_count_bound
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import fitted_prices
 from matcher.solver.assign_knapsack import value_bound
@@ -175,7 +175,8 @@ class _Solver:
                          else self.improve(mentor_of, combined, combined_bound))
         bound = combined_bound - worth * self.matched(mentor_of)
         if self.matched(mentor_of) < matched_bound:
-            matched_bound = self.count_bound(matched_bound)
+            matched_bound = tightened_count_bound(self.problem, self.feasible, self.required, matched_bound,
+                                                  self.started + self.time_limit)
         if count_varies:
             bound = min(bound, self.value_bound(mentor_of, self.started + self.time_limit))
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
@@ -328,13 +329,6 @@ class _Solver:
                 return lp, bound, duals
             self.progress(f"adding {len(new[0])} pairs with positive reduced cost")
             self.add_pairs(new)
-
-    def count_bound(self, flow: int) -> int:
-        """The bound `flow` on the count, tightened by the knapsacks at the count LP's duals
-        when the problem is small enough (see assign_count)."""
-        knapsack = knapsack_count_bound(self.problem, self.feasible, self.required,
-                                        self.started + self.time_limit)
-        return flow if knapsack is None else min(flow, math.floor(knapsack + 1e-9))
 
     def value_bound(self, mentor_of: np.ndarray, deadline: float) -> float:
         """Bound on the value of every assignment matching at least as many mentees as
