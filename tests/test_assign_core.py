@@ -117,6 +117,23 @@ def test_the_first_lp_gets_its_share_of_the_time_even_when_pricing_ran_late():
     assert lp.objective <= bound + 1e-6 and lp.x.max() > 0.5
 
 
+def test_the_core_milps_never_trade_a_match_for_value():
+    # One mentor, three hours, four places: three one-hour mentees worth 1 each, or four
+    # mentees of 45 minutes worth 0.2 each. The combined goal (a match worth 2) prefers the
+    # three (9 against 8.8); matching as many as possible comes first.
+    value = np.array([[1.0]] * 3 + [[0.2]] * 4)
+    problem = AssignmentProblem(value, np.ones((7, 1), bool), np.array([1.0] * 3 + [0.75] * 4), np.array([4.0]),
+                                np.array([3.0]))
+    solver = _Solver(problem, 10.0, None)
+    combined = solver.combined()
+    solver.price_core(combined, time.perf_counter() + 1)
+    four_light = np.array([-1, -1, -1, 0, 0, 0, 0])
+    assert solver.combined_value(four_light, combined) < 9.0
+    mentor_of, bound = solver.solve_core(four_light, combined, solver.fit.prices.duals(), np.inf)
+    assert mentor_of.tolist() == four_light.tolist()
+    assert bound >= solver.combined_value(four_light, combined) - 1e-9
+
+
 def test_the_bound_on_value_stays_tight_for_an_assignment_matching_fewer_than_it_could():
     value, allowed, load, capacity, budget, required = random_pairs(8, 200, 30)
     problem = AssignmentProblem(value, allowed, load, capacity, budget, required)
@@ -196,12 +213,12 @@ def test_neighbourhood_search_reaches_the_optimum_of_a_small_instance():
         matched = np.flatnonzero(mentor_of >= 0)
         return float(value[matched, mentor_of[matched]].sum())
 
-    def resolve(pairs, rest, seconds):
+    def resolve(pairs, rest, seconds, count_min):
         taken = rest[rest >= 0]
         used_hours = np.bincount(taken, load[rest >= 0], minlength=6)
         return solve_milp(PairModel(pairs[0], pairs[1], value[pairs], load[pairs[0]],
-                                    capacity - np.bincount(taken, minlength=6), budget - used_hours, required),
-                          seconds)
+                                    capacity - np.bincount(taken, minlength=6), budget - used_hours, required,
+                                    count_min=count_min), seconds)
 
     start = np.full(30, -1)
     found = neighbourhood_search(start, (mentees, mentors), allowed, resolve, score, time.perf_counter() + 20,
@@ -225,17 +242,46 @@ def test_neighbourhood_search_never_keeps_a_worse_or_forbidden_assignment():
         matched = np.flatnonzero(mentor_of >= 0)
         return float(value[matched, mentor_of[matched]].sum())
 
-    def resolve(pairs, rest, seconds):
+    def resolve(pairs, rest, seconds, count_min):
         taken = rest[rest >= 0]
         return solve_milp(PairModel(pairs[0], pairs[1], value[pairs], load[pairs[0]],
                                     capacity - np.bincount(taken, minlength=4),
-                                    budget - np.bincount(taken, load[rest >= 0], minlength=4), required), seconds)
+                                    budget - np.bincount(taken, load[rest >= 0], minlength=4), required,
+                                    count_min=count_min), seconds)
 
     start = np.full(20, -1)
     found = neighbourhood_search(start, (mentees, mentors), allowed, resolve, score, time.perf_counter() + 1.0,
                                  lambda best: False, lambda line: None)
     assert found[forbidden_mentee] == -1
     assert score(found) >= score(start)
+
+
+def heavy_or_two(count_min: int) -> PairModel:
+    """One mentor with two hours: a two-hour mentee worth 5, or two one-hour mentees worth 1
+    each; at least `count_min` matches."""
+    return PairModel(np.arange(3), np.zeros(3, int), np.array([5.0, 1.0, 1.0]), np.array([2.0, 1.0, 1.0]),
+                     np.array([2]), np.array([2.0]), np.zeros(3, bool), count_min=count_min)
+
+
+@pytest.mark.parametrize("keep_count, expected", [(True, [-1, 0, 0]), (False, [0, -1, -1])])
+def test_neighbourhood_search_keeps_as_many_matches_as_it_was_given(keep_count, expected):
+    start = np.array([-1, 0, 0])
+
+    def score(mentor_of):
+        return float(heavy_or_two(0).weight[mentor_of >= 0].sum())
+
+    def resolve(pairs, rest, seconds, count_min):
+        return solve_milp(heavy_or_two(count_min if keep_count else 0), seconds)
+
+    found = neighbourhood_search(start, (np.arange(3), np.zeros(3, int)), np.ones((3, 1), bool), resolve, score,
+                                 time.perf_counter() + 1.0, lambda best: best >= 5, lambda line: None)
+    assert found.tolist() == expected
+
+
+@pytest.mark.parametrize("count_min, expected", [(2, [False, True, True]), (0, [True, False, False])])
+def test_cpsat_matches_at_least_count_min(count_min, expected):
+    found = improve_with_cpsat(heavy_or_two(count_min), np.array([False, True, True]), time.perf_counter() + 5)
+    assert found.tolist() == expected
 
 
 def test_cpsat_improves_its_start_and_keeps_every_limit():

@@ -39,6 +39,8 @@ def improve_with_cpsat(model: PairModel, start: np.ndarray, deadline: float) -> 
             cp.add_exactly_one(literals)
         else:
             cp.add_at_most_one(literals)
+    if model.count_min > 0:
+        cp.add(sum(taken) >= model.count_min)
     minutes = np.ceil(model.load * MINUTES - 1e-9).astype(int)
     shortfall_cost = round(model.penalty * VALUE_SCALE / MINUTES)
     penalties = []

@@ -1,6 +1,7 @@
 """Large-neighbourhood search on an assignment: free every mentee of a few related mentors
 (and the waiting mentees who could go to them) and re-solve that sub-problem exactly over
-every feasible pair among them, keeping the result when it is better.
+every feasible pair among them with at least as many of them matched as before, keeping
+the result when it is better.
 
 Mentors are related when they share candidate mentees. The number of mentors freed at once
 grows while the sub-problems are solved to optimality within their time limit and shrinks
@@ -20,7 +21,7 @@ GROWTH = 0.3  # more mentors after a sub-problem solved to optimality
 SHRINK = 1.0  # fewer mentors after one that was not
 NEIGHBOURHOOD_SECONDS = 0.3  # time limit of one sub-problem
 
-Resolve = Callable[[tuple[np.ndarray, np.ndarray], np.ndarray, float], MILPSolution]
+Resolve = Callable[[tuple[np.ndarray, np.ndarray], np.ndarray, float, int], MILPSolution]
 
 
 def neighbourhood_search(mentor_of: np.ndarray, links: tuple[np.ndarray, np.ndarray],
@@ -29,8 +30,9 @@ def neighbourhood_search(mentor_of: np.ndarray, links: tuple[np.ndarray, np.ndar
                          progress: Callable[[str], None]) -> np.ndarray:
     """Improve `mentor_of` until the deadline or until `reached(best score)`.
 
-    `links` are the candidate pairs that relate mentors; `resolve(pairs, rest, seconds)`
-    solves the sub-problem of `pairs` with the assignment `rest` fixed around it; `score`
+    `links` are the candidate pairs that relate mentors; `resolve(pairs, rest, seconds,
+    count_min)` solves the sub-problem of `pairs` with the assignment `rest` fixed around it
+    and at least `count_min` of its mentees matched (so no round loses a match); `score`
     is the value to maximise, -inf for an assignment that may not be kept.
     """
     n, m = feasible.shape
@@ -54,7 +56,8 @@ def neighbourhood_search(mentor_of: np.ndarray, links: tuple[np.ndarray, np.ndar
         sub_pairs = (np.flatnonzero(freed)[rows], chosen[cols])
         rest = mentor_of.copy()
         rest[freed] = -1
-        result = resolve(sub_pairs, rest, min(deadline - time.perf_counter(), NEIGHBOURHOOD_SECONDS))
+        count_min = int((mentor_of[freed] >= 0).sum())
+        result = resolve(sub_pairs, rest, min(deadline - time.perf_counter(), NEIGHBOURHOOD_SECONDS), count_min)
         size = min(size + GROWTH, m) if result.status == "optimal" else max(2.0, size - SHRINK)
         if result.x is None:
             continue

@@ -9,6 +9,7 @@ rounded starts, local search, core MILPs and CP-SAT or neighbourhood search (REA
 
 import math
 import time
+from functools import reduce
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -161,8 +162,7 @@ class _Solver:
                           f"({len(self.pool[0])} candidate pairs)")
             starts += [self.rounded(lp.x), self.complete_whole_pairs(lp.x, combined)]
         matched_bound = flow_bound(self.feasible, self.problem.load, self.capacity, self.budget)
-        mentor_of = max((self.filled(start) for start in starts if start is not None),
-                        key=lambda start: self.combined_value(start, combined))
+        mentor_of = reduce(self.better, (self.filled(start) for start in starts if start is not None))
         self.progress(f"rounded and filled: {self.matched(mentor_of)} matched")
         mentor_of = self.search(mentor_of, time.perf_counter() + SEARCH_SHARE * self.remaining())
         self.progress(f"local search: {self.matched(mentor_of)} matched")
@@ -205,8 +205,7 @@ class _Solver:
                                 self.problem.load, self.required, self.capacity, self.budget,
                                 self.problem.target_hours, self.problem.shortfall_penalty * objective.penalty_scale,
                                 duals)
-        core = np.zeros(self.problem.shape, bool)
-        core[self.pool] = True
+        core = with_pairs_of(self.in_pool.copy(), mentor_of)
         for complete in (False, True):
             incumbent = self.combined_value(mentor_of, objective)
             if complete:
@@ -215,11 +214,11 @@ class _Solver:
             pairs = np.nonzero(core)
             if len(pairs[0]) > CORE_PAIRS_PER_SECOND * seconds:
                 return mentor_of, bound
-            result = solve_milp(self.model(*pairs, objective), seconds)
+            result = solve_milp(self.model(*pairs, objective, self.matched(mentor_of)), seconds)
             if complete and np.isfinite(result.bound):
                 bound = min(bound, max(result.bound, incumbent))
             found = self.assignment(pairs, result.x)
-            if found is not None and self.combined_value(found, objective) > incumbent:
+            if found is not None and self.better(mentor_of, found) is found:
                 self.progress(f"core MILP ({result.status}): {self.matched(found)} matched")
                 mentor_of = found
         self.progress(f"bound {bound:.6g} after the core MILPs")
@@ -372,10 +371,10 @@ class _Solver:
         """CP-SAT over the candidate pairs and the current ones, started from `mentor_of`,
         for the time left."""
         pairs = np.nonzero(with_pairs_of(self.in_pool.copy(), mentor_of))
-        found = improve_with_cpsat(self.model(*pairs, objective), mentor_of[pairs[0]] == pairs[1], self.deadline)
+        found = improve_with_cpsat(self.model(*pairs, objective, self.matched(mentor_of)),
+                                   mentor_of[pairs[0]] == pairs[1], self.deadline)
         polished = self.assignment(pairs, found)
-        if polished is not None and self.combined_value(polished, objective) > \
-                self.combined_value(mentor_of, objective):
+        if polished is not None and self.better(mentor_of, polished) is polished:
             self.progress(f"CP-SAT: {self.matched(polished)} matched")
             return polished
         return mentor_of
@@ -388,8 +387,8 @@ class _Solver:
     def improve(self, mentor_of, objective: Objective, bound: float) -> np.ndarray:
         """Large-neighbourhood search under `objective` (the combined goal) until the deadline
         or the bound."""
-        def resolve(pairs, rest, seconds):
-            return solve_milp(self.model(*pairs, objective, used=rest), seconds)
+        def resolve(pairs, rest, seconds, count_min):
+            return solve_milp(self.model(*pairs, objective, count_min, used=rest), seconds)
 
         score = lambda assignment: self.combined_value(assignment, objective)
         return neighbourhood_search(mentor_of, self.pool, self.feasible, resolve, score, self.deadline,
