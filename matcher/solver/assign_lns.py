@@ -65,5 +65,5 @@ def neighbourhood_search(mentor_of: np.ndarray, links: tuple[np.ndarray, np.ndar
         value = score(rest)
         if value > best + 1e-9:
             mentor_of, best = rest, value
-            progress(f"search round {rounds}: {int((rest >= 0).sum())} matched, objective {value:.6g}")
+            progress(f"search round {rounds}: {int((rest >= 0).sum())} matched, goal {value:.6g}")
     return mentor_of

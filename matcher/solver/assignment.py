@@ -4,12 +4,13 @@ First as many mentees as possible are matched (required ones always), then the t
 minus the shortfall penalty is maximised among the assignments that match that many. Small
 problems: one exact HiGHS MILP per goal. Larger ones: one combined goal (a match worth
 MATCH_WORTH more than any pair's value), solved from fitted Lagrangian prices, a priced core,
-rounded starts, local search, core MILPs and CP-SAT or neighbourhood search (README,
-"Assignment"). Bounds hold for the full matrix."""
+rounded starts, local search, fix-and-solve and core MILPs, and CP-SAT or neighbourhood
+search (README, "Assignment"); no phase gives up a match for value. Bounds hold for the
+full matrix."""
 
 import math
 import time
-from functools import reduce
+from functools import partial, reduce
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -18,6 +19,7 @@ import numpy as np
 from matcher.solver.assign_count import flow_bound, tightened_count_bound
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import fitted_prices
+from matcher.solver.assign_fixing import beyond_agreement, completed_lp
 from matcher.solver.assign_knapsack import value_bound
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, best_pairs, feasible_mask, fill_greedily,
@@ -35,8 +37,6 @@ LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing)
 LP_PAIRS_PER_SECOND = 10_000  # LP only if the expected core has at most this many pairs per second of its share
 LP_MAX_PAIRS = 8_000  # and at most this many pairs in all: beyond, pricing makes better use of the time
 FIRST_LP_SHARE = 0.25  # the first LP may take this share of the time limit, past the LP's deadline
-COMPLETION_SECONDS = 1.0  # time limit of the MILP that completes the LP's whole pairs
-COMPLETION_SHARE = 0.1  # and its share of the time left
 SEARCH_SHARE = 0.8  # share of the time left after the LP that local search may use
 CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
@@ -160,12 +160,15 @@ class _Solver:
             combined_bound = min(combined_bound, price_bound)
             self.progress(f"LP relaxation {lp.objective:.6g}, bound {combined_bound:.6g} "
                           f"({len(self.pool[0])} candidate pairs)")
-            starts += [self.rounded(lp.x), self.complete_whole_pairs(lp.x, combined)]
+            starts += [self.rounded(lp.x), completed_lp(self.pool, lp.x, self.problem.shape[0],
+                                                        partial(self.solve_fixed, combined), self.remaining())]
         matched_bound = flow_bound(self.feasible, self.problem.load, self.capacity, self.budget)
         mentor_of = reduce(self.better, (self.filled(start) for start in starts if start is not None))
-        self.progress(f"rounded and filled: {self.matched(mentor_of)} matched")
+        self.progress(f"rounded and filled: {self.summary(mentor_of)}")
         mentor_of = self.search(mentor_of, time.perf_counter() + SEARCH_SHARE * self.remaining())
-        self.progress(f"local search: {self.matched(mentor_of)} matched")
+        self.progress(f"local search: {self.summary(mentor_of)}")
+        if solved is not None:
+            mentor_of = self.agreed_core(mentor_of, solved[0].x, combined)
         if (self.required & (mentor_of < 0)).any():
             mentor_of = self.fill_required(mentor_of, combined)
         mentor_of, combined_bound = self.solve_core(mentor_of, combined, duals, combined_bound)
@@ -219,7 +222,7 @@ class _Solver:
                 bound = min(bound, max(result.bound, incumbent))
             found = self.assignment(pairs, result.x)
             if found is not None and self.better(mentor_of, found) is found:
-                self.progress(f"core MILP ({result.status}): {self.matched(found)} matched")
+                self.progress(f"core MILP ({result.status}): {self.summary(found)}")
                 mentor_of = found
         self.progress(f"bound {bound:.6g} after the core MILPs")
         return mentor_of, bound
@@ -254,6 +257,10 @@ class _Solver:
     def matched(mentor_of: np.ndarray) -> int:
         """Number of matched mentees."""
         return int((mentor_of >= 0).sum())
+
+    def summary(self, mentor_of: np.ndarray) -> str:
+        """How many an assignment matches and its objective, for progress lines."""
+        return f"{self.matched(mentor_of)} matched, objective {self.problem.objective(mentor_of):.6g}"
 
     @staticmethod
     def closed(objective: float, bound: float) -> bool:
@@ -343,21 +350,20 @@ class _Solver:
                      np.concatenate([self.pool[1], pairs[1]]))
         self.in_pool[pairs] = True
 
-    def complete_whole_pairs(self, x: np.ndarray, objective: Objective) -> np.ndarray | None:
-        """Keep the pairs the LP takes whole and match the other mentees of the pool with a
-        short MILP over their candidate pairs; None when it finds nothing in time."""
-        mentees, mentors = self.pool
-        kept = np.full(self.problem.shape[0], -1)
-        whole = x >= 1.0 - 1e-6
-        kept[mentees[whole]] = mentors[whole]
-        free = kept[mentees] < 0
-        rest = (mentees[free], mentors[free])
-        result = solve_milp(self.model(*rest, objective, used=kept),
-                            min(COMPLETION_SECONDS, COMPLETION_SHARE * self.remaining()))
-        if result.x is None:
-            return None
-        kept[rest[0][result.x]] = rest[1][result.x]
-        return kept
+    def agreed_core(self, mentor_of: np.ndarray, x: np.ndarray, objective: Objective) -> np.ndarray:
+        """The better of `mentor_of` and the MILP beyond the pairs it and the LP agree on."""
+        pairs = np.nonzero(with_pairs_of(self.in_pool.copy(), mentor_of))
+        found = beyond_agreement(pairs, self.pool, x, mentor_of, self.problem.shape[1],
+                                 partial(self.solve_fixed, objective), self.remaining())
+        if found is not None and self.better(mentor_of, found) is found:
+            self.progress(f"MILP beyond the pairs the LP and the search agree on: {self.summary(found)}")
+            return found
+        return mentor_of
+
+    def solve_fixed(self, objective: Objective, pairs, rest: np.ndarray, seconds: float, count_min: int):
+        """MILP under `objective` over `pairs` with the assignment `rest` fixed around them and
+        at least `count_min` of them taken."""
+        return solve_milp(self.model(*pairs, objective, count_min, used=rest), seconds)
 
     def fill_required(self, mentor_of, objective: Objective) -> np.ndarray:
         """Match required mentees the search left out: one MILP over all candidate pairs."""
@@ -375,7 +381,7 @@ class _Solver:
                                    mentor_of[pairs[0]] == pairs[1], self.deadline)
         polished = self.assignment(pairs, found)
         if polished is not None and self.better(mentor_of, polished) is polished:
-            self.progress(f"CP-SAT: {self.matched(polished)} matched")
+            self.progress(f"CP-SAT: {self.summary(polished)}")
             return polished
         return mentor_of
 
@@ -387,9 +393,6 @@ class _Solver:
     def improve(self, mentor_of, objective: Objective, bound: float) -> np.ndarray:
         """Large-neighbourhood search under `objective` (the combined goal) until the deadline
         or the bound."""
-        def resolve(pairs, rest, seconds, count_min):
-            return solve_milp(self.model(*pairs, objective, count_min, used=rest), seconds)
-
         score = lambda assignment: self.combined_value(assignment, objective)
-        return neighbourhood_search(mentor_of, self.pool, self.feasible, resolve, score, self.deadline,
-                                    lambda best: self.closed(best, bound), self.progress)
+        return neighbourhood_search(mentor_of, self.pool, self.feasible, partial(self.solve_fixed, objective), score,
+                                    self.deadline, lambda best: self.closed(best, bound), self.progress)
