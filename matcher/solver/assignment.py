@@ -10,9 +10,9 @@ full matrix."""
 
 import math
 import time
-from functools import partial, reduce
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial, reduce
 
 import numpy as np
 
@@ -200,10 +200,12 @@ class _Solver:
         return self.fit.bound
 
     def solve_core(self, mentor_of: np.ndarray, objective: Objective, duals, bound: float):
-        """MILPs over the candidate pairs, when they are few for the time left: first the
-        pool, then the pool and every other pair that could still beat the best assignment at
-        the multipliers `duals`, whose MILP bound then holds for the whole problem. Returns
-        the better assignment and the bound, tightened when it can be."""
+        """MILPs over the candidate pairs, when they are few for the time left: first the pool
+        and mentor_of's pairs, then also every other pair that could still beat the best
+        assignment at the multipliers `duals`, whose MILP bound then holds for the whole
+        problem. Returns the better assignment (more matches, then value) and the bound,
+        tightened when it can be. (A floor on the count here slowed HiGHS: at 200 x 60 it
+        then found 126 matches where it had found 127.)"""
         lagrangian = Lagrangian(objective.of_rows(self.problem.value), self.feasible,
                                 self.problem.load, self.required, self.capacity, self.budget,
                                 self.problem.target_hours, self.problem.shortfall_penalty * objective.penalty_scale,
@@ -217,7 +219,7 @@ class _Solver:
             pairs = np.nonzero(core)
             if len(pairs[0]) > CORE_PAIRS_PER_SECOND * seconds:
                 return mentor_of, bound
-            result = solve_milp(self.model(*pairs, objective, self.matched(mentor_of)), seconds)
+            result = solve_milp(self.model(*pairs, objective), seconds)
             if complete and np.isfinite(result.bound):
                 bound = min(bound, max(result.bound, incumbent))
             found = self.assignment(pairs, result.x)
