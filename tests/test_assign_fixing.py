@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from matcher.solver.assign_fixing import beyond_agreement, completed_lp, fixed_and_solved, whole_and_taken
+from matcher.solver.assign_fixing import beyond_agreement, completed_lp, fixed_and_solved, whole_pairs
 from matcher.solver.assign_model import PairModel, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem
 from tests.test_assign_core import random_pairs
@@ -27,30 +27,26 @@ def heavy_or_two() -> AssignmentProblem:
 ALL_PAIRS = (np.arange(3), np.zeros(3, int))
 
 
-def test_whole_and_taken_needs_both_the_lp_and_the_assignment():
+def test_whole_pairs_are_those_the_lp_takes_whole():
     pool = (np.array([0, 0, 1, 2]), np.array([0, 1, 1, 0]))
     x = np.array([1.0, 0.0, 0.5, 1.0])
-    mentor_of = np.array([0, 1, 1])
-    pairs = (np.array([0, 1, 2, 2]), np.array([0, 1, 0, 1]))
-    assert whole_and_taken(pairs, pool, x, mentor_of, 2).tolist() == [True, False, False, False]
+    assert whole_pairs(pool, x, 4).tolist() == [0, -1, 0, -1]
 
 
 @pytest.mark.parametrize("count_min, expected", [(2, [-1, 0, 0]), (0, [0, -1, -1])])
 def test_fixed_and_solved_matches_at_least_count_min(count_min, expected):
-    found = fixed_and_solved(np.zeros(3, bool), ALL_PAIRS, 3, resolver(heavy_or_two()), 5.0, count_min)
+    found = fixed_and_solved(np.full(3, -1), ALL_PAIRS, resolver(heavy_or_two()), 5.0, count_min)
     assert found.tolist() == expected
 
 
 def test_fixed_and_solved_keeps_the_kept_pairs():
-    kept = np.array([False, True, False])
-    found = fixed_and_solved(kept, ALL_PAIRS, 3, resolver(heavy_or_two()), 5.0)
+    found = fixed_and_solved(np.array([-1, 0, -1]), ALL_PAIRS, resolver(heavy_or_two()), 5.0)
     assert found.tolist() == [-1, 0, 0]
 
 
 @pytest.mark.parametrize("most_pairs, solved", [(2, True), (1, False)])
 def test_fixed_and_solved_gives_up_on_too_many_free_pairs(most_pairs, solved):
-    kept = np.array([False, True, False])
-    found = fixed_and_solved(kept, ALL_PAIRS, 3, resolver(heavy_or_two()), 5.0, most_pairs=most_pairs)
+    found = fixed_and_solved(np.array([-1, 0, -1]), ALL_PAIRS, resolver(heavy_or_two()), 5.0, most_pairs=most_pairs)
     assert (found is not None) == solved
 
 
@@ -68,11 +64,11 @@ def test_beyond_agreement_keeps_the_agreed_pairs_and_never_matches_fewer(seed):
     resolve = resolver(problem)
     x = resolve(pairs, np.full(40, -1), 10.0, 0).x.astype(float)  # the optimum as a whole "LP" solution
     x[::3] = 0.5  # with some pairs not whole
-    start = fixed_and_solved(np.zeros(len(pairs[0]), bool), pairs, 40, resolve, 10.0)
+    start = fixed_and_solved(np.full(40, -1), pairs, resolve, 10.0)
     start[np.flatnonzero(start >= 0)[::2]] = -1  # a worse assignment to improve
-    found = beyond_agreement(pairs, pairs, x, start, 6, resolve, 20.0)
-    agreed = whole_and_taken(pairs, pairs, x, start, 6)
-    assert (found[pairs[0][agreed]] == pairs[1][agreed]).all()
+    found = beyond_agreement(pairs, pairs, x, start, resolve, 20.0)
+    agreed = (whole_pairs(pairs, x, 40) == start) & (start >= 0)
+    assert agreed.any() and (found[agreed] == start[agreed]).all()
     assert (found >= 0).sum() >= (start >= 0).sum()
     assert problem.objective(found) >= problem.objective(start) - 1e-9
     capacity_left, budget_left = problem.room_left(found)

@@ -4,9 +4,8 @@ First as many mentees as possible are matched (required ones always), then the t
 minus the shortfall penalty is maximised among the assignments that match that many. Small
 problems: one exact HiGHS MILP per goal. Larger ones: one combined goal (a match worth
 MATCH_WORTH more than any pair's value), solved from fitted Lagrangian prices, a priced core,
-rounded starts, local search, fix-and-solve and core MILPs, and CP-SAT or neighbourhood
-search (README, "Assignment"); no phase gives up a match for value. Bounds hold for the
-full matrix."""
+rounded starts, local search, fix-and-solve and core MILPs, CP-SAT or neighbourhood search
+(README, "Assignment"); no phase gives up a match for value. Bounds hold for the full matrix."""
 
 import math
 import time
@@ -203,14 +202,13 @@ class _Solver:
         """MILPs over the candidate pairs, when they are few for the time left: first the pool
         and mentor_of's pairs, then also every other pair that could still beat the best
         assignment at the multipliers `duals`, whose MILP bound then holds for the whole
-        problem. Returns the better assignment (more matches, then value) and the bound,
-        tightened when it can be. (A floor on the count here slowed HiGHS: at 200 x 60 it
-        then found 126 matches where it had found 127.)"""
+        problem. Returns the better assignment (more matches, then value) and the bound, tightened
+        when it can be. No floor on the count: it slowed HiGHS (126 matches for 127)."""
         lagrangian = Lagrangian(objective.of_rows(self.problem.value), self.feasible,
                                 self.problem.load, self.required, self.capacity, self.budget,
                                 self.problem.target_hours, self.problem.shortfall_penalty * objective.penalty_scale,
                                 duals)
-        core = with_pairs_of(self.in_pool.copy(), mentor_of)
+        core = self.pool_with(mentor_of)
         for complete in (False, True):
             incumbent = self.combined_value(mentor_of, objective)
             if complete:
@@ -346,6 +344,10 @@ class _Solver:
         self.progress(f"bound on value {bound:.6g} with {self.matched(mentor_of)} matched")
         return bound
 
+    def pool_with(self, mentor_of: np.ndarray) -> np.ndarray:
+        """Mask of the candidate pool and the pairs of `mentor_of`."""
+        return with_pairs_of(self.in_pool.copy(), mentor_of)
+
     def add_pairs(self, pairs) -> None:
         """Add (mentee, mentor) pairs to the candidate pool."""
         self.pool = (np.concatenate([self.pool[0], pairs[0]]),
@@ -354,17 +356,15 @@ class _Solver:
 
     def agreed_core(self, mentor_of: np.ndarray, x: np.ndarray, objective: Objective) -> np.ndarray:
         """The better of `mentor_of` and the MILP beyond the pairs it and the LP agree on."""
-        pairs = np.nonzero(with_pairs_of(self.in_pool.copy(), mentor_of))
-        found = beyond_agreement(pairs, self.pool, x, mentor_of, self.problem.shape[1],
+        found = beyond_agreement(np.nonzero(self.pool_with(mentor_of)), self.pool, x, mentor_of,
                                  partial(self.solve_fixed, objective), self.remaining())
-        if found is not None and self.better(mentor_of, found) is found:
-            self.progress(f"MILP beyond the pairs the LP and the search agree on: {self.summary(found)}")
-            return found
-        return mentor_of
+        if found is None or self.better(mentor_of, found) is mentor_of:
+            return mentor_of
+        self.progress(f"MILP beyond the pairs the LP and the search agree on: {self.summary(found)}")
+        return found
 
     def solve_fixed(self, objective: Objective, pairs, rest: np.ndarray, seconds: float, count_min: int):
-        """MILP under `objective` over `pairs` with the assignment `rest` fixed around them and
-        at least `count_min` of them taken."""
+        """MILP over `pairs`, `rest` fixed around them, taking at least `count_min` of them."""
         return solve_milp(self.model(*pairs, objective, count_min, used=rest), seconds)
 
     def fill_required(self, mentor_of, objective: Objective) -> np.ndarray:
@@ -378,7 +378,7 @@ class _Solver:
     def polish(self, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
         """CP-SAT over the candidate pairs and the current ones, started from `mentor_of`,
         for the time left."""
-        pairs = np.nonzero(with_pairs_of(self.in_pool.copy(), mentor_of))
+        pairs = np.nonzero(self.pool_with(mentor_of))
         found = improve_with_cpsat(self.model(*pairs, objective, self.matched(mentor_of)),
                                    mentor_of[pairs[0]] == pairs[1], self.deadline)
         polished = self.assignment(pairs, found)
