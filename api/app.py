@@ -14,6 +14,7 @@ from api.db import Database
 from api.problems import ProblemApi
 from api.settings import Settings
 from api.worker import Worker
+from matcher.allocator import keep_large_arrays_in_the_heap
 
 API_PREFIX = "/v1/"
 BLUEPRINTS = (programme.blp, scenario_io.blp, people.mentors, people.mentees, feedback.blp, matches.matches,
@@ -46,6 +47,7 @@ class MatcherFlask(Flask):
 def create_app(config: dict | None = None) -> Flask:
     """The matcher service. `config` holds Settings fields (database_url, solve_workers, …)
     over the MATCHER_* environment variables, and any Flask setting in upper case."""
+    keep_large_arrays_in_the_heap()
     config = dict(config or {})
     settings = Settings.from_env(**{k: v for k, v in config.items() if k.islower()})
     app = MatcherFlask(__name__)

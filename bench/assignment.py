@@ -14,6 +14,7 @@ import numpy as np
 
 from bench.peers import Instance, run
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
+from matcher.allocator import keep_large_arrays_in_the_heap
 
 
 def synthetic(n: int, m: int, candidates: int = 50, seed: int = 0) -> AssignmentProblem:
@@ -36,6 +37,7 @@ def synthetic(n: int, m: int, candidates: int = 50, seed: int = 0) -> Assignment
 
 def main(argv=None) -> None:
     """Parse the arguments and print one line per instance and solver."""
+    keep_large_arrays_in_the_heap()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["2000x500", "10000x2000"])
     parser.add_argument("--time-limit", type=float, default=None,

@@ -28,6 +28,7 @@ from matcher.schema import load_scenario
 from matcher.scoring import score_pairs
 from matcher.solver.assign_problem import match_worth
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
+from matcher.allocator import keep_large_arrays_in_the_heap
 
 SIZES = {"S": (200, 60, 2.0), "M": (2000, 500, 2.0), "L": (10_000, 2000, 20.0)}
 DOCS = Path(__file__).parents[1] / "docs" / "benchmarks.md"
@@ -409,6 +410,7 @@ def write_docs(lines: list[str], path: Path = DOCS, markers: tuple[str, str] = M
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the arguments, print the tables and write them to docs/benchmarks.md."""
+    keep_large_arrays_in_the_heap()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", choices=["S", "M"], default=["S", "M"])
     parser.add_argument("--full", action="store_true", help="also L: 10,000 x 2,000")

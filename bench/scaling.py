@@ -30,6 +30,7 @@ from matcher.model import Scenario
 from matcher.pipeline import FIRST_ROUND_SHARE, Options, _ids, _pairs, _problem
 from matcher.scoring import score_pairs
 from matcher.solver.assignment import AssignmentResult, solve_assignment
+from matcher.allocator import keep_large_arrays_in_the_heap
 
 SIZES = ["200x60", "1000x250", "2000x500"]
 FULL_SIZES = ["5000x1000", "10000x2000"]
@@ -139,6 +140,7 @@ def plot(timings: list[Timing], time_limit: float, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Parse the arguments, print the table, write it to the docs and draw the plot."""
+    keep_large_arrays_in_the_heap()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=SIZES, help="MENTEESxMENTORS")
     parser.add_argument("--full", action="store_true", help=f"also {' '.join(FULL_SIZES)}")

@@ -16,6 +16,7 @@ from matcher.pipeline import Options, UnknownPair, propose, rematch
 from matcher.report import render
 from matcher.schema import parse_scenario
 from matcher.solver.assignment import InfeasibleAssignment
+from matcher.allocator import keep_large_arrays_in_the_heap
 
 DEFAULT_TIMEZONE = "Europe/Copenhagen"
 
@@ -201,6 +202,7 @@ def parser(*extensions) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None, *extensions) -> int:
+    keep_large_arrays_in_the_heap()
     args = parser(*extensions).parse_args(argv)
     try:
         return args.run(args)

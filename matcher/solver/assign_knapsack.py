@@ -19,6 +19,7 @@ import numpy as np
 from matcher.solver.assign_duals import PairList, Prices, best_reduced, fitted_prices, pair_list
 from matcher.solver.assign_matrix import load_rows, row_chunks, with_pairs_of
 from matcher.solver.assign_model import Objective
+from matcher.solver.assign_patterns import MentorPatterns
 from matcher.solver.assign_problem import AssignmentProblem
 
 KNAPSACK_SHARE = 0.25  # share of the time for a bound on value kept for the prices on mentees
@@ -104,8 +105,9 @@ class MentorKnapsacks:
         rank = np.arange(len(order)) - np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
         return order, rank
 
-    def evaluate(self, prices: MenteePrices) -> tuple[float, np.ndarray]:
-        """(bound, the pairs the mentors take, as a mask over the pair list) at `prices`."""
+    def evaluate(self, prices: MenteePrices, patterns: MentorPatterns | None = None) -> tuple[float, np.ndarray]:
+        """(bound, the pairs the mentors take, as a mask over the pair list) at `prices`; the
+        sets the mentors take are added to `patterns`, when given."""
         pairs = self.pairs
         reduced = self.reduced(prices)
         order, rank = self.ranked(reduced)
@@ -118,6 +120,8 @@ class MentorKnapsacks:
         constant = float(prices.mentee.sum() - prices.count * pairs.count_min - gamma @ self.target)
         chosen = np.zeros(len(reduced), bool)
         chosen[order[rank < counts[pairs.mentor[order], self.pair_class[order]]]] = True
+        if patterns is not None:
+            patterns.add(pairs.mentee[chosen], pairs.mentor[chosen])
         return constant + float(best.sum()), chosen
 
     def _programme(self, gains: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -214,18 +218,19 @@ def norm_squared(direction: MenteePrices) -> float:
     return total + (0.0 if direction.target is None else float(direction.target @ direction.target))
 
 
-def subgradient_prices(knapsacks: MentorKnapsacks, start: MenteePrices, floor: float, deadline: float) -> MenteePrices:
+def subgradient_prices(knapsacks: MentorKnapsacks, start: MenteePrices, floor: float, deadline: float,
+                       patterns: MentorPatterns | None = None) -> MenteePrices:
     """The prices of the best bound of deflected projected subgradient steps from `start`
     until `deadline`, with Polyak steps aimed between the best bound and `floor` (the
     objective of a known assignment), taken over the working pairs, chosen again every
-    REFRESH steps."""
+    REFRESH steps; the mentors' sets of every step are added to `patterns`, when given."""
     prices, best, best_prices = start, np.inf, start
     scale, since, steps, previous = FIRST_STEP, 0, 0, None
     while True:
         if steps % REFRESH == 0:
             working = knapsacks.working(prices)
         steps += 1
-        bound, chosen = working.evaluate(prices)
+        bound, chosen = working.evaluate(prices, patterns)
         if bound < best:
             best, best_prices, since = bound, prices, 0
         else:
@@ -244,32 +249,36 @@ def subgradient_prices(knapsacks: MentorKnapsacks, start: MenteePrices, floor: f
 
 
 def value_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, pool: np.ndarray,
-                priced: np.ndarray, mentor_of: np.ndarray, deadline: float, bound_seconds: float) -> float:
+                priced: np.ndarray, mentor_of: np.ndarray, deadline: float, bound_seconds: float,
+                patterns: MentorPatterns | None = None) -> float:
     """A bound on the value of every feasible assignment matching at least as many mentees
     as `mentor_of`: the smaller of two Lagrangian bounds. Prices on the mentors are fitted
     until they settle or KNAPSACK_SHARE of the time is left, to the `pool` pairs and those of
     `mentor_of` (and the `priced` ones too when fewer than FIT_ROUNDS bounds over the matrix,
     each taking about `bound_seconds`, fit the time: each round adds only a few pairs per
     mentee); from them, when KNAPSACK_ROUNDS such bounds fit the time, prices on the mentees
-    are improved over all those pairs until `deadline`."""
+    are improved over all those pairs until `deadline`, the mentors' sets they meet added
+    to `patterns` (when given)."""
     seconds = deadline - time.perf_counter()
     known = with_pairs_of(pool | priced if FIT_ROUNDS * bound_seconds > seconds else pool.copy(), mentor_of)
     knapsack = seconds >= KNAPSACK_ROUNDS * bound_seconds
     fit = fitted_prices(problem, feasible, required, Objective(0.0, 1.0, 1.0), known,
                         deadline - KNAPSACK_SHARE * seconds if knapsack else deadline,
                         int(np.count_nonzero(mentor_of >= 0)), bound_seconds, settled_share=VALUE_SETTLED)
-    bound = knapsack_bound(problem, feasible, required, known | priced, mentor_of, fit.prices, deadline) \
-        if knapsack else None
+    bound = knapsack_bound(problem, feasible, required, known | priced, mentor_of, fit.prices, deadline,
+                           patterns) if knapsack else None
     return fit.bound if bound is None else min(fit.bound, bound)
 
 
 def knapsack_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, known: np.ndarray,
-                   mentor_of: np.ndarray, start: Prices, deadline: float) -> float | None:
+                   mentor_of: np.ndarray, start: Prices, deadline: float,
+                   patterns: MentorPatterns | None = None) -> float | None:
     """A bound on the value of every feasible assignment matching at least as many mentees
     as `mentor_of`: the mentee-priced Lagrangian, its prices improved until `deadline` from
     the mentee prices that go with the mentor prices `start`, over the `known` pairs and
     those of `mentor_of`; the feasible pairs outside them that could change it are added
-    before it is taken. None when the knapsacks would be too large."""
+    before it is taken; the mentors' sets of every step are added to `patterns` (when given).
+    None when the knapsacks would be too large."""
     known = with_pairs_of(known.copy(), mentor_of)
     pairs = pair_list(problem, known, required, Objective(0.0, 1.0, 1.0), int(np.count_nonzero(mentor_of >= 0)))
     grid = LoadGrid.fitting(pairs.load, pairs.budget)
@@ -284,7 +293,7 @@ def knapsack_bound(problem: AssignmentProblem, feasible: np.ndarray, required: n
     reserve = time.perf_counter() - started
     if time.perf_counter() + reserve >= deadline:
         return bound
-    prices = subgradient_prices(knapsacks, prices, floor, deadline - reserve)
+    prices = subgradient_prices(knapsacks, prices, floor, deadline - reserve, patterns)
     return min(bound, _complete(problem, feasible, required, knapsacks, prices))
 
 

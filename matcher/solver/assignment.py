@@ -4,8 +4,9 @@ First as many mentees as possible are matched (required ones always), then the t
 minus the shortfall penalty is maximised among the assignments that match that many. Small
 problems: one exact HiGHS MILP per goal. Larger ones: one combined goal (a match worth
 MATCH_WORTH more than any pair's value), solved from fitted Lagrangian prices, a priced core,
-rounded starts, local search, fix-and-solve and core MILPs, CP-SAT or neighbourhood search
-(README, "Assignment"); no phase gives up a match for value. Bounds hold for the full matrix."""
+rounded starts, local search, fix-and-solve and core MILPs, CP-SAT or neighbourhood search,
+and a master over the sets of mentees the knapsack bound's mentors take (README, "Assignment");
+no phase gives up a match for value. Bounds hold for the full matrix."""
 
 import math
 import time
@@ -21,6 +22,7 @@ from matcher.solver.assign_duals import fitted_prices
 from matcher.solver.assign_fixing import beyond_agreement, completed_lp
 from matcher.solver.assign_knapsack import value_bound
 from matcher.solver.assign_lns import neighbourhood_search
+from matcher.solver.assign_patterns import MentorPatterns, improve_with_patterns, master_fits
 from matcher.solver.assign_matrix import (Lagrangian, best_pairs, feasible_mask, fill_greedily,
                                           lagrangian_bound, pair_load, priced_top_pairs, regret_priority,
                                           round_by_priority, with_pairs_of)
@@ -41,6 +43,7 @@ CORE_SHARE = 0.5  # share of the time left after local search that the pool's MI
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
 VALUE_BOUND_SHARE = 0.2  # share of the whole time limit kept for the bound on value at the end
+MASTER_SHARE = 0.1  # and for the master over the mentors' sets the bound meets (assign_patterns), when it fits
 RELATIVE_TOLERANCE = 1e-6
 PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
 
@@ -141,7 +144,8 @@ class _Solver:
         combined = self.combined()
         worth = combined.offset
         count_varies = self.required.sum() < self.matchable.sum()
-        self.deadline -= VALUE_BOUND_SHARE * self.time_limit if count_varies else 0.0
+        master = count_varies and master_fits(self.problem.shape[1], MASTER_SHARE * self.time_limit)
+        self.deadline -= (VALUE_BOUND_SHARE + MASTER_SHARE * master) * self.time_limit if count_varies else 0.0
         lp_seconds = (LP_SHARE - PRICE_SHARE) * self.time_limit
         lp_fits = CORE_CANDIDATES * self.matchable.sum() <= min(LP_MAX_PAIRS, LP_PAIRS_PER_SECOND * lp_seconds)
         price_share = PRICE_SHARE if lp_fits else LP_SHARE
@@ -175,12 +179,16 @@ class _Solver:
             polish = len(self.pool[0]) <= CPSAT_PAIRS and crowded(mentor_of)
             mentor_of = (self.polish(mentor_of, combined) if polish
                          else self.improve(mentor_of, combined, combined_bound))
-        bound = combined_bound - worth * self.matched(mentor_of)
         if self.matched(mentor_of) < matched_bound:
             matched_bound = tightened_count_bound(self.problem, self.feasible, self.required, matched_bound,
                                                   self.started + self.time_limit)
+        value_bound = np.inf
         if count_varies:
-            bound = min(bound, self.value_bound(mentor_of, self.started + self.time_limit))
+            patterns = MentorPatterns(self.problem.shape) if master else None
+            value_bound = self.value_bound(mentor_of, self.started + (1 - MASTER_SHARE * master) * self.time_limit,
+                                           patterns)
+            mentor_of = self.from_patterns(mentor_of, patterns) if master else mentor_of
+        bound = min(combined_bound - worth * self.matched(mentor_of), value_bound)
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
 
     def price_core(self, objective: Objective, deadline: float) -> float:
@@ -336,13 +344,27 @@ class _Solver:
             self.progress(f"adding {len(new[0])} pairs with positive reduced cost")
             self.add_pairs(new)
 
-    def value_bound(self, mentor_of: np.ndarray, deadline: float) -> float:
+    def value_bound(self, mentor_of: np.ndarray, deadline: float, patterns: MentorPatterns | None = None) -> float:
         """Bound on the value of every assignment matching at least as many mentees as
-        `mentor_of`, computed until `deadline` (see assign_knapsack.value_bound)."""
+        `mentor_of`, computed until `deadline`, the mentors' sets it meets added to `patterns`
+        (see assign_knapsack.value_bound)."""
         bound = value_bound(self.problem, self.feasible, self.required, self.in_pool, self.priced, mentor_of,
-                            deadline, self.fit.bound_seconds)
+                            deadline, self.fit.bound_seconds, patterns)
         self.progress(f"bound on value {bound:.6g} with {self.matched(mentor_of)} matched")
         return bound
+
+    def from_patterns(self, mentor_of: np.ndarray, patterns: MentorPatterns) -> np.ndarray:
+        """The better of `mentor_of` and the master over the mentors' sets in `patterns`."""
+        found = improve_with_patterns(self.problem, self.feasible, self.required, patterns, mentor_of,
+                                      self.started + self.time_limit)
+        return self.adopted(mentor_of, found, f"master over {len(patterns)} mentor sets")
+
+    def adopted(self, mentor_of: np.ndarray, found: np.ndarray | None, source: str) -> np.ndarray:
+        """`found` (reported as coming from `source`) when it is better than `mentor_of`."""
+        if found is None or self.better(mentor_of, found) is mentor_of:
+            return mentor_of
+        self.progress(f"{source}: {self.summary(found)}")
+        return found
 
     def pool_with(self, mentor_of: np.ndarray) -> np.ndarray:
         """Mask of the candidate pool and the pairs of `mentor_of`."""
@@ -358,10 +380,7 @@ class _Solver:
         """The better of `mentor_of` and the MILP beyond the pairs it and the LP agree on."""
         found = beyond_agreement(np.nonzero(self.pool_with(mentor_of)), self.pool, x, mentor_of,
                                  partial(self.solve_fixed, objective), self.remaining())
-        if found is None or self.better(mentor_of, found) is mentor_of:
-            return mentor_of
-        self.progress(f"MILP beyond the pairs the LP and the search agree on: {self.summary(found)}")
-        return found
+        return self.adopted(mentor_of, found, "MILP beyond the pairs the LP and the search agree on")
 
     def solve_fixed(self, objective: Objective, pairs, rest: np.ndarray, seconds: float, count_min: int):
         """MILP over `pairs`, `rest` fixed around them, taking at least `count_min` of them."""
@@ -381,11 +400,7 @@ class _Solver:
         pairs = np.nonzero(self.pool_with(mentor_of))
         found = improve_with_cpsat(self.model(*pairs, objective, self.matched(mentor_of)),
                                    mentor_of[pairs[0]] == pairs[1], self.deadline)
-        polished = self.assignment(pairs, found)
-        if polished is not None and self.better(mentor_of, polished) is polished:
-            self.progress(f"CP-SAT: {self.summary(polished)}")
-            return polished
-        return mentor_of
+        return self.adopted(mentor_of, self.assignment(pairs, found), "CP-SAT")
 
     def combined_value(self, mentor_of: np.ndarray, objective: Objective) -> float:
         """The combined goal of an assignment; -inf when a required mentee waits."""

@@ -1,0 +1,147 @@
+"""Better assignments from the sets of mentees the mentors' knapsacks choose.
+
+While the mentee-priced bound is improved (assign_knapsack), each mentor's best set at each
+step's prices is a whole plan for that mentor: a column. One set-partitioning model over
+these columns and the current assignment's (each mentor takes exactly one column, the empty
+one included; each mentee is in one at most, a required one in exactly one; at least as
+many matches as the current assignment) is far tighter than the model over pairs, its LP
+relaxation close to the knapsack bound. Its LP is solved by interior point, the columns the
+LP takes whole are fixed, and HiGHS solves the MILP over the rest for the time left.
+"""
+
+import time
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import LinearConstraint, linprog, milp
+
+from matcher.solver.assign_matrix import pair_load
+from matcher.solver.assign_problem import AssignmentProblem
+
+COLUMNS_PER_SECOND = 4_000  # solve the master only if it has at most this many columns per second
+LP_SHARE = 0.5  # share of the master's time its LP relaxation may use
+WHOLE = 1 - 1e-6  # an LP value above this takes the column whole
+COLUMNS_PER_MENTOR = 6  # columns a master is expected to have per mentor, to decide whether it fits the time
+EPSILON = 1e-9
+
+
+def master_fits(mentors: int, seconds: float) -> bool:
+    """Whether a master over the sets of this many mentors is expected to fit `seconds`."""
+    return COLUMNS_PER_SECOND * seconds >= COLUMNS_PER_MENTOR * mentors
+
+
+class MentorPatterns:
+    """The distinct (mentor, set of mentees) seen so far, found again by a 64-bit hash."""
+
+    def __init__(self, shape: tuple[int, int], seed: int = 0):
+        n, m = shape
+        rng = np.random.default_rng(seed)
+        self.mentee_key = rng.integers(1, 2 ** 63, size=n, dtype=np.uint64)
+        self.mentor_key = rng.integers(1, 2 ** 63, size=m, dtype=np.uint64)
+        self.seen: set[int] = set()
+        self.mentor: list[int] = []
+        self.members: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return len(self.mentor)
+
+    def add(self, mentees: np.ndarray, mentors: np.ndarray) -> None:
+        """Record each mentor's set among the pairs (mentees[p], mentors[p]), if new."""
+        if not len(mentees):
+            return
+        order = np.lexsort((mentees, mentors))
+        mentees, mentors = mentees[order], mentors[order]
+        starts = np.flatnonzero(np.r_[True, mentors[1:] != mentors[:-1]])
+        ends = np.r_[starts[1:], len(mentees)]
+        signatures = np.add.reduceat(self.mentee_key[mentees], starts) ^ self.mentor_key[mentors[starts]]
+        for start, end, signature in zip(starts.tolist(), ends.tolist(), signatures.tolist()):
+            if signature not in self.seen:
+                self.seen.add(signature)
+                self.mentor.append(int(mentors[start]))
+                self.members.append(mentees[start:end])
+
+
+class _Master:
+    """The set-partitioning model over the feasible columns and one empty column per mentor."""
+
+    def __init__(self, problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
+                 patterns: MentorPatterns, count_min: int):
+        n, m = problem.shape
+        sizes = np.array([len(members) for members in patterns.members], dtype=np.int64)
+        column = np.repeat(np.arange(len(sizes)), sizes)
+        mentees = np.concatenate(patterns.members) if len(sizes) else np.zeros(0, np.int64)
+        mentors = np.asarray(patterns.mentor, dtype=np.int64)[column]
+        hours = np.bincount(column, pair_load(problem.load, mentees, mentors), minlength=len(sizes))
+        mentor = np.asarray(patterns.mentor, dtype=np.int64)
+        fits = ((sizes <= np.asarray(problem.capacity)[mentor])
+                & (hours <= np.asarray(problem.budget, float)[mentor] + EPSILON)
+                & (np.bincount(column, feasible[mentees, mentors], minlength=len(sizes)) == sizes))
+        keep = np.r_[np.flatnonzero(fits), len(sizes) + np.arange(m)]  # the feasible ones, then the empty ones
+        self.mentor = np.r_[mentor, np.arange(m)][keep]
+        self.sizes = np.r_[sizes, np.zeros(m, np.int64)][keep]
+        hours = np.r_[hours, np.zeros(m)][keep]
+        renumber = np.full(len(sizes) + m, -1)
+        renumber[keep] = np.arange(len(keep))
+        inside = fits[column]
+        self.column, self.mentees = renumber[column[inside]], mentees[inside]
+        value = np.bincount(self.column, problem.value[self.mentees, mentors[inside]], minlength=len(keep))
+        value = value.astype(float)  # an empty bincount is of integers
+        if problem.target_hours is not None and problem.shortfall_penalty > 0:
+            value -= problem.shortfall_penalty * np.maximum(np.asarray(problem.target_hours)[self.mentor] - hours, 0.0)
+        self.value = value
+        columns = len(keep)
+        self.constraints = [
+            LinearConstraint(sparse.csr_matrix((np.ones(columns), (self.mentor, np.arange(columns))),
+                                               shape=(m, columns)), 1, 1),
+            LinearConstraint(sparse.csr_matrix((np.ones(len(self.mentees)), (self.mentees, self.column)),
+                                               shape=(n, columns)), required.astype(float), 1),
+            LinearConstraint(sparse.csr_matrix(self.sizes[None, :].astype(float)), count_min, np.inf)]
+        self.shape = (n, m)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def relaxation(self, seconds: float) -> np.ndarray | None:
+        """The LP relaxation's values (None when not solved in time)."""
+        mentors, mentees, count = self.constraints
+        required = np.flatnonzero(mentees.lb > 0)
+        upper = sparse.vstack([mentees.A, -mentees.A[required], -count.A]).tocsr()
+        bounds = np.r_[mentees.ub, -mentees.lb[required], -count.lb]
+        result = linprog(-self.value, A_ub=upper, b_ub=bounds, A_eq=mentors.A, b_eq=mentors.lb, bounds=(0, 1),
+                         method="highs-ipm", options={"time_limit": max(seconds, 0.01)})
+        return result.x if result.status == 0 else None
+
+    def solve(self, whole: np.ndarray, seconds: float) -> np.ndarray | None:
+        """mentor_of of the MILP's best solution in `seconds`, the `whole` columns fixed."""
+        covered = np.zeros(self.shape[0], bool)
+        covered[self.mentees[np.isin(self.column, whole)]] = True
+        taken = np.zeros(self.shape[1], bool)
+        taken[self.mentor[whole]] = True
+        clash = taken[self.mentor] | (np.bincount(self.column, covered[self.mentees], minlength=len(self)) > 0)
+        lower, upper = np.zeros(len(self)), (~clash).astype(float)
+        lower[whole] = upper[whole] = 1.0
+        result = milp(-self.value, integrality=np.ones(len(self)), bounds=(lower, upper), constraints=self.constraints,
+                      options={"time_limit": max(seconds, 0.01), "disp": False})
+        if result.x is None:
+            return None
+        chosen = np.isin(self.column, np.flatnonzero(result.x > 0.5))
+        mentor_of = np.full(self.shape[0], -1)
+        mentor_of[self.mentees[chosen]] = self.mentor[self.column[chosen]]
+        return mentor_of
+
+
+def improve_with_patterns(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
+                          patterns: MentorPatterns, mentor_of: np.ndarray, deadline: float) -> np.ndarray | None:
+    """An assignment matching at least as many mentees as `mentor_of` from the master over
+    `patterns` and `mentor_of`'s own, by `deadline`; None when the master is too large for
+    the time or finds none."""
+    matched = np.flatnonzero(mentor_of >= 0)
+    patterns.add(matched, mentor_of[matched])
+    master = _Master(problem, feasible, required, patterns, len(matched))
+    seconds = deadline - time.perf_counter()
+    if len(master) > COLUMNS_PER_SECOND * seconds:
+        return None
+    x = master.relaxation(LP_SHARE * seconds)
+    if x is None:
+        return None
+    return master.solve(np.flatnonzero(x > WHOLE), deadline - time.perf_counter())
