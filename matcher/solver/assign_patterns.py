@@ -67,65 +67,60 @@ class _Master:
     def __init__(self, problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
                  patterns: MentorPatterns, count_min: int):
         n, m = problem.shape
+        mentor = np.asarray(patterns.mentor, dtype=np.int64)
         sizes = np.array([len(members) for members in patterns.members], dtype=np.int64)
         column = np.repeat(np.arange(len(sizes)), sizes)
         mentees = np.concatenate(patterns.members) if len(sizes) else np.zeros(0, np.int64)
-        mentors = np.asarray(patterns.mentor, dtype=np.int64)[column]
+        mentors = mentor[column]
         hours = np.bincount(column, pair_load(problem.load, mentees, mentors), minlength=len(sizes))
-        mentor = np.asarray(patterns.mentor, dtype=np.int64)
         fits = ((sizes <= np.asarray(problem.capacity)[mentor])
                 & (hours <= np.asarray(problem.budget, float)[mentor] + EPSILON)
                 & (np.bincount(column, feasible[mentees, mentors], minlength=len(sizes)) == sizes))
-        keep = np.r_[np.flatnonzero(fits), len(sizes) + np.arange(m)]  # the feasible ones, then the empty ones
-        self.mentor = np.r_[mentor, np.arange(m)][keep]
-        self.sizes = np.r_[sizes, np.zeros(m, np.int64)][keep]
-        hours = np.r_[hours, np.zeros(m)][keep]
-        renumber = np.full(len(sizes) + m, -1)
-        renumber[keep] = np.arange(len(keep))
         inside = fits[column]
-        self.column, self.mentees = renumber[column[inside]], mentees[inside]
-        value = np.bincount(self.column, problem.value[self.mentees, mentors[inside]], minlength=len(keep))
-        value = value.astype(float)  # an empty bincount is of integers
+        self.mentor = np.r_[mentor[fits], np.arange(m)]  # the feasible columns, then the empty ones
+        self.sizes = np.r_[sizes[fits], np.zeros(m, np.int64)]
+        self.column, self.mentees = (np.cumsum(fits) - 1)[column[inside]], mentees[inside]
+        columns = len(self.mentor)
+        self.value = np.bincount(self.column, problem.value[self.mentees, mentors[inside]], minlength=columns)
         if problem.target_hours is not None and problem.shortfall_penalty > 0:
-            value -= problem.shortfall_penalty * np.maximum(np.asarray(problem.target_hours)[self.mentor] - hours, 0.0)
-        self.value = value
-        columns = len(keep)
-        self.constraints = [
-            LinearConstraint(sparse.csr_matrix((np.ones(columns), (self.mentor, np.arange(columns))),
-                                               shape=(m, columns)), 1, 1),
-            LinearConstraint(sparse.csr_matrix((np.ones(len(self.mentees)), (self.mentees, self.column)),
-                                               shape=(n, columns)), required.astype(float), 1),
-            LinearConstraint(sparse.csr_matrix(self.sizes[None, :].astype(float)), count_min, np.inf)]
-        self.shape = (n, m)
+            hours = np.r_[hours[fits], np.zeros(m)]
+            self.value = self.value - problem.shortfall_penalty * np.maximum(
+                np.asarray(problem.target_hours)[self.mentor] - hours, 0.0)
+        self.of_mentor = sparse.csr_matrix((np.ones(columns), (self.mentor, np.arange(columns))), shape=(m, columns))
+        self.of_mentee = sparse.csr_matrix((np.ones(len(self.mentees)), (self.mentees, self.column)),
+                                           shape=(n, columns))
+        self.required, self.count_min = required, count_min
 
     def __len__(self) -> int:
-        return len(self.value)
+        return len(self.mentor)
 
     def relaxation(self, seconds: float) -> np.ndarray | None:
         """The LP relaxation's values (None when not solved in time)."""
-        mentors, mentees, count = self.constraints
-        required = np.flatnonzero(mentees.lb > 0)
-        upper = sparse.vstack([mentees.A, -mentees.A[required], -count.A]).tocsr()
-        bounds = np.r_[mentees.ub, -mentees.lb[required], -count.lb]
-        result = linprog(-self.value, A_ub=upper, b_ub=bounds, A_eq=mentors.A, b_eq=mentors.lb, bounds=(0, 1),
-                         method="highs-ipm", options={"time_limit": max(seconds, 0.01)})
+        count = sparse.csr_matrix(self.sizes[None, :].astype(float))
+        upper = sparse.vstack([self.of_mentee, -self.of_mentee[self.required], -count]).tocsr()
+        limits = np.r_[np.ones(self.of_mentee.shape[0]), -np.ones(int(self.required.sum())), -self.count_min]
+        result = linprog(-self.value, A_ub=upper, b_ub=limits, A_eq=self.of_mentor,
+                         b_eq=np.ones(self.of_mentor.shape[0]), bounds=(0, 1), method="highs-ipm",
+                         options={"time_limit": max(seconds, 0.01)})
         return result.x if result.status == 0 else None
 
     def solve(self, whole: np.ndarray, seconds: float) -> np.ndarray | None:
         """mentor_of of the MILP's best solution in `seconds`, the `whole` columns fixed."""
-        covered = np.zeros(self.shape[0], bool)
+        covered = np.zeros(self.of_mentee.shape[0], bool)
         covered[self.mentees[np.isin(self.column, whole)]] = True
-        taken = np.zeros(self.shape[1], bool)
+        taken = np.zeros(self.of_mentor.shape[0], bool)
         taken[self.mentor[whole]] = True
         clash = taken[self.mentor] | (np.bincount(self.column, covered[self.mentees], minlength=len(self)) > 0)
         lower, upper = np.zeros(len(self)), (~clash).astype(float)
         lower[whole] = upper[whole] = 1.0
-        result = milp(-self.value, integrality=np.ones(len(self)), bounds=(lower, upper), constraints=self.constraints,
+        constraints = [LinearConstraint(self.of_mentor, 1, 1), LinearConstraint(self.of_mentee, self.required, 1),
+                       LinearConstraint(self.sizes[None, :], self.count_min, np.inf)]
+        result = milp(-self.value, integrality=np.ones(len(self)), bounds=(lower, upper), constraints=constraints,
                       options={"time_limit": max(seconds, 0.01), "disp": False})
         if result.x is None:
             return None
         chosen = np.isin(self.column, np.flatnonzero(result.x > 0.5))
-        mentor_of = np.full(self.shape[0], -1)
+        mentor_of = np.full(len(covered), -1)
         mentor_of[self.mentees[chosen]] = self.mentor[self.column[chosen]]
         return mentor_of
 

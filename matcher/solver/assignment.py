@@ -145,7 +145,8 @@ class _Solver:
         worth = combined.offset
         count_varies = self.required.sum() < self.matchable.sum()
         master = count_varies and master_fits(self.problem.shape[1], MASTER_SHARE * self.time_limit)
-        self.deadline -= (VALUE_BOUND_SHARE + MASTER_SHARE * master) * self.time_limit if count_varies else 0.0
+        master_share = MASTER_SHARE if master else 0.0
+        self.deadline -= (VALUE_BOUND_SHARE + master_share) * self.time_limit if count_varies else 0.0
         lp_seconds = (LP_SHARE - PRICE_SHARE) * self.time_limit
         lp_fits = CORE_CANDIDATES * self.matchable.sum() <= min(LP_MAX_PAIRS, LP_PAIRS_PER_SECOND * lp_seconds)
         price_share = PRICE_SHARE if lp_fits else LP_SHARE
@@ -182,13 +183,12 @@ class _Solver:
         if self.matched(mentor_of) < matched_bound:
             matched_bound = tightened_count_bound(self.problem, self.feasible, self.required, matched_bound,
                                                   self.started + self.time_limit)
-        value_bound = np.inf
+        bound_on_value = np.inf
         if count_varies:
             patterns = MentorPatterns(self.problem.shape) if master else None
-            value_bound = self.value_bound(mentor_of, self.started + (1 - MASTER_SHARE * master) * self.time_limit,
-                                           patterns)
+            bound_on_value = self.value_bound(mentor_of, self.started + (1 - master_share) * self.time_limit, patterns)
             mentor_of = self.from_patterns(mentor_of, patterns) if master else mentor_of
-        bound = min(combined_bound - worth * self.matched(mentor_of), value_bound)
+        bound = min(combined_bound - worth * self.matched(mentor_of), bound_on_value)
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
 
     def price_core(self, objective: Objective, deadline: float) -> float:
