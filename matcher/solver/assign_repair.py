@@ -6,7 +6,8 @@ import numpy as np
 
 from matcher.solver.assign_matrix import best_pairs, with_pairs_of
 from matcher.solver.assign_problem import AssignmentProblem
-from matcher.solver.assignment import BEST_PAIRS, _Solver
+from matcher.solver.assign_state import SolveState
+from matcher.solver.assignment import BEST_PAIRS
 
 
 class Repair:
@@ -16,7 +17,7 @@ class Repair:
     search (every feasible pair up to BEST_PAIRS, else each mentee's and mentor's best)."""
 
     def __init__(self, problem: AssignmentProblem, mentor_of: np.ndarray):
-        solver = _Solver(problem, 0.0, None)
+        solver = SolveState(problem, 0.0, None)
         candidates = with_pairs_of(best_pairs(problem.value, solver.feasible, BEST_PAIRS), mentor_of)
         self.search = solver.local_search(mentor_of, candidates)
         self.waiting = np.flatnonzero(solver.matchable)

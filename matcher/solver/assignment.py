@@ -22,13 +22,12 @@ from matcher.solver.assign_duals import fitted_prices
 from matcher.solver.assign_fixing import beyond_agreement, completed_lp
 from matcher.solver.assign_knapsack import value_bound
 from matcher.solver.assign_lns import neighbourhood_search
+from matcher.solver.assign_matrix import (Lagrangian, best_pairs, lagrangian_bound, pair_load, priced_top_pairs,
+                                          regret_priority, with_pairs_of)
 from matcher.solver.assign_patterns import MentorPatterns, improve_with_patterns, master_fits
-from matcher.solver.assign_matrix import (Lagrangian, best_pairs, feasible_mask, fill_greedily,
-                                          lagrangian_bound, pair_load, priced_top_pairs, regret_priority,
-                                          round_by_priority, with_pairs_of)
-from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp, solve_milp
-from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment, match_worth
-from matcher.solver.assign_search import LocalSearch
+from matcher.solver.assign_model import LPTimeLimit, Objective, solve_lp, solve_milp
+from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
+from matcher.solver.assign_state import SolveState
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
 BEST_PAIRS = 400_000  # pairs the smoothed dual and local search look at, besides the pool (see best_pairs)
@@ -44,7 +43,6 @@ CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at mo
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
 VALUE_BOUND_SHARE = 0.2  # share of the whole time limit kept for the bound on value at the end
 MASTER_SHARE = 0.1  # and for the master over the mentors' sets the bound meets (assign_patterns), when it fits
-RELATIVE_TOLERANCE = 1e-6
 PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
 
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
@@ -59,30 +57,13 @@ def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
     return _Solver(problem, time_limit, progress).solve()
 
 
-class _Solver:
-    """State of one solve: the problem, the pool of candidate pairs and the clock."""
+class _Solver(SolveState):
+    """One solve: exact stages for small problems, the phases of the combined goal for large ones."""
 
     def __init__(self, problem: AssignmentProblem, time_limit: float, progress):
-        self.started = time.perf_counter()
-        self.time_limit = time_limit
-        self.deadline = self.started + time_limit
+        super().__init__(problem, time_limit, progress)
         self.lp_deadline = self.started + LP_SHARE * time_limit
-        self.problem = problem
-        self.progress = progress or (lambda line: None)
-        n, m = problem.shape
-        self.capacity = np.asarray(problem.capacity, float)
-        self.budget = np.asarray(problem.budget, float)
-        self.required = problem.required if problem.required is not None else np.zeros(n, bool)
-        self.feasible = feasible_mask(problem.allowed, problem.load, self.capacity, self.budget)
-        self.matchable = self.feasible.any(axis=1)
-        self.best_value = np.max(problem.value, axis=1, initial=0.0, where=self.feasible)
         self.exact = int(self.feasible.sum()) <= EXACT_PAIRS
-        self.pool = np.nonzero(self.feasible)
-        self.in_pool = self.feasible.copy()
-
-    def remaining(self) -> float:
-        """Seconds left before the deadline."""
-        return self.deadline - time.perf_counter()
 
     def solve(self) -> AssignmentResult:
         """Exact lexicographic stages for small problems, the combined goal for large ones."""
@@ -92,14 +73,6 @@ class _Solver:
                 f"required mentees cannot all be matched: {len(stuck)} have no feasible mentor "
                 f"(first: {stuck[:5].tolist()})")
         return self.solve_exact() if self.exact else self.solve_large()
-
-    def result(self, mentor_of, bound, matched_bound, proven, method) -> AssignmentResult:
-        objective = self.problem.objective(mentor_of)
-        bound = max(bound, objective)
-        matched = self.matched(mentor_of)
-        optimal = proven and self.closed(objective, bound) and matched == matched_bound
-        return AssignmentResult(mentor_of, objective, bound, matched, matched_bound,
-                                time.perf_counter() - self.started, method, optimal)
 
     def solve_exact(self) -> AssignmentResult:
         """Most matches first (MILP), then most value among assignments matching that many."""
@@ -235,77 +208,11 @@ class _Solver:
         self.progress(f"bound {bound:.6g} after the core MILPs")
         return mentor_of, bound
 
-    def rounded(self, priority: np.ndarray) -> np.ndarray:
-        """The first pairs of the pool by `priority` (one per mentee) that fit."""
-        return round_by_priority(self.pool, priority, self.problem.load, self.capacity, self.budget,
-                                 self.problem.shape[0])
-
-    def filled(self, mentor_of: np.ndarray) -> np.ndarray:
-        """`mentor_of` with every waiting mentee, best first, given its best mentor with room."""
-        return fill_greedily(mentor_of, self.problem.value, self.feasible, self.problem.load, self.capacity,
-                             self.budget)
-
-    def combined(self) -> Objective:
-        """Every match worth more than the value of any pair, then value."""
-        return Objective(match_worth(self.problem, self.feasible), 1.0, 1.0)
-
-    def local_search(self, mentor_of: np.ndarray, candidates: np.ndarray | None = None) -> LocalSearch:
-        """A local search from `mentor_of` under the combined goal, over the `candidates`
-        mask of pairs (every feasible pair by default)."""
-        return LocalSearch(self.combined()(self.problem.value), self.feasible if candidates is None else candidates,
-                           self.problem.load, self.capacity, self.budget, mentor_of, self.required)
-
     def search(self, mentor_of: np.ndarray, deadline: float) -> np.ndarray:
         """Local search from `mentor_of` until `deadline`, over the pool, the pairs of
         `mentor_of` and the priced pairs (all feasible pairs up to BEST_PAIRS)."""
         candidates = with_pairs_of(self.priced | self.in_pool, mentor_of)
         return self.local_search(mentor_of, candidates).run(deadline, np.flatnonzero(self.matchable))
-
-    @staticmethod
-    def matched(mentor_of: np.ndarray) -> int:
-        """Number of matched mentees."""
-        return int((mentor_of >= 0).sum())
-
-    def summary(self, mentor_of: np.ndarray) -> str:
-        """How many an assignment matches and its objective, for progress lines."""
-        return f"{self.matched(mentor_of)} matched, objective {self.problem.objective(mentor_of):.6g}"
-
-    @staticmethod
-    def closed(objective: float, bound: float) -> bool:
-        """Whether the objective reaches the bound within the relative tolerance."""
-        return bound - objective <= RELATIVE_TOLERANCE * max(1.0, abs(bound))
-
-    def better(self, first, second):
-        """The lexicographically better assignment (every required mentee matched, more
-        matches, then objective)."""
-        if first is None or second is None:
-            return second if first is None else first
-        key = lambda mentor_of: (not (self.required & (mentor_of < 0)).any(), self.matched(mentor_of),
-                                 self.problem.objective(mentor_of))
-        return second if key(second) > key(first) else first
-
-    def model(self, mentees, mentors, objective: Objective, count_min=0, used=None) -> PairModel:
-        """Model of the given pairs; `used` is the assignment already fixed outside it."""
-        problem = self.problem
-        capacity, budget = self.capacity, self.budget
-        target = problem.target_hours
-        if used is not None:
-            capacity, budget = problem.room_left(used)
-            target = None if target is None else np.maximum(target - problem.hours_given(used), 0.0)
-        penalty = problem.shortfall_penalty * objective.penalty_scale
-        return PairModel(
-            mentee=mentees, mentor=mentors, weight=objective(problem.value[mentees, mentors]),
-            load=pair_load(problem.load, mentees, mentors),
-            capacity=capacity, budget=budget, required=self.required,
-            target=target if penalty > 0 else None, penalty=penalty, count_min=count_min)
-
-    def assignment(self, pairs, x) -> np.ndarray | None:
-        """mentor_of from selected pairs (None if x is None)."""
-        if x is None:
-            return None
-        mentor_of = np.full(self.problem.shape[0], -1)
-        mentor_of[pairs[0][x]] = pairs[1][x]
-        return mentor_of
 
     def relaxation(self, objective: Objective):
         """LP over the pool, grown by column generation: (LP, full-matrix bound, duals), or None
@@ -359,23 +266,6 @@ class _Solver:
                                       self.started + self.time_limit)
         return self.adopted(mentor_of, found, f"master over {len(patterns)} mentor sets")
 
-    def adopted(self, mentor_of: np.ndarray, found: np.ndarray | None, source: str) -> np.ndarray:
-        """`found` (reported as coming from `source`) when it is better than `mentor_of`."""
-        if found is None or self.better(mentor_of, found) is mentor_of:
-            return mentor_of
-        self.progress(f"{source}: {self.summary(found)}")
-        return found
-
-    def pool_with(self, mentor_of: np.ndarray) -> np.ndarray:
-        """Mask of the candidate pool and the pairs of `mentor_of`."""
-        return with_pairs_of(self.in_pool.copy(), mentor_of)
-
-    def add_pairs(self, pairs) -> None:
-        """Add (mentee, mentor) pairs to the candidate pool."""
-        self.pool = (np.concatenate([self.pool[0], pairs[0]]),
-                     np.concatenate([self.pool[1], pairs[1]]))
-        self.in_pool[pairs] = True
-
     def agreed_core(self, mentor_of: np.ndarray, x: np.ndarray, objective: Objective) -> np.ndarray:
         """The better of `mentor_of` and the MILP beyond the pairs it and the LP agree on."""
         found = beyond_agreement(np.nonzero(self.pool_with(mentor_of)), self.pool, x, mentor_of,
@@ -401,11 +291,6 @@ class _Solver:
         found = improve_with_cpsat(self.model(*pairs, objective, self.matched(mentor_of)),
                                    mentor_of[pairs[0]] == pairs[1], self.deadline)
         return self.adopted(mentor_of, self.assignment(pairs, found), "CP-SAT")
-
-    def combined_value(self, mentor_of: np.ndarray, objective: Objective) -> float:
-        """The combined goal of an assignment; -inf when a required mentee waits."""
-        waits = (self.required & (mentor_of < 0)).any()
-        return -np.inf if waits else self.problem.objective(mentor_of) + objective.offset * self.matched(mentor_of)
 
     def improve(self, mentor_of, objective: Objective, bound: float) -> np.ndarray:
         """Large-neighbourhood search under `objective` (the combined goal) until the deadline
