@@ -373,3 +373,24 @@ def test_regret_priority_puts_best_pairs_first_the_most_to_lose_ahead():
     # mentee 3's best is worth less than waiting; then the other pairs by reduced weight
     assert order == [2, 4, 0, 5, 1, 3]
     assert (priority > 0).all()
+
+
+def test_relinking_keeps_the_agreed_pairs_and_matches_as_many_as_the_start():
+    value = np.array([[1.0, 0.2], [0.9, 0.1], [0.1, 0.8]])
+    problem = AssignmentProblem(value, np.ones((3, 2), bool), np.ones(3), np.array([1, 1]), np.array([5.0, 5.0]))
+    solver = _Solver(problem, 5.0, None)
+    start, rival = np.array([1, 0, -1]), np.array([0, -1, 1])  # two matched each, no pair in common
+    relinked = solver.relinked(start, rival, time.perf_counter() + 5)
+    assert relinked.tolist() == [0, -1, 1]  # the best two-match assignment over their pairs
+    fewer = np.array([0, -1, -1])  # agrees with the start on nothing; matches one
+    relinked = solver.relinked(np.array([0, 1, -1]), fewer, time.perf_counter() + 5)
+    assert (relinked >= 0).sum() == 2 and relinked[0] == 0  # the agreed pair stays, and two are matched
+
+
+def test_relinking_never_drops_below_the_larger_count_for_value():
+    value = np.array([[1.0, 0.0], [0.0, 0.05], [0.0, 3.0]])
+    allowed = np.array([[True, False], [False, True], [False, True]])
+    problem = AssignmentProblem(value, allowed, np.ones(3), np.array([1, 1]), np.array([5.0, 5.0]))
+    solver = _Solver(problem, 5.0, None)
+    relinked = solver.relinked(np.array([0, 1, -1]), np.array([-1, -1, 1]), time.perf_counter() + 5)
+    assert relinked.tolist() == [0, -1, 1]

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from matcher.solver.assign_duals import Prices
 from matcher.solver.assign_knapsack import knapsack_bound
-from matcher.solver.assign_patterns import MentorPatterns, improve_with_patterns
+from matcher.solver.assign_patterns import MentorPatterns, _Master, master_assignments
 from matcher.solver.assign_problem import AssignmentProblem
 
 
@@ -43,6 +43,11 @@ def every_set(problem: AssignmentProblem) -> MentorPatterns:
     return patterns
 
 
+def master_milp(problem, required, patterns, start):
+    """The master MILP's assignment (the last of the master's assignments)."""
+    return list(master_assignments(problem, problem.allowed, required, patterns, start, time.perf_counter() + 5))[-1]
+
+
 def breaks_no_rule(problem: AssignmentProblem, mentor_of: np.ndarray) -> bool:
     matched = np.flatnonzero(mentor_of >= 0)
     capacity, budget = problem.room_left(mentor_of)
@@ -67,8 +72,7 @@ def test_the_master_over_every_set_finds_the_best_assignment_matching_as_many(se
     feasible = list(feasible_assignments(problem))
     start, count, _ = feasible[np.random.default_rng(seed).integers(len(feasible))]
     best = max(objective for _, matched, objective in feasible if matched >= count)
-    found = improve_with_patterns(problem, problem.allowed, np.zeros(n, bool), every_set(problem), start,
-                                  time.perf_counter() + 5)
+    found = master_milp(problem, np.zeros(n, bool), every_set(problem), start)
     assert breaks_no_rule(problem, found)
     assert (found >= 0).sum() >= count
     assert abs(problem.objective(found) - best) < 1e-6
@@ -81,8 +85,7 @@ def test_a_set_beyond_the_hour_budget_is_never_taken():
                                     np.array([budget]))
         patterns = MentorPatterns(problem.shape)
         patterns.add(np.array([0, 1]), np.array([0, 0]))
-        found = improve_with_patterns(problem, problem.allowed, np.zeros(3, bool), patterns, np.array([-1, -1, 0]),
-                                      time.perf_counter() + 5)
+        found = master_milp(problem, np.zeros(3, bool), patterns, np.array([-1, -1, 0]))
         assert found.tolist() == expected
 
 
@@ -93,8 +96,7 @@ def test_a_required_mentee_is_matched_even_when_worth_least():
                                     required=np.array(required))
         patterns = MentorPatterns(problem.shape)
         patterns.add(np.array([0]), np.array([0]))
-        found = improve_with_patterns(problem, problem.allowed, problem.required, patterns, np.array([-1, 0]),
-                                      time.perf_counter() + 5)
+        found = master_milp(problem, problem.required, patterns, np.array([-1, 0]))
         assert found.tolist() == expected
 
 
@@ -108,3 +110,49 @@ def test_the_knapsack_bound_records_the_sets_its_steps_choose():
     assert len(patterns) > m
     for mentor, members in zip(patterns.mentor, patterns.members):
         assert problem.allowed[members, mentor].all() and len(members) <= problem.capacity[mentor]
+
+
+def two_mentor_master() -> _Master:
+    """Mentor 0 may take {0, 1}; mentor 1 {1, 2} or {2}."""
+    problem = AssignmentProblem(np.ones((3, 2)), np.ones((3, 2), bool), np.ones(3), np.array([2, 2]),
+                                np.array([2.0, 2.0]))
+    patterns = MentorPatterns(problem.shape)
+    patterns.add(np.array([0, 1, 1, 2]), np.array([0, 0, 1, 1]))
+    patterns.add(np.array([2]), np.array([1]))
+    return _Master(problem, problem.allowed, np.zeros(3, bool), patterns, 0)
+
+
+def test_the_rounding_takes_the_columns_of_highest_lp_value_first():
+    master = two_mentor_master()
+    sets = {(int(j), tuple(sorted(master.mentees[master.column == c].tolist()))): c for c, j in enumerate(master.mentor)}
+    x = np.zeros(len(master))
+    for column, value in (((0, (0, 1)), 0.6), ((1, (1, 2)), 0.4), ((1, (2,)), 0.6)):
+        x[sets[column]] = value
+    assert master.rounded(x, np.full(3, -1)).tolist() == [0, 0, 1]
+    x[sets[(0, (0, 1))]], x[sets[(1, (1, 2))]] = 0.4, 0.7
+    assert master.rounded(x, np.full(3, -1)).tolist() == [-1, 1, 1]
+
+
+def test_a_mentor_left_without_a_column_keeps_what_is_free_of_its_own_set():
+    master = two_mentor_master()
+    x = np.zeros(len(master))
+    x[np.flatnonzero(master.mentor == 0)[0]] = 1.0  # mentor 0 takes {0, 1}; mentor 1's columns all at 0
+    start = np.array([-1, 1, 1])  # mentor 1 held 1 and 2: 1 is taken by mentor 0 now
+    assert master.rounded(x, start).tolist() == [0, 0, 1]
+    assert master.rounded(x, np.array([-1, 1, -1])).tolist() == [0, 0, -1]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 5), st.integers(1, 3))
+def test_the_rounded_master_breaks_no_rule_and_the_polish_gets_it(seed, n, m):
+    problem = random_problem(seed, n, m)
+    feasible = list(feasible_assignments(problem))
+    start = feasible[np.random.default_rng(seed).integers(len(feasible))][0]
+    polished = []
+    def polish(rounded, deadline):
+        assert breaks_no_rule(problem, rounded) and deadline > time.perf_counter()
+        polished.append(rounded)
+        return rounded
+    found = list(master_assignments(problem, problem.allowed, np.zeros(n, bool), every_set(problem), start,
+                                    time.perf_counter() + 5, polish))
+    assert len(polished) == 1 and found[0] is polished[0]

@@ -5,11 +5,14 @@ step's prices is a whole plan for that mentor: a column. One set-partitioning mo
 these columns and the current assignment's (each mentor takes exactly one column, the empty
 one included; each mentee is in one at most, a required one in exactly one; at least as
 many matches as the current assignment) is far tighter than the model over pairs, its LP
-relaxation close to the knapsack bound. Its LP is solved by interior point, the columns the
-LP takes whole are fixed, and HiGHS solves the MILP over the rest for the time left.
+relaxation close to the knapsack bound. Its LP is solved by interior point and rounded (the
+columns by value, each mentor without one keeping what is left of its own set), the
+rounding polished by the caller's local search; then the columns the LP takes whole are
+fixed and HiGHS solves the MILP over the rest for the time left.
 """
 
 import time
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from scipy import sparse
@@ -20,6 +23,7 @@ from matcher.solver.assign_problem import AssignmentProblem
 
 COLUMNS_PER_SECOND = 4_000  # solve the master only if it has at most this many columns per second
 LP_SHARE = 0.5  # share of the master's time its LP relaxation may use
+POLISH_SHARE = 0.5  # share of the time left after the LP that the rounded LP is polished for
 WHOLE = 1 - 1e-6  # an LP value above this takes the column whole
 COLUMNS_PER_MENTOR = 6  # columns a master is expected to have per mentor, to decide whether it fits the time
 EPSILON = 1e-9
@@ -104,6 +108,25 @@ class _Master:
                          options={"time_limit": max(seconds, 0.01)})
         return result.x if result.status == 0 else None
 
+    def rounded(self, x: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
+        """An assignment from the LP's values `x`: the columns by decreasing value (then
+        worth), each taken when its mentor has none yet and none of its mentees is taken;
+        every other mentor keeps those of its mentees in `mentor_of` that are still free
+        (a part of a set that fits fits too)."""
+        order = np.lexsort((-self.value, -x))
+        order = order[x[order] > EPSILON]
+        starts = np.searchsorted(self.column, np.arange(len(self) + 1))
+        covered = np.zeros(self.of_mentee.shape[0], bool)
+        taken = np.zeros(self.of_mentor.shape[0], bool)
+        rounded = np.full(len(covered), -1)
+        for c in order.tolist():
+            mentor, members = self.mentor[c], self.mentees[starts[c]:starts[c + 1]]
+            if not taken[mentor] and not covered[members].any():
+                taken[mentor], covered[members], rounded[members] = True, True, mentor
+        keep = (mentor_of >= 0) & ~covered & ~taken[np.maximum(mentor_of, 0)]
+        rounded[keep] = mentor_of[keep]
+        return rounded
+
     def solve(self, whole: np.ndarray, seconds: float) -> np.ndarray | None:
         """mentor_of of the MILP's best solution in `seconds`, the `whole` columns fixed."""
         covered = np.zeros(self.of_mentee.shape[0], bool)
@@ -125,18 +148,26 @@ class _Master:
         return mentor_of
 
 
-def improve_with_patterns(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
-                          patterns: MentorPatterns, mentor_of: np.ndarray, deadline: float) -> np.ndarray | None:
-    """An assignment matching at least as many mentees as `mentor_of` from the master over
-    `patterns` and `mentor_of`'s own, by `deadline`; None when the master is too large for
-    the time or finds none."""
+def master_assignments(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
+                       patterns: MentorPatterns, mentor_of: np.ndarray, deadline: float,
+                       polish: Callable[[np.ndarray, float], np.ndarray] | None = None) -> Iterator[np.ndarray]:
+    """Assignments from the master over `patterns` and `mentor_of`'s own sets, by `deadline`:
+    its LP rounded (and given to `polish` with a deadline POLISH_SHARE of the time left),
+    then the MILP's best with the columns the LP takes whole fixed, matching at least as many
+    as `mentor_of`. Nothing when the master is too large for the time."""
     matched = np.flatnonzero(mentor_of >= 0)
     patterns.add(matched, mentor_of[matched])
     master = _Master(problem, feasible, required, patterns, len(matched))
     seconds = deadline - time.perf_counter()
     if len(master) > COLUMNS_PER_SECOND * seconds:
-        return None
+        return
     x = master.relaxation(LP_SHARE * seconds)
     if x is None:
-        return None
-    return master.solve(np.flatnonzero(x > WHOLE), deadline - time.perf_counter())
+        return
+    rounded = master.rounded(x, mentor_of)
+    if polish is not None:
+        rounded = polish(rounded, time.perf_counter() + POLISH_SHARE * (deadline - time.perf_counter()))
+    yield rounded
+    found = master.solve(np.flatnonzero(x > WHOLE), deadline - time.perf_counter())
+    if found is not None:
+        yield found

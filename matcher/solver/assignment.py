@@ -19,12 +19,12 @@ import numpy as np
 from matcher.solver.assign_count import flow_bound, tightened_count_bound
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import fitted_prices
-from matcher.solver.assign_fixing import beyond_agreement, completed_lp
+from matcher.solver.assign_fixing import beyond_agreement, completed_lp, fixed_and_solved
 from matcher.solver.assign_knapsack import value_bound
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, best_pairs, lagrangian_bound, pair_load, priced_top_pairs,
                                           regret_priority, with_pairs_of)
-from matcher.solver.assign_patterns import MentorPatterns, improve_with_patterns, master_fits
+from matcher.solver.assign_patterns import MentorPatterns, master_assignments, master_fits
 from matcher.solver.assign_model import LPTimeLimit, Objective, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_state import SolveState
@@ -43,6 +43,7 @@ CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at mo
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
 VALUE_BOUND_SHARE = 0.2  # share of the whole time limit kept for the bound on value at the end
 MASTER_SHARE = 0.1  # and for the master over the mentors' sets the bound meets (assign_patterns), when it fits
+RELINK_SHARE = 0.5  # share of the time left that relinking one of the master's assignments with the start may use
 PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
 
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
@@ -261,10 +262,24 @@ class _Solver(SolveState):
         return bound
 
     def from_patterns(self, mentor_of: np.ndarray, patterns: MentorPatterns) -> np.ndarray:
-        """The better of `mentor_of` and the master over the mentors' sets in `patterns`."""
-        found = improve_with_patterns(self.problem, self.feasible, self.required, patterns, mentor_of,
-                                      self.started + self.time_limit)
-        return self.adopted(mentor_of, found, f"master over {len(patterns)} mentor sets")
+        """The best of `mentor_of` and the master's assignments over the mentors' sets in
+        `patterns` (its LP rounded and searched from, its MILP), each also relinked with
+        `mentor_of`, by the end of the time limit."""
+        start, end = mentor_of, self.started + self.time_limit
+        for found in master_assignments(self.problem, self.feasible, self.required, patterns, start, end,
+                                        self.search):
+            mentor_of = self.adopted(mentor_of, found, f"master over {len(patterns)} mentor sets")
+            relinked = self.relinked(start, found, time.perf_counter() + RELINK_SHARE * (end - time.perf_counter()))
+            mentor_of = self.adopted(mentor_of, relinked, "master relinked with the start")
+        return mentor_of
+
+    def relinked(self, first: np.ndarray, second: np.ndarray, deadline: float) -> np.ndarray | None:
+        """The pairs on which `first` and `second` agree, and the rest of their pairs
+        re-solved by `deadline` as one MILP (on value) matching at least as many as either."""
+        agreed = np.where(first == second, first, -1)
+        pairs = np.nonzero(with_pairs_of(with_pairs_of(np.zeros(self.problem.shape, bool), first), second))
+        return fixed_and_solved(agreed, pairs, partial(self.solve_fixed, Objective(0.0, 1.0, 1.0)),
+                                deadline - time.perf_counter(), max(self.matched(first), self.matched(second)))
 
     def agreed_core(self, mentor_of: np.ndarray, x: np.ndarray, objective: Objective) -> np.ndarray:
         """The better of `mentor_of` and the MILP beyond the pairs it and the LP agree on."""
