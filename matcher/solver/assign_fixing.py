@@ -1,9 +1,10 @@
 """Fix and re-solve: keep some pairs of an assignment and solve the mentees they leave free
 as one MILP over their candidate pairs.
 
-Large solves use it twice: to complete the pairs the LP relaxation takes whole, and after
-the local search to re-solve everything beyond the pairs on which the LP (whole) and the
-search agree, matching at least as many (a relaxation-induced neighbourhood).
+Large solves use it to complete the pairs the LP relaxation takes whole; after the local
+search, to re-solve everything beyond the pairs on which the LP (whole) and the search agree,
+matching at least as many (a relaxation-induced neighbourhood); and to relink the master's
+assignments with the one it started from (assignment._Solver.relinked).
 """
 
 import numpy as np
