@@ -124,7 +124,8 @@ def two_mentor_master() -> _Master:
 
 def test_the_rounding_takes_the_columns_of_highest_lp_value_first():
     master = two_mentor_master()
-    sets = {(int(j), tuple(sorted(master.mentees[master.column == c].tolist()))): c for c, j in enumerate(master.mentor)}
+    sets = {(int(j), tuple(sorted(master.mentees[master.column == c].tolist()))): c
+            for c, j in enumerate(master.mentor)}
     x = np.zeros(len(master))
     for column, value in (((0, (0, 1)), 0.6), ((1, (1, 2)), 0.4), ((1, (2,)), 0.6)):
         x[sets[column]] = value

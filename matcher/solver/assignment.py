@@ -277,9 +277,11 @@ class _Solver(SolveState):
         """The pairs on which `first` and `second` agree, and the rest of their pairs
         re-solved by `deadline` as one MILP (on value) matching at least as many as either."""
         agreed = np.where(first == second, first, -1)
-        pairs = np.nonzero(with_pairs_of(with_pairs_of(np.zeros(self.problem.shape, bool), first), second))
-        return fixed_and_solved(agreed, pairs, partial(self.solve_fixed, Objective(0.0, 1.0, 1.0)),
-                                deadline - time.perf_counter(), max(self.matched(first), self.matched(second)))
+        mentees, mentors = np.tile(np.arange(len(first)), 2), np.r_[first, second]
+        taken = mentors >= 0  # a pair both take is the agreed one's twice; fixed, it is not re-solved
+        return fixed_and_solved(agreed, (mentees[taken], mentors[taken]),
+                                partial(self.solve_fixed, Objective(0.0, 1.0, 1.0)), deadline - time.perf_counter(),
+                                max(self.matched(first), self.matched(second)))
 
     def agreed_core(self, mentor_of: np.ndarray, x: np.ndarray, objective: Objective) -> np.ndarray:
         """The better of `mentor_of` and the MILP beyond the pairs it and the LP agree on."""
