@@ -27,46 +27,62 @@ def test_insert_skips_a_mentor_without_hours():
     assert not full.insert(0)
 
 
+def test_inserts_give_each_mentor_one_waiting_mentee_at_a_time_the_best_pair_first():
+    # Mentees 0 and 1 wait; mentor 0 has room for both, worth 2 and 3; mentor 1 has none.
+    s = search([[2, 1], [3, 1]], np.ones((2, 2), bool), [1, 1], [2, 0], [5, 5], [-1, -1])
+    assert s.inserts(np.array([0, 1])) == 1 and s.mentor_of.tolist() == [-1, 0]
+    assert s.inserts(np.array([0])) == 1 and s.mentor_of.tolist() == [0, 0]
+    assert s.inserts(np.array([0, 1])) == 0
+
+
 def test_eject_moves_a_mentee_away_to_make_room():
     # mentee 0 sits with mentor 0 (its only choice for mentee 1); mentor 1 can take mentee 0.
     weight = [[2, 1], [2, 0]]
     allowed = [[True, True], [True, False]]
     s = search(weight, allowed, [1, 1], [1, 1], [5, 5], [0, -1])
     assert not s.insert(1)
-    assert s.eject(1) and s.mentor_of.tolist() == [1, 0]
+    assert s.ejects(np.array([1])) == 1 and s.mentor_of.tolist() == [1, 0]
 
 
 def test_eject_is_refused_when_the_moved_mentee_has_nowhere_to_go():
     s = search([[2, 1], [2, 0]], [[True, False], [True, False]], [1, 1], [1, 1], [5, 5], [0, -1])
-    assert not s.eject(1) and s.mentor_of.tolist() == [0, -1]
+    assert s.ejects(np.array([1])) == 0 and s.mentor_of.tolist() == [0, -1]
+
+
+def test_of_two_ejects_that_share_a_mentor_the_one_worth_more_is_made():
+    # Mentees 1 and 2 wait and fit mentor 0 only, full with mentee 0, who fits mentor 1 too.
+    for worth, mentor_of in ((2, [1, 0, -1]), (4, [1, -1, 0])):
+        s = search([[2, 1], [3, 0], [worth, 0]], [[True, True], [True, False], [True, False]], [1, 1, 1], [1, 1],
+                   [5, 5], [0, -1, -1])
+        assert s.ejects(np.array([1, 2])) == 1 and s.mentor_of.tolist() == mentor_of
 
 
 def test_replace_gives_the_place_to_the_mentee_worth_more():
     s = search([[1], [3]], [[True], [True]], [1, 1], [1], [5], [0, -1])
-    assert s.replace(1) == 0 and s.mentor_of.tolist() == [-1, 0]
+    assert s.replaces(np.array([1])) == 1 and s.mentor_of.tolist() == [-1, 0]
 
 
 def test_replace_never_lowers_the_value():
     s = search([[3], [1]], [[True], [True]], [1, 1], [1], [5], [0, -1])
-    assert s.replace(1) == -1 and s.mentor_of.tolist() == [0, -1]
+    assert s.replaces(np.array([1])) == 0 and s.mentor_of.tolist() == [0, -1]
 
 
 def test_replace_never_displaces_a_required_mentee():
     s = LocalSearch(np.array([[1.0], [3.0]]), np.ones((2, 1), bool), np.ones(2), np.array([1]),
                     np.array([5.0]), np.array([0, -1]), required=np.array([True, False]))
-    assert s.replace(1) == -1 and s.mentor_of.tolist() == [0, -1]
+    assert s.replaces(np.array([1])) == 0 and s.mentor_of.tolist() == [0, -1]
 
 
 def test_replace_needs_the_hours_of_the_replaced_mentee_to_suffice():
     s = search([[1], [3]], [[True], [True]], [1, 3], [1], [2], [0, -1])
-    assert s.replace(1) == -1
+    assert s.replaces(np.array([1])) == 0
 
 
 def test_relocate_moves_to_a_better_mentor_with_room_only():
     s = search([[1, 2]], [[True, True]], [1], [1, 1], [5, 5], [0])
-    assert s.relocate(0) and s.mentor_of.tolist() == [1]
+    assert s.relocations() == 1 and s.mentor_of.tolist() == [1]
     worse = search([[2, 1]], [[True, True]], [1], [1, 1], [5, 5], [0])
-    assert not worse.relocate(0)
+    assert worse.relocations() == 0 and worse.mentor_of.tolist() == [0]
 
 
 def three_in_a_row(room_at_the_end: bool, weight=None):
@@ -209,7 +225,7 @@ def test_swaps_keep_every_limit_and_the_count_and_raise_the_goal(state):
     assert_within_limits(s, allowed, load, capacity, budget)
 
 
-@pytest.mark.parametrize("move", ["chains", "doubles"])
+@pytest.mark.parametrize("move", ["chains", "doubles", "inserts", "ejects"])
 @settings(max_examples=60, deadline=None)
 @given(state=greedy_states())
 def test_moves_for_waiting_mentees_keep_every_limit_and_raise_the_count_and_the_goal(move, state):
@@ -220,6 +236,20 @@ def test_moves_for_waiting_mentees_keep_every_limit_and_raise_the_count_and_the_
     matched = np.flatnonzero(mentor_of >= 0)
     assert len(matched) == (before >= 0).sum() + applied
     assert weight[matched, mentor_of[matched]].sum() >= weight[before >= 0, before[before >= 0]].sum() - 1e-9
+    assert_within_limits(s, allowed, load, capacity, budget)
+
+
+@pytest.mark.parametrize("move", ["replaces", "relocations"])
+@settings(max_examples=60, deadline=None)
+@given(state=greedy_states())
+def test_moves_that_keep_the_count_keep_every_limit_and_raise_the_goal(move, state):
+    s, weight, allowed, load, capacity, budget = state
+    before = s.mentor_of.copy()
+    applied = s.replaces(np.flatnonzero(before < 0)) if move == "replaces" else s.relocations()
+    mentor_of = s.mentor_of
+    assert (mentor_of >= 0).sum() == (before >= 0).sum()
+    gained = weight[mentor_of >= 0, mentor_of[mentor_of >= 0]].sum() - weight[before >= 0, before[before >= 0]].sum()
+    assert gained > 0 if applied else gained == 0
     assert_within_limits(s, allowed, load, capacity, budget)
 
 

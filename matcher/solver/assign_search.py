@@ -5,7 +5,7 @@ Moves, each keeping every mentor within capacity and budget:
 - eject: a mentor without room for a waiting mentee passes one of its mentees to another
   mentor with room, then takes the waiting one (one more match);
 - replace: a waiting mentee takes the place of a matched one worth less there, who then
-  waits (and is tried again like any waiting mentee);
+  waits (and is tried again in the next round);
 - relocate: a matched mentee moves to a mentor with room where it is worth more;
 - chain: a waiting mentee takes the place of a matched one, who takes the place of
   another, and so on, until the last moves to a mentor with room (one more match); the
@@ -14,13 +14,14 @@ Moves, each keeping every mentor within capacity and budget:
   ones that fit the hours this frees (one more match);
 - swap: two matched mentees trade mentors where both fit and the goal rises; every pair
   is looked at together and the best swaps go first, one per mentor each round.
-Chains, doubles and swaps look at all pairs at once, so each round starts with them.
-Candidate lists are the allowed pairs, best value first.
+Every move looks at all pairs at once: the moves of a round that share no mentee or mentor
+are applied together, the best first. Moves that match one more mentee are repeated while
+any does; then come swaps, replacements and relocations. Candidate lists are the allowed
+pairs, best value first; a dense index finds the pair of any (mentee, mentor).
 """
 from __future__ import annotations
 
 import time
-from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -46,6 +47,8 @@ class LocalSearch:
         self.pair_load = pair_load(load, rows[order], self.cols)
         self.start = np.searchsorted(rows[order], np.arange(n + 1))
         self.rows = rows[order]
+        self.pair_index = np.full((n, m), -1, np.int32 if len(order) < 2 ** 31 else np.int64)
+        self.pair_index[self.rows, self.cols] = np.arange(len(order))
         self.open = np.ones(len(self.cols), dtype=bool)
         self.capacity_left = capacity.astype(float).copy()
         self.budget_left = budget.astype(float).copy()
@@ -86,12 +89,6 @@ class LocalSearch:
             if self.mentor_of[i] == j:
                 self.remove(i)
 
-    def _candidates(self, u: int):
-        """(mentor, weight, load) of u's open pairs, best first."""
-        part = self._slice(u)
-        keep = self.open[part]
-        return zip(self.cols[part][keep], self.gain[part][keep], self.pair_load[part][keep])
-
     def best_with_room(self, i: int, exclude: int = -1) -> tuple[int, float]:
         """The best mentor of i with room for i (other than `exclude`): (mentor, weight)."""
         part = self._slice(i)
@@ -112,59 +109,76 @@ class LocalSearch:
         self.place(u, j)
         return True
 
-    def eject(self, u: int) -> bool:
-        """Move `eject`: the best-valued chain u -> j, w: j -> k that fits."""
-        best = None
-        for j, gain_u, load_u in self._candidates(u):
-            j = int(j)
-            for w in self.members[j]:
-                gain_w, load_w = self.value_of(w, j)
-                if self.budget_left[j] + load_w < load_u - EPSILON:
-                    continue
-                k, gain_wk = self.best_with_room(w, exclude=j)
-                if k < 0:
-                    continue
-                delta = gain_u + gain_wk - gain_w
-                if best is None or delta > best[0]:
-                    best = (delta, j, w, k)
-        if best is None:
-            return False
-        _, j, w, k = best
-        self.remove(w)
-        self.place(w, k)
-        self.place(u, j)
-        return True
+    def best_elsewhere(self) -> np.ndarray:
+        """(n,) the best open pair of each mentee with a mentor that has room for it, other
+        than its own (-1 where there is none)."""
+        mentors = self.cols
+        fits = (self.open & (self.capacity_left[mentors] >= 1) & (self.budget_left[mentors] >= self.pair_load - EPSILON)
+                & (mentors != self.mentor_of[self.rows]))
+        hit = np.flatnonzero(fits)
+        first = hit[np.r_[True, self.rows[hit][1:] != self.rows[hit][:-1]]] if len(hit) else hit
+        best = np.full(len(self.mentor_of), -1)
+        best[self.rows[first]] = first
+        return best
 
-    def replace(self, u: int) -> int:
-        """Move `replace`: u takes the place of the mentee it beats most (never a required
-        one); returns who now waits (-1 if no such move)."""
-        best = None
-        for j, gain_u, load_u in self._candidates(u):
-            j = int(j)
-            for w in self.members[j]:
-                if self.required[w]:
-                    continue
-                gain_w, load_w = self.value_of(w, j)
-                if self.budget_left[j] + load_w >= load_u - EPSILON and gain_u > gain_w + EPSILON:
-                    if best is None or gain_u - gain_w > best[0]:
-                        best = (gain_u - gain_w, j, w)
-        if best is None:
-            return -1
-        _, j, w = best
-        self.remove(w)
-        self.place(u, j)
-        return w
+    def inserts(self, waiting: np.ndarray) -> int:
+        """Move `insert` for every waiting mentee at once: each takes its best mentor with
+        room, the best pairs first, one per mentor. Returns how many did."""
+        best = self.best_elsewhere()[waiting]
+        mentees, pairs = waiting[best >= 0], best[best >= 0]
+        order = np.argsort(-self.gain[pairs], kind="stable")
+        return self.apply_disjoint(([], [(u, j)]) for u, j in zip(mentees[order].tolist(),
+                                                                   self.cols[pairs[order]].tolist()))
 
-    def relocate(self, i: int) -> bool:
-        """Move `relocate`: i moves to a mentor with room where it is worth more."""
-        j = int(self.mentor_of[i])
-        here, _ = self.value_of(i, j)
-        k, there = self.best_with_room(i, exclude=j)
-        if k < 0 or there <= here + EPSILON:
-            return False
-        self.remove(i)
-        self.place(i, k)
-        return True
+    def _entries(self, waiting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each open pair (u, j) of a waiting mentee u, once per mentee w that j holds:
+        (the pair, w's pair with j), where u fits j's hours once w leaves."""
+        waits = np.zeros(len(self.mentor_of), bool)
+        waits[waiting] = True
+        entry, held = self.with_members(np.flatnonzero(self.open & waits[self.rows]))
+        fits = self.budget_left[self.cols[entry]] + self.pair_load[held] >= self.pair_load[entry] - EPSILON
+        return entry[fits], held[fits]
+
+    def ejects(self, waiting: np.ndarray) -> int:
+        """Move `eject` for every waiting mentee u at once: u takes the place of a mentee w
+        at j, who moves to its best other mentor with room (one more match); each u's best
+        such move, the best first, unless it shares a mentor with one made before. Returns
+        how many were made."""
+        entry, held = self._entries(waiting)
+        onward = self.best_elsewhere()[self.rows[held]]
+        keep = onward >= 0
+        entry, held, onward = entry[keep], held[keep], onward[keep]
+        chosen = _best_of_each(self.rows[entry], self.gain[entry] + self.gain[onward] - self.gain[held])
+        rows, cols = self.rows, self.cols
+        return self.apply_disjoint(([w], [(w, k), (u, j)]) for u, j, w, k in zip(
+            rows[entry[chosen]].tolist(), cols[entry[chosen]].tolist(), rows[held[chosen]].tolist(),
+            cols[onward[chosen]].tolist()))
+
+    def replaces(self, waiting: np.ndarray) -> int:
+        """Move `replace` for every waiting mentee u at once: u takes the place of the mentee
+        it beats most (never a required one), who then waits; the largest gains first, each
+        mentor in one at most. Returns how many were made."""
+        entry, held = self._entries(waiting)
+        gain = self.gain[entry] - self.gain[held]
+        keep = ~self.required[self.rows[held]] & (gain > EPSILON)
+        entry, held, gain = entry[keep], held[keep], gain[keep]
+        chosen = _best_of_each(self.rows[entry], gain)
+        return self.apply_disjoint(([w], [(u, j)]) for u, j, w in zip(
+            self.rows[entry[chosen]].tolist(), self.cols[entry[chosen]].tolist(), self.rows[held[chosen]].tolist()))
+
+    def relocations(self) -> int:
+        """Move `relocate` for every matched mentee at once: it moves to its best other
+        mentor with room where it is worth more; the largest gains first, each mentor in one
+        at most. Returns how many moved."""
+        matched = np.flatnonzero(self.mentor_of >= 0)
+        best, here = self.best_elsewhere()[matched], self.entry(matched, self.mentor_of[matched])
+        keep = (best >= 0) & (here >= 0)
+        matched, best, here = matched[keep], best[keep], here[keep]
+        gain = self.gain[best] - self.gain[here]
+        order = np.flatnonzero(gain > EPSILON)
+        order = order[np.argsort(-gain[order], kind="stable")]
+        return self.apply_disjoint(([i], [(i, k)]) for i, k in zip(matched[order].tolist(),
+                                                                    self.cols[best[order]].tolist()))
 
     def apply_disjoint(self, moves) -> int:
         """Apply `moves` in their order, each (the mentees that leave their mentors, the
@@ -263,21 +277,9 @@ class LocalSearch:
                 candidates.append((delta, j, w, int(self.rows[a]), int(self.rows[b])))
         return self.apply_disjoint(([w], [(u, j), (v, j)]) for _, j, w, u, v in sorted(candidates, reverse=True))
 
-    @cached_property
-    def _pair_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """(sorted keys mentee * m + mentor of the pairs, the pair index of each key)."""
-        keys = self.rows.astype(np.int64) * len(self.members) + self.cols
-        order = np.argsort(keys, kind="stable")
-        return keys[order], order
-
     def entry(self, mentees: np.ndarray, mentors: np.ndarray) -> np.ndarray:
         """Index of the open pair of each (mentee, mentor), -1 where there is none."""
-        keys, order = self._pair_keys
-        if not len(keys):
-            return np.full(len(mentees), -1)
-        wanted = mentees.astype(np.int64) * len(self.members) + mentors
-        at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        index = np.where(keys[at] == wanted, order[at], -1)
+        index = self.pair_index[mentees, mentors]
         return np.where((index >= 0) & self.open[np.maximum(index, 0)], index, -1)
 
     def swaps(self) -> int:
@@ -307,27 +309,23 @@ class LocalSearch:
         return list(mentees[np.argsort(self.gain[self.start[mentees]], kind="stable")])
 
     def run(self, deadline: float, waiting: np.ndarray) -> np.ndarray:
-        """Apply moves until none helps or the deadline passes; returns mentor_of."""
+        """Apply moves until none helps or the deadline passes; returns mentor_of. Moves
+        that match one more mentee go first, as long as any does."""
+        gaining = (self.chains, self.doubles, self.inserts, self.ejects)
+        improving = (self.swaps, lambda: self.replaces(waiting[self.mentor_of[waiting] < 0]), self.relocations)
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
-            while time.perf_counter() < deadline and (self.chains(waiting[self.mentor_of[waiting] < 0])
-                                                        or self.doubles(waiting[self.mentor_of[waiting] < 0])):
+            while time.perf_counter() < deadline and any(move(waiting[self.mentor_of[waiting] < 0]) for move in gaining):
                 improved = True
-            if time.perf_counter() < deadline:
-                improved |= self.swaps() > 0
-            queue = self.waiting_order(waiting[self.mentor_of[waiting] < 0])
-            while queue and time.perf_counter() < deadline:
-                u = int(queue.pop())
-                if self.insert(u) or self.eject(u):
-                    improved = True
-                    continue
-                displaced = self.replace(u)
-                if displaced >= 0:
-                    improved = True
-                    queue.append(displaced)
-            for i in np.flatnonzero(self.mentor_of >= 0):
-                if time.perf_counter() >= deadline:
-                    break
-                improved |= self.relocate(int(i))
+            for move in improving:
+                if time.perf_counter() < deadline:
+                    improved |= move() > 0
         return self.mentor_of.copy()
+
+
+def _best_of_each(mentees: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """Positions of each mentee's largest gain, the largest first."""
+    order = np.lexsort((-gain, mentees))
+    first = order[np.r_[True, mentees[order][1:] != mentees[order][:-1]]] if len(order) else order
+    return first[np.argsort(-gain[first], kind="stable")]
