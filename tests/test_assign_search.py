@@ -136,6 +136,12 @@ def test_two_mentees_worth_more_with_each_others_mentor_swap():
     assert s.swaps() == 1 and s.mentor_of.tolist() == [1, 0]
 
 
+def test_a_swap_is_made_when_only_one_of_the_two_gains_and_more_than_the_other_loses():
+    # Mentee 0 is worth 3 with mentor 0 and 2 with mentor 1; mentee 1 is worth 4 and 1.
+    s = search([[3, 2], [4, 1]], np.ones((2, 2), bool), [1, 1], [1, 1], [5, 5], [0, 1])
+    assert s.swaps() == 1 and s.mentor_of.tolist() == [1, 0]
+
+
 def test_no_swap_that_lowers_the_goal():
     s = search([[3, 1], [1, 3]], np.ones((2, 2), bool), [1, 1], [1, 1], [5, 5], [0, 1])
     assert s.swaps() == 0 and s.mentor_of.tolist() == [0, 1]

@@ -284,10 +284,14 @@ class LocalSearch:
 
     def swaps(self) -> int:
         """Move `swap`: two matched mentees trade mentors where both fit and the goal rises;
-        the best swaps that share no mentor are applied. Returns how many were."""
+        the best swaps that share no mentor are applied. Returns how many were. A swap that
+        raises the goal raises it for one of the two at least, so only the pairs worth more
+        to their mentee than its own are looked at, with the mentees of their mentors."""
         mentors, loads = self.cols, self.pair_load
-        here = self.mentor_of[self.rows] == mentors
-        usable = np.flatnonzero(self.open & ~here & (self.mentor_of[self.rows] >= 0))
+        here = (self.mentor_of[self.rows] == mentors) & self.open
+        current = np.full(len(self.mentor_of), np.inf)
+        current[self.rows[here]] = self.gain[here]
+        usable = np.flatnonzero(self.open & ~here & (self.gain > current[self.rows]))
         there, other = self.with_members(usable)  # mentee i's pair with mentor B, and B's mentee k's
         home = self.mentor_of[self.rows[there]]  # i's mentor A
         mine = self.entry(self.rows[there], home)  # i's pair with A
