@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import maximum_flow
 
 from matcher.solver.assign_duals import pair_list
 from matcher.solver.assign_knapsack import MAX_WORK, LoadGrid, MenteePrices, MentorKnapsacks
+from matcher.solver.assign_matrix import first_of_runs
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp
 from matcher.solver.assign_problem import AssignmentProblem
 
@@ -36,7 +37,7 @@ def mentor_room(feasible: np.ndarray, load: np.ndarray, capacity: np.ndarray, bu
         loads = load[mentees, mentors]
         order = np.lexsort((loads, mentors))
         mentors, loads = mentors[order], loads[order]
-    first = np.flatnonzero(np.r_[True, mentors[1:] != mentors[:-1]]) if len(mentors) else np.zeros(0, int)
+    first = np.flatnonzero(first_of_runs(mentors))
     used = np.cumsum(loads)
     used -= np.repeat(np.r_[0.0, used][first], np.diff(np.r_[first, len(mentors)]))
     # Within a mentor the loads rise, so the mentees that fit are its first ones.

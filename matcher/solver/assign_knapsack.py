@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from matcher.solver.assign_duals import PairList, Prices, best_reduced, fitted_prices, pair_list
-from matcher.solver.assign_matrix import load_rows, row_chunks, with_pairs_of
+from matcher.solver.assign_matrix import first_of_runs, load_rows, row_chunks, with_pairs_of
 from matcher.solver.assign_model import Objective
 from matcher.solver.assign_patterns import MentorPatterns
 from matcher.solver.assign_problem import AssignmentProblem
@@ -101,7 +101,7 @@ class MentorKnapsacks:
         positive = np.flatnonzero(reduced > 0)
         order = positive[np.lexsort((-reduced[positive], self.pair_class[positive], pairs.mentor[positive]))]
         group = pairs.mentor[order] * len(self.classes) + self.pair_class[order]
-        first = np.r_[True, group[1:] != group[:-1]]
+        first = first_of_runs(group)
         rank = np.arange(len(order)) - np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
         return order, rank
 

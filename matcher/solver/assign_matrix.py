@@ -184,6 +184,11 @@ def with_pairs_of(mask: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
     return mask
 
 
+def first_of_runs(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal keys starts, as a mask."""
+    return np.r_[True, keys[1:] != keys[:-1]] if len(keys) else np.zeros(0, bool)
+
+
 def per_mentee_max(mentees: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """(n,) the largest of the pairs' `values` per mentee; -inf for a mentee without pairs."""
     best = np.full(n, -np.inf)

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import LinearConstraint, linprog, milp
 
-from matcher.solver.assign_matrix import pair_load
+from matcher.solver.assign_matrix import first_of_runs, pair_load
 from matcher.solver.assign_problem import AssignmentProblem
 
 COLUMNS_PER_SECOND = 4_000  # solve the master only if it has at most this many columns per second
@@ -55,7 +55,7 @@ class MentorPatterns:
             return
         order = np.lexsort((mentees, mentors))
         mentees, mentors = mentees[order], mentors[order]
-        starts = np.flatnonzero(np.r_[True, mentors[1:] != mentors[:-1]])
+        starts = np.flatnonzero(first_of_runs(mentors))
         ends = np.r_[starts[1:], len(mentees)]
         signatures = np.add.reduceat(self.mentee_key[mentees], starts) ^ self.mentor_key[mentors[starts]]
         for start, end, signature in zip(starts.tolist(), ends.tolist(), signatures.tolist()):

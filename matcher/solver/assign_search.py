@@ -27,7 +27,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order
 
-from matcher.solver.assign_matrix import pair_load
+from matcher.solver.assign_matrix import first_of_runs, pair_load
 
 EPSILON = 1e-9
 
@@ -62,8 +62,9 @@ class LocalSearch:
 
     def value_of(self, i: int, j: int) -> tuple[float, float]:
         """(weight, load) of pair (i, j), which must be allowed."""
-        part = self._slice(i)
-        k = part.start + int(np.flatnonzero(self.cols[part] == j)[0])
+        k = int(self.pair_index[i, j])
+        if k < 0:
+            raise KeyError(f"pair ({i}, {j}) is not allowed")
         return float(self.gain[k]), float(self.pair_load[k])
 
     def place(self, i: int, j: int) -> None:
@@ -116,7 +117,7 @@ class LocalSearch:
         fits = (self.open & (self.capacity_left[mentors] >= 1) & (self.budget_left[mentors] >= self.pair_load - EPSILON)
                 & (mentors != self.mentor_of[self.rows]))
         hit = np.flatnonzero(fits)
-        first = hit[np.r_[True, self.rows[hit][1:] != self.rows[hit][:-1]]] if len(hit) else hit
+        first = hit[first_of_runs(self.rows[hit])]
         best = np.full(len(self.mentor_of), -1)
         best[self.rows[first]] = first
         return best
@@ -175,10 +176,11 @@ class LocalSearch:
         keep = (best >= 0) & (here >= 0)
         matched, best, here = matched[keep], best[keep], here[keep]
         gain = self.gain[best] - self.gain[here]
-        order = np.flatnonzero(gain > EPSILON)
-        order = order[np.argsort(-gain[order], kind="stable")]
-        return self.apply_disjoint(([i], [(i, k)]) for i, k in zip(matched[order].tolist(),
-                                                                    self.cols[best[order]].tolist()))
+        keep = gain > EPSILON
+        matched, best, gain = matched[keep], best[keep], gain[keep]
+        chosen = _best_of_each(matched, gain)
+        return self.apply_disjoint(([i], [(i, k)]) for i, k in zip(matched[chosen].tolist(),
+                                                                    self.cols[best[chosen]].tolist()))
 
     def apply_disjoint(self, moves) -> int:
         """Apply `moves` in their order, each (the mentees that leave their mentors, the
@@ -259,7 +261,7 @@ class LocalSearch:
         waits[waiting] = True
         open_to = np.flatnonzero(self.open & waits[self.rows] & (self.capacity_left[mentors] >= 1))
         order = open_to[np.lexsort((-self.gain[open_to], loads[open_to], mentors[open_to]))]
-        first = np.flatnonzero(np.r_[True, mentors[order][1:] != mentors[order][:-1]]) if len(order) else order
+        first = np.flatnonzero(first_of_runs(mentors[order]))
         two = first[(first + 1 < len(order))]
         two = two[mentors[order[two + 1]] == mentors[order[two]]]
         lightest, second = order[two], order[two + 1]
@@ -331,5 +333,6 @@ class LocalSearch:
 def _best_of_each(mentees: np.ndarray, gain: np.ndarray) -> np.ndarray:
     """Positions of each mentee's largest gain, the largest first."""
     order = np.lexsort((-gain, mentees))
-    first = order[np.r_[True, mentees[order][1:] != mentees[order][:-1]]] if len(order) else order
+    first = order[first_of_runs(mentees[order])]
     return first[np.argsort(-gain[first], kind="stable")]
+
