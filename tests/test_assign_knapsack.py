@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.solver.assign_duals import PairList, Prices, fitted_prices
-from matcher.solver.assign_knapsack import (LoadGrid, MenteePrices, MentorKnapsacks, knapsack_bound,
-                                            subgradient_prices)
+from matcher.solver.assign_knapsack import (LoadGrid, MenteePrices, MentorKnapsacks, descending_within,
+                                            knapsack_bound, subgradient_prices)
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem
 from tests.test_assign_core import heavy_valued
@@ -183,3 +183,19 @@ def test_the_knapsack_bound_covers_every_assignment_matching_as_many_in_a_random
     bound = knapsack_bound(problem, problem.allowed, np.zeros(n, bool), known, known_assignment, start,
                            time.perf_counter() + 0.05)
     assert bound >= best - 1e-6
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(-40, 40)), min_size=1, max_size=60))
+def test_descending_within_orders_each_group_from_its_largest_value_as_a_lexsort_does(rows):
+    groups = np.sort(np.array([group for group, _ in rows]))
+    values = np.array([value for _, value in rows]) / 8.0  # exact in binary: no near ties
+    assert np.array_equal(descending_within(groups, values), np.lexsort((-values, groups)))
+
+
+def test_descending_within_keeps_the_groups_apart_when_values_are_large_and_near():
+    groups = np.array([0, 0, 1, 1, 2000, 2000])
+    values = np.array([-1e6, 1e6, 1e6, 1e6 - 1e-3, 0.5, 0.25])
+    order = descending_within(groups, values)
+    assert groups[order].tolist() == groups.tolist()
+    assert order.tolist() == [1, 0, 2, 3, 4, 5]
