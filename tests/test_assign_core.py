@@ -53,6 +53,19 @@ def test_smoothed_prices_give_a_valid_bound_close_to_the_lp(seed):
     assert lp - 1e-6 <= bound <= lp * 1.01
 
 
+@pytest.mark.parametrize("required_share", [1.0, 0.3])
+def test_the_lp_duals_certify_its_optimum_with_dual_simplex_or_interior_point(required_share):
+    """Dual simplex when every mentee must be matched, interior point (with crossover) when
+    some may wait: either way the duals price every pair to the LP's own objective."""
+    value, allowed, load, capacity, budget, required = random_pairs(5, 24, 12, required_share)
+    lp = full_lp(value, allowed, load, capacity, budget, required)
+    duals = (lp.capacity_dual, lp.budget_dual, lp.target_dual, lp.count_dual)
+    bound, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+                                duals, 0)
+    assert (lp.budget_dual > 1e-6).sum() >= 5  # budgets bind: the duals carry the bound
+    assert bound == pytest.approx(lp.objective, abs=1e-6)
+
+
 def heavy_valued(seed: int, n: int = 120, m: int = 25):
     """An instance where value grows with the square of the load, so the value-optimal LP
     matches about half as many mentees as can be matched: a count minimum binds."""
