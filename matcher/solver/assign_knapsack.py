@@ -207,10 +207,11 @@ class MentorKnapsacks:
 
 
 def descending_within(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The order that keeps `groups` (already ascending) and puts each group's values from
-    largest: one stable sort of one key, in near linear time on the runs already in order.
-    Values closer than the key's rounding (about 1e-16 of the largest group number times the
-    largest value) may come in either order, which moves a bound by no more than that."""
+    """The order of `np.lexsort((-values, groups))`, by group and within a group from the
+    largest value, from one stable sort of one key: near linear time when the groups come in
+    order already. Values closer than the key's rounding (about 1e-16 of the largest group
+    number times the largest value) may come in either order, which moves a bound built on
+    the order by no more than that."""
     span = 2.0 * float(np.abs(values).max(initial=0.0)) + 1.0
     return np.argsort(groups * span - values, kind="stable")
 
