@@ -168,7 +168,7 @@ def solve_lp(model: PairModel, time_limit: float = np.inf) -> LPSolution | None:
     res = linprog(rows.cost, A_ub=rows.A_ub, b_ub=rows.b_ub,
                   A_eq=rows.A_eq if rows.A_eq.shape[0] else None,
                   b_eq=rows.b_eq if rows.A_eq.shape[0] else None,
-                  bounds=_bounds(rows, len(model.mentee)), method=_lp_method(model),
+                  bounds=_bounds(rows, len(model.mentee)), method=_lp_method(rows),
                   options={"time_limit": max(time_limit, 0.01)})
     if res.status != 0:
         if res.status == 2:
@@ -182,12 +182,12 @@ def solve_lp(model: PairModel, time_limit: float = np.inf) -> LPSolution | None:
                       -res.fun + rows.constant, *duals)
 
 
-def _lp_method(model: PairModel) -> str:
+def _lp_method(rows: _Rows) -> str:
     """HiGHS's interior point when some mentees may wait (dual simplex took about twice as
     long on those LPs: 0.54 s against 0.23 s over 4,917 pairs at 2,000 x 500), its dual
     simplex when every mentee must be matched (as fast there, and on the GAP library's type D
     its vertex rounded to cheaper assignments)."""
-    return "highs-ds" if model.required[model.mentee].all() else "highs-ipm"
+    return "highs-ipm" if len(rows.free_mentees) else "highs-ds"
 
 
 def solve_milp(model: PairModel, time_limit: float) -> MILPSolution:
