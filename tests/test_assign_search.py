@@ -165,6 +165,64 @@ def one_heavy_two_light(heavy_load=3.0, required=None):
                        np.array([3.0]), np.array([0, -1, -1]), required=required)
 
 
+def rotation(budget_of_mentor_1=5.0, worth=3.0):
+    """Three full mentors; each mentee may only stay or take the next one's mentor, worth `worth` there."""
+    weight = [[1, worth, 0], [0, 1, worth], [worth, 0, 1]]
+    allowed = [[True, True, False], [False, True, True], [True, False, True]]
+    return search(weight, allowed, [2, 1, 1], [1, 1, 1], [2, budget_of_mentor_1, 5], [0, 1, 2])
+
+
+def test_three_mentees_each_take_the_next_ones_mentor_where_no_swap_or_relocation_can():
+    s = rotation()
+    assert s.swaps() == 0 and s.relocations() == 0
+    assert s.exchanges() == 1 and s.mentor_of.tolist() == [1, 2, 0]
+
+
+def test_no_exchange_that_breaks_a_budget():
+    s = rotation(budget_of_mentor_1=1.5)  # mentee 0's two hours do not fit mentor 1 once mentee 1 leaves
+    assert s.exchanges() == 0 and s.mentor_of.tolist() == [0, 1, 2]
+
+
+def test_no_exchange_that_lowers_the_goal():
+    s = rotation(worth=0.5)
+    assert s.exchanges() == 0 and s.mentor_of.tolist() == [0, 1, 2]
+
+
+def path(worth_at_mentor_1):
+    """Mentee 0 may take mentee 1's place, who may move on to the empty mentor 2, worth 0.5 less to it."""
+    weight = [[1, worth_at_mentor_1, 0], [0, 2, 1.5]]
+    allowed = [[True, True, False], [False, True, True]]
+    return search(weight, allowed, [1, 1], [1, 1, 1], [5, 5, 5], [0, 1])
+
+
+def test_a_mentee_takes_the_place_of_one_who_moves_on_to_a_mentor_with_room():
+    s = path(worth_at_mentor_1=3)
+    assert s.relocations() == 0 and s.swaps() == 0
+    assert s.exchanges() == 1 and s.mentor_of.tolist() == [1, 2]
+
+
+def test_no_path_that_lowers_the_goal():
+    s = path(worth_at_mentor_1=1.2)  # gains 0.2, the one moving on loses 0.5
+    assert s.exchanges() == 0 and s.mentor_of.tolist() == [0, 1]
+
+
+def test_exchanges_stop_at_the_deadline():
+    s = rotation()
+    assert s.exchanges(deadline=time.perf_counter() - 1) == 0 and s.mentor_of.tolist() == [0, 1, 2]
+
+
+def test_of_two_exchanges_that_move_the_same_mentee_the_one_worth_more_is_made():
+    # Mentees 0-2 could rotate over mentors 0-2 (worth 3 each); mentee 2 could instead trade
+    # places with mentee 3 (worth 9 each): only the trade is made.
+    weight = np.zeros((4, 4))
+    allowed = np.zeros((4, 4), bool)
+    for i, j, w in [(0, 0, 1), (0, 1, 3), (1, 1, 1), (1, 2, 3), (2, 2, 1), (2, 0, 3), (2, 3, 9), (3, 3, 1),
+                    (3, 2, 9)]:
+        weight[i, j], allowed[i, j] = w, True
+    s = search(weight, allowed, [1] * 4, [1] * 4, [5] * 4, [0, 1, 2, 3])
+    assert s.exchanges() == 1 and s.mentor_of.tolist() == [0, 1, 3, 2]
+
+
 def test_a_double_lets_one_mentee_wait_for_two():
     s = one_heavy_two_light()
     assert s.doubles(np.array([1, 2])) == 1
@@ -245,13 +303,13 @@ def test_moves_for_waiting_mentees_keep_every_limit_and_raise_the_count_and_the_
     assert_within_limits(s, allowed, load, capacity, budget)
 
 
-@pytest.mark.parametrize("move", ["replaces", "relocations"])
+@pytest.mark.parametrize("move", ["replaces", "relocations", "exchanges"])
 @settings(max_examples=60, deadline=None)
 @given(state=greedy_states())
 def test_moves_that_keep_the_count_keep_every_limit_and_raise_the_goal(move, state):
     s, weight, allowed, load, capacity, budget = state
     before = s.mentor_of.copy()
-    applied = s.replaces(np.flatnonzero(before < 0)) if move == "replaces" else s.relocations()
+    applied = s.replaces(np.flatnonzero(before < 0)) if move == "replaces" else getattr(s, move)()
     mentor_of = s.mentor_of
     assert (mentor_of >= 0).sum() == (before >= 0).sum()
     gained = weight[mentor_of >= 0, mentor_of[mentor_of >= 0]].sum() - weight[before >= 0, before[before >= 0]].sum()
