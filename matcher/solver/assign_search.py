@@ -387,22 +387,24 @@ class LocalSearch:
     def chain_gain(self, mentees: list[int], targets: list[int]) -> float:
         """What the goal gains when each of `mentees` (all matched) moves to the mentor in
         `targets` at the same time; -inf when a target repeats, a pair is not open, or a
-        mentor would exceed its capacity or hours."""
+        mentor would exceed its capacity or hours. (Chains are short: plain Python is faster
+        here than arrays.)"""
         if len(set(targets)) < len(targets):
             return -np.inf
-        pairs = self.entry(np.array(mentees), np.array(targets))
-        if (pairs < 0).any():
+        places, hours, gain = {}, {}, 0.0
+        for i, j in zip(mentees, targets):
+            home = int(self.mentor_of[i])
+            new, old = int(self.pair_index[i, j]), int(self.pair_index[i, home])
+            if new < 0 or not self.open[new]:
+                return -np.inf
+            gain += float(self.gain[new] - self.gain[old])
+            places[j], places[home] = places.get(j, 0) - 1, places.get(home, 0) + 1
+            hours[j] = hours.get(j, 0.0) - float(self.pair_load[new])
+            hours[home] = hours.get(home, 0.0) + float(self.pair_load[old])
+        if any(self.capacity_left[j] + change < 0 for j, change in places.items()) or any(
+                self.budget_left[j] + change < -EPSILON for j, change in hours.items()):
             return -np.inf
-        homes = self.entry(np.array(mentees), self.mentor_of[mentees])
-        involved = np.r_[targets, self.mentor_of[mentees]]
-        places = self.capacity_left[involved] + np.bincount(self.mentor_of[mentees], minlength=len(self.members))[involved] \
-            - np.bincount(targets, minlength=len(self.members))[involved]
-        hours = self.budget_left[involved] \
-            + np.bincount(self.mentor_of[mentees], self.pair_load[homes], minlength=len(self.members))[involved] \
-            - np.bincount(targets, self.pair_load[pairs], minlength=len(self.members))[involved]
-        if (places < 0).any() or (hours < -EPSILON).any():
-            return -np.inf
-        return float(self.gain[pairs].sum() - self.gain[homes].sum())
+        return gain
 
     def waiting_order(self, mentees: np.ndarray) -> list[int]:
         """Waiting mentees to try, the one with the best pair last (tried first)."""
