@@ -35,7 +35,7 @@ from matcher.solver.assign_matrix import first_of_runs, pair_load
 
 EPSILON = 1e-9
 EXCHANGE_LENGTH = 6  # rounds of the exchange search: its chains move at most one mentee more than this
-EXCHANGE_WALKS = 300  # walks tried for chains after each exchange search, the most valuable first
+EXCHANGE_WALKS = 2_000  # walks tried for chains after each exchange search, the most valuable first
 
 
 class LocalSearch:
