@@ -178,6 +178,18 @@ def test_three_mentees_each_take_the_next_ones_mentor_where_no_swap_or_relocatio
     assert s.exchanges() == 1 and s.mentor_of.tolist() == [1, 2, 0]
 
 
+@pytest.mark.parametrize("size", [2, 4, 5, 7])
+def test_a_ring_of_full_mentors_rotates_when_every_mentee_gains_by_it(size):
+    # Mentee i sits with mentor i and is worth 2 with mentor i + 1 (mod size), 1 with its own.
+    weight, allowed = np.zeros((size, size)), np.zeros((size, size), bool)
+    for i in range(size):
+        weight[i, i], weight[i, (i + 1) % size] = 1, 2
+        allowed[i, i] = allowed[i, (i + 1) % size] = True
+    s = search(weight, allowed, [1] * size, [1] * size, [1] * size, list(range(size)))
+    assert s.exchanges() == 1
+    assert s.mentor_of.tolist() == [(i + 1) % size for i in range(size)]
+
+
 def test_no_exchange_that_breaks_a_budget():
     s = rotation(budget_of_mentor_1=1.5)  # mentee 0's two hours do not fit mentor 1 once mentee 1 leaves
     assert s.exchanges() == 0 and s.mentor_of.tolist() == [0, 1, 2]

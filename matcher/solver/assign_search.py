@@ -20,8 +20,8 @@ Moves, each keeping every mentor within capacity and budget:
   rounds of a label-correcting search over all the places a mentee could take.
 Every move looks at all pairs at once: the moves of a round that share no mentee or mentor
 are applied together, the best first. Moves that match one more mentee are repeated while
-any does; then come swaps, replacements and relocations. Candidate lists are the allowed
-pairs, best value first; a dense index finds the pair of any (mentee, mentor).
+any does; then come swaps, replacements, relocations and exchanges. Candidate lists are the
+allowed pairs, best value first; a dense index finds the pair of any (mentee, mentor).
 """
 from __future__ import annotations
 
@@ -363,8 +363,8 @@ class LocalSearch:
 
     def disjoint_chains(self, value: np.ndarray, before: np.ndarray) -> list[tuple[list[int], list[int]]]:
         """The chains of the EXCHANGE_WALKS most valuable walks (`value` and `before` from
-        `_best_walks`), the most valuable first, that raise the goal, fit, and share no mentee or mentor with
-        one taken before: (mentees, the mentor each moves to)."""
+        `_best_walks`), the most valuable first, that raise the goal, fit, and share no
+        mentee or mentor with one taken before: (mentees, the mentor each moves to)."""
         room = self.best_elsewhere()
         ends = np.flatnonzero(value > EPSILON)
         mentees, mentors, chains = set(), set(), []
@@ -436,7 +436,6 @@ def _best_of_each(mentees: np.ndarray, gain: np.ndarray) -> np.ndarray:
     return first[np.argsort(-gain[first], kind="stable")]
 
 
-
 def _best_walks(tail: np.ndarray, head: np.ndarray, worth: np.ndarray, start: np.ndarray,
                 rounds: int) -> tuple[np.ndarray, np.ndarray]:
     """The most valuable walks found in a graph of arcs tail -> head (sorted by head), each
@@ -448,20 +447,19 @@ def _best_walks(tail: np.ndarray, head: np.ndarray, worth: np.ndarray, start: np
     does)."""
     value = np.where(start, 0.0, -np.inf)
     before = np.full(len(start), -1)
+    if not len(head):
+        return value, before
     firsts = np.flatnonzero(first_of_runs(head))
     heads, sizes = head[firsts], np.diff(np.r_[firsts, len(head)])
     for _ in range(rounds):
-        if not len(head):
-            break
         reached = value[tail] + worth
         best = np.maximum.reduceat(reached, firsts)
         gains = best > np.maximum(value[heads], 0.0) + EPSILON
         if not gains.any():
             break
-        hit = np.flatnonzero(reached == np.repeat(best, sizes))
+        hit = np.flatnonzero(reached == np.repeat(best, sizes))  # the first arc reaching each head's best
         hit = hit[first_of_runs(head[hit])]
         hit = hit[gains[np.searchsorted(heads, head[hit])]]
-        value, before = value.copy(), before.copy()
         value[head[hit]], before[head[hit]] = reached[hit], tail[hit]
     return value, before
 
