@@ -330,6 +330,28 @@ def test_moves_that_keep_the_count_keep_every_limit_and_raise_the_goal(move, sta
 
 
 @settings(max_examples=60, deadline=None)
+@given(st.integers(3, 12), st.integers(2, 5), st.integers(0, 10_000))
+def test_exchanges_with_hours_that_depend_on_the_pair_keep_every_limit_and_raise_the_goal(n, m, seed):
+    rng = np.random.default_rng(seed)
+    allowed = rng.random((n, m)) < 0.8
+    load = rng.choice([1.0, 1.5, 2.0], (n, m))  # a mentee's weekly hours differ by mentor
+    capacity, budget = rng.integers(1, 4, m), rng.choice([2.0, 3.0, 4.5], m)
+    weight = rng.random((n, m)) * 4
+    s = LocalSearch(weight, allowed, load, capacity, budget, np.full(n, -1))
+    for u in rng.permutation(n):
+        s.insert(int(u))
+    before = s.mentor_of.copy()
+    applied = s.exchanges()
+    mentor_of, matched = s.mentor_of, np.flatnonzero(s.mentor_of >= 0)
+    assert (mentor_of >= 0).tolist() == (before >= 0).tolist()
+    assert allowed[matched, mentor_of[matched]].all()
+    assert (np.bincount(mentor_of[matched], minlength=m) <= capacity).all()
+    assert (np.bincount(mentor_of[matched], load[matched, mentor_of[matched]], minlength=m) <= budget + 1e-9).all()
+    gained = weight[matched, mentor_of[matched]].sum() - weight[matched, before[matched]].sum()
+    assert gained > 0 if applied else gained == 0
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.integers(2, 7), st.integers(1, 4), st.integers(0, 10_000))
 def test_run_never_breaks_capacity_or_budget(n, m, seed):
     rng = np.random.default_rng(seed)
