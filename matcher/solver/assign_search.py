@@ -16,8 +16,7 @@ Moves, each keeping every mentor within capacity and budget:
   is looked at together and the best swaps go first, one per mentor each round;
 - exchange: matched mentees each take the place of the next at its mentor, the last
   taking the first one's place (a cycle) or moving to a mentor with room (a path), where
-  the goal rises; the best such chain ending at every mentee is found together, by a few
-  rounds of a label-correcting search over all the places a mentee could take.
+  the goal rises (assign_exchange).
 Every move looks at all pairs at once: the moves of a round that share no mentee or mentor
 are applied together, the best first. Moves that match one more mentee are repeated while
 any does; then come swaps, replacements, relocations and exchanges. Candidate lists are the
@@ -31,14 +30,11 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import breadth_first_order
 
+from matcher.solver.assign_exchange import EPSILON, ExchangeMoves
 from matcher.solver.assign_matrix import first_of_runs, pair_load
 
-EPSILON = 1e-9
-EXCHANGE_LENGTH = 6  # rounds of the exchange search: its chains move at most one mentee more than this
-EXCHANGE_WALKS = 2_000  # walks tried for chains after each exchange search, the most valuable first
 
-
-class LocalSearch:
+class LocalSearch(ExchangeMoves):
     """Mutable assignment state over CSR candidate lists (mentee -> mentors, best first)."""
 
     def __init__(self, weight: np.ndarray, allowed: np.ndarray, load: np.ndarray,
@@ -285,6 +281,14 @@ class LocalSearch:
                 candidates.append((delta, j, w, int(self.rows[a]), int(self.rows[b])))
         return self.apply_disjoint(([w], [(u, j), (v, j)]) for _, j, w, u, v in sorted(candidates, reverse=True))
 
+    def held(self) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of the open pairs the mentees hold now, (n,) what each mentee's own pair is
+        worth, infinite for a waiting one)."""
+        here = (self.mentor_of[self.rows] == self.cols) & self.open
+        current = np.full(len(self.mentor_of), np.inf)
+        current[self.rows[here]] = self.gain[here]
+        return here, current
+
     def entry(self, mentees: np.ndarray, mentors: np.ndarray) -> np.ndarray:
         """Index of the open pair of each (mentee, mentor), -1 where there is none."""
         index = self.pair_index[mentees, mentors]
@@ -296,9 +300,7 @@ class LocalSearch:
         raises the goal raises it for one of the two at least, so only the pairs worth more
         to their mentee than its own are looked at, with the mentees of their mentors."""
         mentors, loads = self.cols, self.pair_load
-        here = (self.mentor_of[self.rows] == mentors) & self.open
-        current = np.full(len(self.mentor_of), np.inf)
-        current[self.rows[here]] = self.gain[here]
+        here, current = self.held()
         usable = np.flatnonzero(self.open & ~here & (self.gain > current[self.rows]))
         there, other = self.with_members(usable)  # mentee i's pair with mentor B, and B's mentee k's
         home = self.mentor_of[self.rows[there]]  # i's mentor A
@@ -313,98 +315,6 @@ class LocalSearch:
         swapped = zip(self.rows[there[best]].tolist(), self.rows[other[best]].tolist(), home[best].tolist(),
                       mentors[there[best]].tolist())
         return self.apply_disjoint(([i, k], [(i, b), (k, a)]) for i, k, a, b in swapped)
-
-    def exchanges(self, deadline: float = np.inf) -> int:
-        """Move `exchange`: chains of matched mentees, each taking the place of the next at
-        its mentor, the last taking the first one's place or moving to its best mentor with
-        room. In the improvement graph an arc i -> k means i takes k's place at k's mentor
-        within its hours, worth what i gains by it; the most valuable walk ending at each
-        mentee is found for all of them at once (see `_best_walks`), and the chains they give
-        are applied, the most valuable first, when they raise the goal, keep every mentor
-        within capacity and hours and share no mentee or mentor with one applied before.
-        Then the arcs of the mentors that changed are dropped and the walks found again,
-        until no chain is applied or the deadline passes. Returns how many were."""
-        tail, head, worth = self.improvement_arcs()
-        applied = 0
-        while len(tail) and time.perf_counter() < deadline:
-            value, before = _best_walks(tail, head, worth, self.mentor_of >= 0, EXCHANGE_LENGTH)
-            chains = self.disjoint_chains(value, before)
-            if not chains:
-                break
-            for walk, targets in chains:
-                for i in walk:
-                    self.remove(i)
-                for i, j in zip(walk, targets):
-                    self.place(i, j)
-            applied += len(chains)
-            moved = np.zeros(len(self.mentor_of), bool)
-            changed = np.zeros(len(self.members), bool)
-            for walk, targets in chains:
-                moved[walk] = True
-                changed[targets] = True
-            keep = ~moved[tail] & ~moved[head] & ~changed[self.mentor_of[head]]
-            tail, head, worth = tail[keep], head[keep], worth[keep]
-        return applied
-
-    def improvement_arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(tail, head, worth) of every arc i -> k, by head: matched mentee i can take the
-        place of matched mentee k at k's mentor within its hours, gaining `worth` by it."""
-        mentors, loads = self.cols, self.pair_load
-        here = (self.mentor_of[self.rows] == mentors) & self.open
-        current = np.zeros(len(self.mentor_of))
-        current[self.rows[here]] = self.gain[here]
-        usable = np.flatnonzero(self.open & ~here & (self.mentor_of[self.rows] >= 0))
-        there, other = self.with_members(usable)  # mentee i's pair with mentor B, and B's mentee k's
-        fits = self.budget_left[mentors[there]] + loads[other] >= loads[there] - EPSILON
-        there, other = there[fits], other[fits]
-        by_head = np.argsort(self.rows[other], kind="stable")
-        there, other = there[by_head], other[by_head]
-        return self.rows[there], self.rows[other], self.gain[there] - current[self.rows[there]]
-
-    def disjoint_chains(self, value: np.ndarray, before: np.ndarray) -> list[tuple[list[int], list[int]]]:
-        """The chains of the EXCHANGE_WALKS most valuable walks (`value` and `before` from
-        `_best_walks`), the most valuable first, that raise the goal, fit, and share no
-        mentee or mentor with one taken before: (mentees, the mentor each moves to)."""
-        room = self.best_elsewhere()
-        ends = np.flatnonzero(value > EPSILON)
-        mentees, mentors, chains = set(), set(), []
-        for last in ends[np.argsort(-value[ends], kind="stable")][:EXCHANGE_WALKS].tolist():
-            walk, closed = _walk_back(before, last, EXCHANGE_LENGTH + 1)
-            if mentees.intersection(walk):
-                continue
-            homes = [int(self.mentor_of[i]) for i in walk]
-            finals = [homes[0]] if closed or room[walk[-1]] < 0 else [homes[0], int(self.cols[room[walk[-1]]])]
-            for final in finals:
-                targets = homes[1:] + [final]
-                if mentors.intersection(homes + targets) or self.chain_gain(walk, targets) <= EPSILON:
-                    continue
-                mentees.update(walk)
-                mentors.update(homes + targets)
-                chains.append((walk, targets))
-                break
-        return chains
-
-    def chain_gain(self, mentees: list[int], targets: list[int]) -> float:
-        """What the goal gains when each of `mentees` (all matched) moves to the mentor in
-        `targets` at the same time; -inf when a target repeats, a pair is not open, or a
-        mentor would exceed its capacity or hours. (Chains are short: plain Python is faster
-        here than arrays.)"""
-        if len(set(targets)) < len(targets):
-            return -np.inf
-        places, hours, gain = {}, {}, 0.0
-        for i, j in zip(mentees, targets):
-            home = int(self.mentor_of[i])
-            new, old = int(self.pair_index[i, j]), int(self.pair_index[i, home])
-            if new < 0 or not self.open[new]:
-                return -np.inf
-            gain += float(self.gain[new] - self.gain[old])
-            places[j], places[home] = places.get(j, 0) - 1, places.get(home, 0) + 1
-            hours[j] = hours.get(j, 0.0) - float(self.pair_load[new])
-            hours[home] = hours.get(home, 0.0) + float(self.pair_load[old])
-        if any(self.capacity_left[j] + change < 0 for j, change in places.items()) or any(
-                self.budget_left[j] + change < -EPSILON for j, change in hours.items()):
-            return -np.inf
-        return gain
 
     def waiting_order(self, mentees: np.ndarray) -> list[int]:
         """Waiting mentees to try, the one with the best pair last (tried first)."""
@@ -434,44 +344,3 @@ def _best_of_each(mentees: np.ndarray, gain: np.ndarray) -> np.ndarray:
     order = np.lexsort((-gain, mentees))
     first = order[first_of_runs(mentees[order])]
     return first[np.argsort(-gain[first], kind="stable")]
-
-
-def _best_walks(tail: np.ndarray, head: np.ndarray, worth: np.ndarray, start: np.ndarray,
-                rounds: int) -> tuple[np.ndarray, np.ndarray]:
-    """The most valuable walks found in a graph of arcs tail -> head (sorted by head), each
-    worth `worth`: for every node, the value of the best walk that ends there and the node
-    before it on that walk (-1 for none). Walks start at the `start` nodes (a mask) with
-    value 0; each of at most `rounds` rounds extends every walk by one arc at once and
-    keeps, for each node, the best positive one (a label-correcting search: every walk kept
-    has a positive value at each step, and a chain of positive value has a rotation that
-    does)."""
-    value = np.where(start, 0.0, -np.inf)
-    before = np.full(len(start), -1)
-    if not len(head):
-        return value, before
-    firsts = np.flatnonzero(first_of_runs(head))
-    heads, sizes = head[firsts], np.diff(np.r_[firsts, len(head)])
-    for _ in range(rounds):
-        reached = value[tail] + worth
-        best = np.maximum.reduceat(reached, firsts)
-        gains = best > np.maximum(value[heads], 0.0) + EPSILON
-        if not gains.any():
-            break
-        hit = np.flatnonzero(reached == np.repeat(best, sizes))  # the first arc reaching each head's best
-        hit = hit[first_of_runs(head[hit])]
-        hit = hit[gains[np.searchsorted(heads, head[hit])]]
-        value[head[hit]], before[head[hit]] = reached[hit], tail[hit]
-    return value, before
-
-
-def _walk_back(before: np.ndarray, last: int, limit: int) -> tuple[list[int], bool]:
-    """The walk that ends at `last`, by the `before` links, first node first, at most
-    `limit` nodes, and whether it closes on itself (then only the cycle is returned)."""
-    walk, position = [last], {last: 0}
-    while before[walk[-1]] >= 0 and len(walk) < limit:
-        previous = int(before[walk[-1]])
-        if previous in position:
-            return walk[position[previous]:][::-1], True
-        position[previous] = len(walk)
-        walk.append(previous)
-    return walk[::-1], False
