@@ -32,12 +32,14 @@ from matcher.solver.assign_state import SolveState
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
 BEST_PAIRS = 400_000  # pairs the smoothed dual and local search look at, besides the pool (see best_pairs)
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
-PRICE_SHARE = 0.25  # share of the whole time limit the smoothed dual may use
-LP_SHARE = 0.5  # share of the whole time limit the LP relaxation (with pricing) may use
+PRICE_SHARE = 0.1  # share of the whole time limit the smoothed dual may use before an LP
+LP_SHARE = 0.25  # share of the whole time limit the LP relaxation (with pricing) may use; the
+# pricing's own when the LP would fit its size but not its time: the local search gains more
+PRICE_ALONE_SHARE = 0.5  # the pricing's share when the problem is too large for an LP
 LP_PAIRS_PER_SECOND = 10_000  # LP only if the expected core has at most this many pairs per second of its share
 LP_MAX_PAIRS = 8_000  # and at most this many pairs in all: beyond, pricing makes better use of the time
 FIRST_LP_SHARE = 0.25  # the first LP may take this share of the time limit, past the LP's deadline
-SEARCH_SHARE = 0.8  # share of the time left after the LP that local search may use
+SEARCH_SHARE = 0.95  # share of the time left after the LP that local search may use
 CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
@@ -121,9 +123,9 @@ class _Solver(SolveState):
         master = count_varies and master_fits(self.problem.shape[1], MASTER_SHARE * self.time_limit)
         master_share = MASTER_SHARE if master else 0.0
         self.deadline -= (VALUE_BOUND_SHARE + master_share) * self.time_limit if count_varies else 0.0
-        lp_seconds = (LP_SHARE - PRICE_SHARE) * self.time_limit
-        lp_fits = CORE_CANDIDATES * self.matchable.sum() <= min(LP_MAX_PAIRS, LP_PAIRS_PER_SECOND * lp_seconds)
-        price_share = PRICE_SHARE if lp_fits else LP_SHARE
+        core_pairs = CORE_CANDIDATES * self.matchable.sum()
+        lp_fits = core_pairs <= min(LP_MAX_PAIRS, LP_PAIRS_PER_SECOND * (LP_SHARE - PRICE_SHARE) * self.time_limit)
+        price_share = PRICE_SHARE if lp_fits else LP_SHARE if core_pairs <= LP_MAX_PAIRS else PRICE_ALONE_SHARE
         price_bound = self.price_core(combined, self.started + price_share * self.time_limit)
         mentees, mentors = self.pool
         reduced = self.fit.prices.reduced(combined(self.problem.value[self.pool]), mentors,
