@@ -191,6 +191,24 @@ def test_progress_receives_lines_on_the_lp_path():
     assert lines and all(isinstance(line, str) and line for line in lines)
 
 
+def test_lp_relaxation_is_solved_when_it_fits_its_share_of_the_time():
+    lines = []
+    problem = mid_size(7, 120, 40, 2.0)  # a core of 360 pairs: the LP fits from about 0.25 s
+    result = solve_assignment(problem, time_limit=1.0, progress=lines.append)
+    assert any(line.startswith("LP relaxation") for line in lines)
+    assert_feasible(problem, result.mentor_of)
+
+
+def test_lp_relaxation_is_left_out_when_the_time_is_too_short_for_it():
+    lines = []
+    problem = mid_size(7, 120, 40, 2.0)
+    result = solve_assignment(problem, time_limit=0.2, progress=lines.append)
+    assert not any(line.startswith("LP relaxation") for line in lines)
+    assert any(line.startswith("no LP relaxation") for line in lines)
+    assert_feasible(problem, result.mentor_of)
+    assert result.objective <= result.bound
+
+
 def test_repair_drops_pairs_no_longer_allowed_and_refills():
     allowed = np.array([[True, False], [True, True], [True, True]])
     problem = AssignmentProblem(value=np.array([[3.0, 0.0], [2.0, 1.0], [1.0, 1.0]]), allowed=allowed,
