@@ -32,9 +32,9 @@ from matcher.solver.assign_state import SolveState
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
 BEST_PAIRS = 400_000  # pairs the smoothed dual and local search look at, besides the pool (see best_pairs)
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
-PRICE_SHARE = 0.05  # share of the time limit the smoothed dual may use before an LP (it runs on while far)
-LP_SHARE = 0.3  # share of the time limit for the pricing and the LP relaxation together; all the
-# pricing's when the LP fits its size but not its time (the local search makes better use of the rest)
+PRICE_SHARE = 0.05  # share of the time limit the smoothed dual may use before an LP (more while far from settled)
+LP_SHARE = 0.3  # share of the time limit for the pricing and the LP relaxation together; all of it the
+# pricing's when the LP fits its size but not its time (the local search makes better use of the LP's)
 PRICE_ALONE_SHARE = 0.5  # the pricing's share when the problem is too large for an LP
 LP_PAIRS_PER_SECOND = 10_000  # LP only if the expected core has at most this many pairs per second of its share
 LP_MAX_PAIRS = 8_000  # and at most this many pairs in all: beyond, pricing makes better use of the time
