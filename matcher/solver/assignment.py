@@ -60,6 +60,16 @@ def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
     return _Solver(problem, time_limit, progress).solve()
 
 
+def pricing_share(core_pairs: int, time_limit: float) -> tuple[bool, float]:
+    """(whether the LP relaxation of a core of `core_pairs` pairs fits, the share of the time
+    limit the pricing may use): PRICE_SHARE before an LP; LP_SHARE when the LP fits its size
+    but not its time; PRICE_ALONE_SHARE when the problem is too large for an LP."""
+    if core_pairs > LP_MAX_PAIRS:
+        return False, PRICE_ALONE_SHARE
+    lp_fits = core_pairs <= LP_PAIRS_PER_SECOND * (LP_SHARE - PRICE_SHARE) * time_limit
+    return lp_fits, PRICE_SHARE if lp_fits else LP_SHARE
+
+
 class _Solver(SolveState):
     """One solve: exact stages for small problems, the phases of the combined goal for large ones."""
 
@@ -123,9 +133,7 @@ class _Solver(SolveState):
         master = count_varies and master_fits(self.problem.shape[1], MASTER_SHARE * self.time_limit)
         master_share = MASTER_SHARE if master else 0.0
         self.deadline -= (VALUE_BOUND_SHARE + master_share) * self.time_limit if count_varies else 0.0
-        core_pairs = CORE_CANDIDATES * self.matchable.sum()
-        lp_fits = core_pairs <= min(LP_MAX_PAIRS, LP_PAIRS_PER_SECOND * (LP_SHARE - PRICE_SHARE) * self.time_limit)
-        price_share = PRICE_SHARE if lp_fits else LP_SHARE if core_pairs <= LP_MAX_PAIRS else PRICE_ALONE_SHARE
+        lp_fits, price_share = pricing_share(CORE_CANDIDATES * int(self.matchable.sum()), self.time_limit)
         price_bound = self.price_core(combined, self.started + price_share * self.time_limit)
         mentees, mentors = self.pool
         reduced = self.fit.prices.reduced(combined(self.problem.value[self.pool]), mentors,
