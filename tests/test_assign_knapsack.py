@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.solver.assign_duals import PairList, Prices, fitted_prices
-from matcher.solver.assign_knapsack import (LoadGrid, MenteePrices, MentorKnapsacks, descending_within,
-                                            knapsack_bound, subgradient_prices)
+from matcher.solver.assign_knapsack import (LoadGrid, MenteePrices, MentorKnapsacks, ValueBound,
+                                            descending_within, knapsack_bound, subgradient_prices)
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem
 from tests.test_assign_core import heavy_valued
@@ -135,7 +135,7 @@ def test_the_knapsack_bound_holds_the_optimum_and_is_tighter_than_the_lp(seed):
     fit = fitted_prices(problem, problem.allowed, problem.required, Objective(0.0, 1.0, 1.0), known.copy(),
                         time.perf_counter() + 30, count_min)
     bound = knapsack_bound(problem, problem.allowed, problem.required, known, mentor_of, fit.prices,
-                           time.perf_counter() + 3)
+                           time.perf_counter() + 3).value
     assert optimum.status == "optimal"
     assert optimum.objective - 1e-6 <= bound < lp - 1e-3
     assert bound <= fit.bound + 1e-6
@@ -182,7 +182,17 @@ def test_the_knapsack_bound_covers_every_assignment_matching_as_many_in_a_random
     known = problem.allowed & (rng.random((n, m)) < 0.3)
     bound = knapsack_bound(problem, problem.allowed, np.zeros(n, bool), known, known_assignment, start,
                            time.perf_counter() + 0.05)
-    assert bound >= best - 1e-6
+    for more in range(count, n + 1):  # assignments matching more are bounded by the bound less its count prices
+        best = max((objective for _, matched, objective in feasible if matched >= more), default=-np.inf)
+        assert bound.at(more) >= best - 1e-6
+
+
+def test_a_value_bound_holds_for_more_matches_less_its_price_and_not_for_fewer():
+    bound = ValueBound(10, ((100.0, 2.0), (101.0, 0.5)))
+    assert bound.value == 100.0
+    assert bound.at(12) == pytest.approx(min(100.0 - 4.0, 101.0 - 1.0))
+    with pytest.raises(ValueError, match="at least 10"):
+        bound.at(9)
 
 
 @settings(max_examples=40, deadline=None)

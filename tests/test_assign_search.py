@@ -379,3 +379,20 @@ def test_a_forbidden_pair_is_left_and_never_used_again():
     s.remove(0)
     assert s.best_with_room(0, exclude=1) == (-1, 0.0)
 
+
+
+def two_waiting_for_one_mentor() -> LocalSearch:
+    """Each gaining move gives the mentor one of them (moves that share a mentor wait)."""
+    return search([[2.0], [1.0]], [[True], [True]], [1, 1], [2], [2], [-1, -1])
+
+
+def test_run_reports_once_the_assignment_reached_when_the_gaining_moves_stop():
+    s, seen = two_waiting_for_one_mentor(), []
+    final = s.run(time.perf_counter() + 5, np.arange(2), seen.append)
+    assert [reached.tolist() for reached in seen] == [[0, 0]] and final.tolist() == [0, 0]
+
+
+def test_run_reports_at_settle_by_when_the_gaining_moves_go_on_past_it():
+    s, seen = two_waiting_for_one_mentor(), []
+    final = s.run(time.perf_counter() + 5, np.arange(2), seen.append, settle_by=0.0)
+    assert [reached.tolist() for reached in seen] == [[0, -1]] and final.tolist() == [0, 0]

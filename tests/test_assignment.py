@@ -1,5 +1,6 @@
 """Tests of the assignment solver against brute force and on its documented contract."""
 
+import functools
 import itertools
 
 import numpy as np
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import LinearConstraint, milp
 
+from matcher.solver.assign_model import PairModel, solve_milp
 from matcher.solver.assign_repair import Repair
 from matcher.solver.assignment import AssignmentProblem, InfeasibleAssignment, solve_assignment
 
@@ -230,3 +232,36 @@ def test_exact_path_out_of_time_still_reports_a_finite_bound(monkeypatch):
     result = solve_assignment(problem, time_limit=0.05)
     assert result.method == "milp-exact"
     assert np.isfinite(result.bound) and result.bound >= result.objective - 1e-9
+
+
+@functools.cache
+def forked_bound_problem() -> tuple[AssignmentProblem, float]:
+    """A problem with more pairs than the count's own bound looks at, whose count varies,
+    and its optimum among assignments matching as many as it can (142; HiGHS, about 5 s)."""
+    rng = np.random.default_rng(4)
+    n, m = 500, 40
+    value, allowed = rng.uniform(0, 4, (n, m)), rng.random((n, m)) < 0.6
+    load, capacity = rng.choice([1.0, 2.0, 3.0], n), rng.integers(2, 6, m).astype(float)
+    budget = np.round(capacity * 1.3)
+    mentees, mentors = np.nonzero(allowed)
+    optimum = solve_milp(PairModel(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget,
+                                   np.zeros(n, bool), count_min=142), 60)
+    assert optimum.status == "optimal"
+    return AssignmentProblem(value, allowed, load, capacity, budget), optimum.objective
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_the_bound_on_value_holds_forked_beside_the_search_or_not(monkeypatch, fork):
+    import matcher.solver.assignment as assignment
+    problem, optimum = forked_bound_problem()
+    assert problem.allowed.sum() > assignment.COUNT_LP_PAIRS
+    monkeypatch.setattr(assignment, "FORK_FACTOR", 0.0)  # whatever the time left (not what is tested here)
+    if not fork:
+        monkeypatch.setattr(assignment, "can_fork", lambda: False)
+    lines = []
+    result = solve_assignment(problem, time_limit=0.4, progress=lines.append)
+    assert any(line.startswith("bound on value forked") for line in lines) == fork
+    assert result.matched == result.matched_bound == 142
+    assert_feasible(problem, result.mentor_of)
+    assert result.objective <= optimum + 1e-6 <= result.bound + 2e-6
+    assert result.bound <= optimum * 1.01

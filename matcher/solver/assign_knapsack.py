@@ -39,6 +39,28 @@ SPARE = 2  # the working pairs: this many times the most a mentor can take, per 
 
 
 @dataclass(frozen=True)
+class ValueBound:
+    """Bounds on the value of every feasible assignment matching at least `count` mentees,
+    each with the price of one match it was taken at: one that matches more is bounded by
+    each, less that price for every match beyond `count` (the count's row is relaxed with
+    that price, so its term falls by the price per match)."""
+
+    count: int
+    bounds: tuple[tuple[float, float], ...]  # (bound, price of one match)
+
+    @property
+    def value(self) -> float:
+        """The bound for assignments matching at least `count` mentees."""
+        return self.at(self.count)
+
+    def at(self, matched: int) -> float:
+        """The bound for assignments matching at least `matched` mentees, `matched` >= `count`."""
+        if matched < self.count:
+            raise ValueError(f"a bound for at least {self.count} matches does not hold for {matched}")
+        return min((bound - price * (matched - self.count) for bound, price in self.bounds), default=np.inf)
+
+
+@dataclass(frozen=True)
 class MenteePrices:
     """Prices of the mentee rows, of the count and of the mentors' soft targets."""
 
@@ -261,7 +283,7 @@ def subgradient_prices(knapsacks: MentorKnapsacks, start: MenteePrices, floor: f
 
 def value_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, pool: np.ndarray,
                 priced: np.ndarray, mentor_of: np.ndarray, deadline: float, bound_seconds: float,
-                patterns: MentorPatterns | None = None) -> float:
+                patterns: MentorPatterns | None = None) -> ValueBound:
     """A bound on the value of every feasible assignment matching at least as many mentees
     as `mentor_of`: the smaller of two Lagrangian bounds. Prices on the mentors are fitted
     until they settle or KNAPSACK_SHARE of the time is left, to the `pool` pairs and those of
@@ -273,18 +295,20 @@ def value_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.n
     seconds = deadline - time.perf_counter()
     known = with_pairs_of(pool | priced if FIT_ROUNDS * bound_seconds > seconds else pool.copy(), mentor_of)
     knapsack = seconds >= KNAPSACK_ROUNDS * bound_seconds
+    count = int(np.count_nonzero(mentor_of >= 0))
     fit = fitted_prices(problem, feasible, required, Objective(0.0, 1.0, 1.0), known,
                         deadline - KNAPSACK_SHARE * seconds if knapsack else deadline,
-                        int(np.count_nonzero(mentor_of >= 0)), bound_seconds, settled_share=VALUE_SETTLED)
+                        count, bound_seconds, settled_share=VALUE_SETTLED)
+    fitted = ValueBound(count, ((fit.bound, fit.prices.count),))
     bound = knapsack_bound(problem, feasible, required, known | priced, mentor_of, fit.prices, deadline,
                            patterns) if knapsack else None
-    return fit.bound if bound is None else min(fit.bound, bound)
+    return fitted if bound is None else ValueBound(count, fitted.bounds + bound.bounds)
 
 
 def knapsack_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, known: np.ndarray,
                    mentor_of: np.ndarray, start: Prices, deadline: float,
-                   patterns: MentorPatterns | None = None) -> float | None:
-    """A bound on the value of every feasible assignment matching at least as many mentees
+                   patterns: MentorPatterns | None = None) -> ValueBound | None:
+    """Bounds on the value of every feasible assignment matching at least as many mentees
     as `mentor_of`: the mentee-priced Lagrangian, its prices improved until `deadline` from
     the mentee prices that go with the mentor prices `start`, over the `known` pairs and
     those of `mentor_of`; the feasible pairs outside them that could change it are added
@@ -300,12 +324,12 @@ def knapsack_bound(problem: AssignmentProblem, feasible: np.ndarray, required: n
     target = start.target if pairs.target is not None else None
     prices = MenteePrices(best_reduced(pairs, start), start.count, target)
     started = time.perf_counter()
-    bound = _complete(problem, feasible, required, knapsacks, prices)
+    bounds = ((_complete(problem, feasible, required, knapsacks, prices), prices.count),)
     reserve = time.perf_counter() - started
-    if time.perf_counter() + reserve >= deadline:
-        return bound
-    prices = subgradient_prices(knapsacks, prices, floor, deadline - reserve, patterns)
-    return min(bound, _complete(problem, feasible, required, knapsacks, prices))
+    if time.perf_counter() + reserve < deadline:
+        prices = subgradient_prices(knapsacks, prices, floor, deadline - reserve, patterns)
+        bounds += ((_complete(problem, feasible, required, knapsacks, prices), prices.count),)
+    return ValueBound(pairs.count_min, bounds)
 
 
 def _complete(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, knapsacks: MentorKnapsacks,

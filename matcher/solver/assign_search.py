@@ -25,6 +25,7 @@ allowed pairs, best value first; a dense index finds the pair of any (mentee, me
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 from scipy import sparse
@@ -322,17 +323,30 @@ class LocalSearch(ExchangeMoves):
         mentees = mentees[has]
         return list(mentees[np.argsort(self.gain[self.start[mentees]], kind="stable")])
 
-    def run(self, deadline: float, waiting: np.ndarray) -> np.ndarray:
+    def run(self, deadline: float, waiting: np.ndarray, settled: Callable[[np.ndarray], None] | None = None,
+            settle_by: float = np.inf) -> np.ndarray:
         """Apply moves until none helps or the deadline passes; returns mentor_of. Moves
-        that match one more mentee go first, as long as any does."""
+        that match one more mentee go first, as long as any does; when they first stop, or
+        at `settle_by` if that comes first, `settled` (if given) is called with the
+        assignment reached."""
         gaining = (self.chains, self.doubles, self.inserts, self.ejects)
         improving = (self.swaps, lambda: self.replaces(waiting[self.mentor_of[waiting] < 0]), self.relocations,
                      lambda: self.exchanges(deadline))
+
+        def report() -> None:
+            nonlocal settled
+            if settled is not None:
+                settled(self.mentor_of.copy())
+                settled = None
+
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
             while time.perf_counter() < deadline and any(move(waiting[self.mentor_of[waiting] < 0]) for move in gaining):
                 improved = True
+                if time.perf_counter() >= settle_by:
+                    report()
+            report()
             for move in improving:
                 if time.perf_counter() < deadline:
                     improved |= move() > 0
