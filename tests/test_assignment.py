@@ -2,6 +2,7 @@
 
 import functools
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -265,3 +266,27 @@ def test_the_bound_on_value_holds_forked_beside_the_search_or_not(monkeypatch, f
     assert_feasible(problem, result.mentor_of)
     assert result.objective <= optimum + 1e-6 <= result.bound + 2e-6
     assert result.bound <= optimum * 1.01
+
+
+@pytest.mark.parametrize("mentors, focused", [(300, True), (60, False)])
+def test_the_search_looks_first_at_each_mentees_best_priced_pairs_when_they_are_few_of_its_candidates(
+        monkeypatch, mentors, focused):
+    import matcher.solver.assignment as assignment
+    problem = mid_size(2, 300, mentors, 2.0)  # about 45,000 allowed pairs (over twice 50 per mentee), or 9,000
+    solver = assignment._Solver(problem, 30.0, None)
+    combined = solver.combined()
+    solver.price_core(combined, time.perf_counter() + 5)
+    start = solver.greedy()
+    looked_at = []
+    build = assignment._Solver.local_search
+    monkeypatch.setattr(assignment._Solver, "local_search",
+                        lambda self, mentor_of, candidates=None: looked_at.append(int(candidates.sum()))
+                        or build(self, mentor_of, candidates))
+    found = solver.search(start, time.perf_counter() + 1.0)
+    if focused:
+        assert len(looked_at) == 2 and looked_at[0] < looked_at[1]
+        assert looked_at[0] <= assignment.FOCUS_PAIRS * 300 + len(solver.pool[0]) + 300
+    else:
+        assert len(looked_at) == 1
+    assert_feasible(problem, found)
+    assert solver.combined_value(found, combined) >= solver.combined_value(start, combined)

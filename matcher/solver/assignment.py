@@ -41,6 +41,8 @@ LP_PAIRS_PER_SECOND = 10_000  # LP only if the expected core has at most this ma
 LP_MAX_PAIRS = 8_000  # and at most this many pairs in all: beyond, pricing makes better use of the time
 FIRST_LP_SHARE = 0.25  # the first LP may take this share of the time limit, past the LP's deadline
 SEARCH_SHARE = 0.95  # share of the time left after the LP that local search may use
+FOCUS_PAIRS = 50  # the search first looks at each mentee's this many best pairs at the smoothed prices
+FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of its candidates
 CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
@@ -236,11 +238,22 @@ class _Solver(SolveState):
     def search(self, mentor_of: np.ndarray, deadline: float, settled: Callable[[np.ndarray], None] | None = None,
                settle_by: float = np.inf) -> np.ndarray:
         """Local search from `mentor_of` until `deadline`, over the pool, the pairs of
-        `mentor_of` and the priced pairs (all feasible pairs up to BEST_PAIRS); `settled` is
-        called as in LocalSearch.run."""
+        `mentor_of` and the priced pairs (all feasible pairs up to BEST_PAIRS); first, for
+        FOCUS_SHARE of the time, over the pool and each mentee's FOCUS_PAIRS best pairs at the
+        smoothed prices when those are at most half as many (rounds over fewer pairs go
+        faster). `settled` is called as in LocalSearch.run."""
         candidates = with_pairs_of(self.priced | self.in_pool, mentor_of)
-        return self.local_search(mentor_of, candidates).run(deadline, np.flatnonzero(self.matchable), settled,
-                                                            settle_by)
+        waiting = np.flatnonzero(self.matchable)
+        if 2 * FOCUS_PAIRS * len(waiting) <= candidates.sum():
+            problem, prices = self.problem, self.fit.prices
+            focus = self.in_pool.copy()
+            focus[priced_top_pairs(self.combined().of_rows(problem.value), self.feasible, problem.load,
+                                   prices.capacity, prices.budget - prices.target, FOCUS_PAIRS)] = True
+            focused = time.perf_counter() + FOCUS_SHARE * (deadline - time.perf_counter())
+            mentor_of = self.local_search(mentor_of, with_pairs_of(focus, mentor_of)).run(focused, waiting, settled,
+                                                                                           settle_by)
+            settled, candidates = None, with_pairs_of(self.priced | self.in_pool, mentor_of)
+        return self.local_search(mentor_of, candidates).run(deadline, waiting, settled, settle_by)
 
     def relaxation(self, objective: Objective):
         """LP over the pool, grown by column generation: (LP, full-matrix bound, duals), or None
