@@ -5,12 +5,14 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, fitted_prices, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, fill_greedily, lagrangian_bound, priced_top_pairs,
-                                          regret_priority, top_pairs)
+                                          regret_priority, stable_order, top_pairs)
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem
 from matcher.solver.assignment import _Solver, solve_assignment
@@ -407,3 +409,12 @@ def test_relinking_never_drops_below_the_larger_count_for_value():
     solver = _Solver(problem, 5.0, None)
     relinked = solver.relinked(np.array([0, 1, -1]), np.array([-1, -1, 1]), time.perf_counter() + 5)
     assert relinked.tolist() == [0, -1, 1]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 70_000), max_size=300))
+def test_stable_order_sorts_whole_numbers_as_a_stable_argsort_does(keys):
+    keys = np.array(keys, dtype=np.int64)
+    assert np.array_equal(stable_order(keys), np.argsort(keys, kind="stable"))
+    small = keys % 300  # fits 16 bits: sorted by radix
+    assert np.array_equal(stable_order(small), np.argsort(small, kind="stable"))

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcher.solver.assign_exchange import _walks_back
 from matcher.solver.assign_search import LocalSearch
 
 
@@ -396,3 +397,55 @@ def test_run_reports_at_settle_by_when_the_gaining_moves_go_on_past_it():
     s, seen = two_waiting_for_one_mentor(), []
     final = s.run(time.perf_counter() + 5, np.arange(2), seen.append, settle_by=0.0)
     assert [reached.tolist() for reached in seen] == [[0, -1]] and final.tolist() == [0, 0]
+
+
+def test_walks_back_follow_the_links_to_their_start_keep_only_a_cycle_and_stop_at_the_limit():
+    before = np.array([-1, 0, 1, 4, 3, 3, 5, 6, 7, 8])
+    # back from 2: 1, 0 (a path); from 4: 3, then 4 again (a cycle); from 9: 8, 7, 6, 5, ... (past the limit)
+    walks, closed = _walks_back(before, np.array([2, 4, 9]), 4)
+    assert walks.tolist() == [[0, 1, 2, -1], [3, 4, -1, -1], [6, 7, 8, 9]]
+    assert closed.tolist() == [False, True, False]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 6))
+def test_the_gain_of_many_chains_at_once_is_that_of_each_made_alone(seed, length):
+    rng = np.random.default_rng(seed)
+    n, m = 12, 5
+    allowed = rng.random((n, m)) < 0.8
+    load = rng.choice([1.0, 1.5, 2.0], (n, m))
+    s = LocalSearch(rng.random((n, m)) * 3, allowed, load, rng.integers(1, 4, m), rng.choice([2.0, 3.0, 5.0], m),
+                    np.full(n, -1))
+    for u in rng.permutation(n):
+        s.insert(int(u))
+    matched = np.flatnonzero(s.mentor_of >= 0)
+    walks = np.full((40, length), -1)
+    for row in range(40):
+        size = int(rng.integers(1, min(length, len(matched)) + 1))
+        walks[row, :size] = rng.choice(matched, size, replace=False)
+    homes = np.where(walks >= 0, s.mentor_of[np.maximum(walks, 0)], -1)
+    size = (walks >= 0).sum(axis=1)
+    final = np.where(rng.random(40) < 0.5, homes[:, 0], rng.integers(-1, m, 40))
+    gains = s.chains_gain(walks, homes, size, final)
+    for row in range(40):
+        walk, home = walks[row, :size[row]].tolist(), homes[row, :size[row]].tolist()
+        assert gains[row] == pytest.approx(made_alone(s, walk, home[1:] + [int(final[row])]), abs=1e-12)
+
+
+def made_alone(s: LocalSearch, walk: list[int], targets: list[int]) -> float:
+    """The goal's gain when each mentee of `walk` moves to its target at once, made on a copy
+    of the state; -inf when that breaks a rule."""
+    if -1 in targets or len(set(targets)) < len(targets):
+        return -np.inf
+    capacity, budget, gain = s.capacity_left.copy(), s.budget_left.copy(), 0.0
+    for i, j in zip(walk, targets):
+        if s.entry(np.array([i]), np.array([j]))[0] < 0:
+            return -np.inf
+        old_gain, old_load = s.value_of(i, int(s.mentor_of[i]))
+        new_gain, new_load = s.value_of(i, j)
+        capacity[s.mentor_of[i]] += 1
+        budget[s.mentor_of[i]] += old_load
+        capacity[j] -= 1
+        budget[j] -= new_load
+        gain += new_gain - old_gain
+    return gain if (capacity >= 0).all() and (budget >= -1e-9).all() else -np.inf

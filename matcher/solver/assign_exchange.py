@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from matcher.solver.assign_matrix import first_of_runs
+from matcher.solver.assign_matrix import first_of_runs, stable_order
 
 EPSILON = 1e-9
 EXCHANGE_LENGTH = 6  # rounds of the exchange search: its chains move at most one mentee more than this
@@ -58,54 +58,69 @@ class ExchangeMoves:
         there, other = self.with_members(usable)  # mentee i's pair with mentor B, and B's mentee k's
         fits = self.budget_left[mentors[there]] + loads[other] >= loads[there] - EPSILON
         there, other = there[fits], other[fits]
-        by_head = np.argsort(self.rows[other], kind="stable")
+        by_head = stable_order(self.rows[other])
         there, other = there[by_head], other[by_head]
         return self.rows[there], self.rows[other], self.gain[there] - current[self.rows[there]]
 
     def disjoint_chains(self, value: np.ndarray, before: np.ndarray) -> list[tuple[list[int], list[int]]]:
         """The chains of the EXCHANGE_WALKS most valuable walks (`value` and `before` from
         `_best_walks`), the most valuable first, that raise the goal, fit, and share no
-        mentee or mentor with one taken before: (mentees, the mentor each moves to)."""
-        room = self.best_elsewhere()
+        mentee or mentor with one taken before: (mentees, the mentor each moves to). A walk
+        that is not a cycle closes on its first mentee's place if that raises the goal and
+        fits, else its last mentee moves to its best mentor with room."""
         ends = np.flatnonzero(value > EPSILON)
+        ends = ends[np.argsort(-value[ends], kind="stable")][:EXCHANGE_WALKS]
+        walks, closed = _walks_back(before, ends, EXCHANGE_LENGTH + 1)
+        size = (walks >= 0).sum(axis=1)
+        homes = np.where(walks >= 0, self.mentor_of[np.maximum(walks, 0)], -1)
+        room = self.best_elsewhere()[ends]
+        onward = np.where(closed | (room < 0), -1, self.cols[np.maximum(room, 0)])
+        options = [(homes[:, 0], self.chains_gain(walks, homes, size, homes[:, 0])),
+                   (onward, self.chains_gain(walks, homes, size, onward))]
+        rows = np.flatnonzero((options[0][1] > EPSILON) | (options[1][1] > EPSILON))
         mentees, mentors, chains = set(), set(), []
-        for last in ends[np.argsort(-value[ends], kind="stable")][:EXCHANGE_WALKS].tolist():
-            walk, closed = _walk_back(before, last, EXCHANGE_LENGTH + 1)
+        for row in rows.tolist():
+            walk, home = walks[row, :size[row]].tolist(), homes[row, :size[row]].tolist()
             if mentees.intersection(walk):
                 continue
-            homes = [int(self.mentor_of[i]) for i in walk]
-            finals = [homes[0]] if closed or room[walk[-1]] < 0 else [homes[0], int(self.cols[room[walk[-1]]])]
-            for final in finals:
-                targets = homes[1:] + [final]
-                if mentors.intersection(homes + targets) or self.chain_gain(walk, targets) <= EPSILON:
+            for final, gain in options:
+                targets = home[1:] + [int(final[row])]
+                if gain[row] <= EPSILON or mentors.intersection(home + targets):
                     continue
                 mentees.update(walk)
-                mentors.update(homes + targets)
+                mentors.update(home + targets)
                 chains.append((walk, targets))
                 break
         return chains
 
-    def chain_gain(self, mentees: list[int], targets: list[int]) -> float:
-        """What the goal gains when each of `mentees` (all matched) moves to the mentor in
-        `targets` at the same time; -inf when a target repeats, a pair is not open, or a
-        mentor would exceed its capacity or hours. (Chains are short: plain Python is faster
-        here than arrays.)"""
-        if len(set(targets)) < len(targets):
-            return -np.inf
-        places, hours, gain = {}, {}, 0.0
-        for i, j in zip(mentees, targets):
-            home = int(self.mentor_of[i])
-            new, old = int(self.pair_index[i, j]), int(self.pair_index[i, home])
-            if new < 0 or not self.open[new]:
-                return -np.inf
-            gain += float(self.gain[new] - self.gain[old])
-            places[j], places[home] = places.get(j, 0) - 1, places.get(home, 0) + 1
-            hours[j] = hours.get(j, 0.0) - float(self.pair_load[new])
-            hours[home] = hours.get(home, 0.0) + float(self.pair_load[old])
-        if any(self.capacity_left[j] + change < 0 for j, change in places.items()) or any(
-                self.budget_left[j] + change < -EPSILON for j, change in hours.items()):
-            return -np.inf
-        return gain
+    def chains_gain(self, walks: np.ndarray, homes: np.ndarray, size: np.ndarray, final: np.ndarray) -> np.ndarray:
+        """What the goal gains for each row of `walks` (mentees, first first, padded with -1;
+        `homes` their mentors, `size` how many) when each mentee takes the place of the next
+        at its mentor and the last moves to `final`, all at once; -inf where `final` is -1, a
+        target repeats, a pair is not open, or a mentor would exceed its capacity or hours.
+        With distinct targets, every mentor but the first one's home is met once as a
+        target: it loses the next mentee (none after the last) and takes this one; the first
+        one's home only loses its mentee, and where it is a target that adds to the target's."""
+        rows, width = walks.shape
+        used = walks >= 0
+        last = np.arange(width) == (size - 1)[:, None]
+        targets = np.where(last, final[:, None], np.concatenate([homes[:, 1:], np.full((rows, 1), -1)], axis=1))
+        targets = np.where(used, targets, -1)
+        mentees = np.maximum(walks, 0)
+        new = np.where(targets >= 0, self.pair_index[mentees, np.maximum(targets, 0)], -1)
+        old = self.pair_index[mentees, np.maximum(homes, 0)]
+        ordered = np.sort(targets, axis=1)
+        valid = ((final >= 0) & (~used | ((new >= 0) & self.open[np.maximum(new, 0)])).all(axis=1)
+                 & ((ordered[:, 1:] != ordered[:, :-1]) | (ordered[:, 1:] < 0)).all(axis=1))  # each target once
+        gain = np.where(used, self.gain[np.maximum(new, 0)] - self.gain[old], 0.0).sum(axis=1)
+        old_load = np.where(used, self.pair_load[old], 0.0)
+        first_home = targets == homes[:, :1]
+        places = first_home.astype(int) - last
+        hours = (np.concatenate([old_load[:, 1:], np.zeros((rows, 1))], axis=1) - self.pair_load[np.maximum(new, 0)]
+                 + first_home * old_load[:, :1])
+        at = np.maximum(targets, 0)
+        fits = ~used | ((self.capacity_left[at] + places >= 0) & (self.budget_left[at] + hours >= -EPSILON))
+        return np.where(valid & fits.all(axis=1), gain, -np.inf)
 
 
 def _best_walks(tail: np.ndarray, head: np.ndarray, worth: np.ndarray, start: np.ndarray,
@@ -136,14 +151,24 @@ def _best_walks(tail: np.ndarray, head: np.ndarray, worth: np.ndarray, start: np
     return value, before
 
 
-def _walk_back(before: np.ndarray, last: int, limit: int) -> tuple[list[int], bool]:
-    """The walk that ends at `last`, by the `before` links, first node first, at most
-    `limit` nodes, and whether it closes on itself (then only the cycle is returned)."""
-    walk, position = [last], {last: 0}
-    while before[walk[-1]] >= 0 and len(walk) < limit:
-        previous = int(before[walk[-1]])
-        if previous in position:
-            return walk[position[previous]:][::-1], True
-        position[previous] = len(walk)
-        walk.append(previous)
-    return walk[::-1], False
+def _walks_back(before: np.ndarray, lasts: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """The walks that end at each of `lasts`, by the `before` links, at most `limit` nodes:
+    (one row per walk, first node first, padded with -1; whether it closes on itself, when
+    only its cycle is kept)."""
+    rows = len(lasts)
+    back = np.full((rows, limit), -1)
+    back[:, 0] = lasts
+    start, end = np.zeros(rows, int), np.full(rows, limit)
+    going, closed = np.ones(rows, bool), np.zeros(rows, bool)
+    for k in range(1, limit):
+        previous = np.where(going, before[back[:, k - 1]], -1)
+        seen = (back[:, :k] == previous[:, None]) & (previous >= 0)[:, None]
+        closed |= going & seen.any(axis=1)
+        start = np.where(going & seen.any(axis=1), np.argmax(seen, axis=1), start)
+        stops = going & ((previous < 0) | seen.any(axis=1))
+        end[stops] = k
+        going &= ~stops
+        back[going, k] = previous[going]
+    index = end[:, None] - 1 - np.arange(limit)
+    walks = np.where(index >= start[:, None], np.take_along_axis(back, np.maximum(index, 0), axis=1), -1)
+    return walks, closed
