@@ -62,6 +62,8 @@ def test_a_mentors_room_is_what_fits_its_budget_lightest_first():
     assert room.tolist() == [2, 1]  # 1 + 1.5 fits 3, not with 2 more; 1 fits 2.9, not with 2 more
     dense = mentor_room(feasible, np.repeat(load[:, None], 2, axis=1), np.array([4.0, 4.0]), np.array([3.0, 2.9]))
     assert dense.tolist() == [2, 1]
+    whole = mentor_room(feasible, np.array([2, 1, 2, 3]), np.array([4, 4]), np.array([3, 2]))  # integer arrays
+    assert whole.tolist() == [2, 1]
 
 
 def test_the_flow_is_the_exact_count_when_budgets_do_not_bind():

@@ -38,7 +38,7 @@ def mentor_room(feasible: np.ndarray, load: np.ndarray, capacity: np.ndarray, bu
         order = np.lexsort((loads, mentors))
         mentors, loads = mentors[order], loads[order]
     first = np.flatnonzero(first_of_runs(mentors))
-    used = np.cumsum(loads)
+    used = np.cumsum(loads, dtype=float)
     used -= np.repeat(np.r_[0.0, used][first], np.diff(np.r_[first, len(mentors)]))
     # Within a mentor the loads rise, so the mentees that fit are its first ones.
     room = np.bincount(mentors[used <= budget[mentors] + 1e-9], minlength=len(capacity))
