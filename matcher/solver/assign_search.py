@@ -85,6 +85,29 @@ class LocalSearch(ExchangeMoves):
         self.capacity_left[j] += 1
         self.budget_left[j] += load
 
+    def assign(self, mentor_of: np.ndarray) -> None:
+        """Bring the state to the assignment `mentor_of` (its pairs open and within limits)."""
+        changed = np.flatnonzero(self.mentor_of != mentor_of).tolist()
+        for i in changed:
+            if self.mentor_of[i] >= 0:
+                self.remove(i)
+        for i in changed:
+            if mentor_of[i] >= 0:
+                self.place(i, int(mentor_of[i]))
+
+    def kick(self, rng: np.random.Generator, count: int) -> None:
+        """Move `count` matched mentees, drawn at random, each to another of its mentors with
+        room drawn at random (where it has one), whatever the goal."""
+        matched = np.flatnonzero(self.mentor_of >= 0)
+        for i in rng.choice(matched, min(count, len(matched)), replace=False).tolist():
+            part = self._slice(i)
+            mentors = self.cols[part]
+            fits = np.flatnonzero(self.open[part] & (mentors != self.mentor_of[i]) & (self.capacity_left[mentors] >= 1)
+                                  & (self.budget_left[mentors] >= self.pair_load[part] - EPSILON))
+            if len(fits):
+                self.remove(i)
+                self.place(i, int(mentors[rng.choice(fits)]))
+
     def forbid(self, pairs) -> None:
         """Never use these (mentee, mentor) pairs again; a mentee in one is taken out."""
         for i, j in pairs:
@@ -342,7 +365,8 @@ class LocalSearch(ExchangeMoves):
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
-            while time.perf_counter() < deadline and any(move(waiting[self.mentor_of[waiting] < 0]) for move in gaining):
+            while (time.perf_counter() < deadline and len(left := waiting[self.mentor_of[waiting] < 0])
+                   and any(move(left) for move in gaining)):
                 improved = True
                 if time.perf_counter() >= settle_by:
                     report()

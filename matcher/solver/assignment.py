@@ -20,6 +20,7 @@ from matcher.solver.assign_count import COUNT_LP_PAIRS, flow_bound, tightened_co
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import fitted_prices
 from matcher.solver.assign_fixing import beyond_agreement, completed_lp, fixed_and_solved
+from matcher.solver.assign_kicks import kicked_searches
 from matcher.solver.assign_knapsack import ValueBound, value_bound
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, best_pairs, lagrangian_bound, pair_load, priced_top_pairs,
@@ -46,6 +47,7 @@ FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of 
 CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
+CPSAT_SHARE = 0.5  # share of the polish's time for CP-SAT, the rest for kicks and local searches
 VALUE_BOUND_SHARE = 0.2  # share of the whole time limit kept for the bound on value at the end, unless forked
 FORK_SHARE = 0.25  # it is forked when the search stops matching more, or after this share of its time
 FORK_FACTOR = 1.5  # forked only when it would have this many times the bound's share at least
@@ -366,11 +368,20 @@ class _Solver(SolveState):
 
     def polish(self, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
         """CP-SAT over the candidate pairs and the current ones, started from `mentor_of`,
-        for the time left."""
+        for CPSAT_SHARE of the time left; then kicks and local searches (assign_kicks) from
+        its best, after a local search, for the rest."""
         pairs = np.nonzero(self.pool_with(mentor_of))
         found = improve_with_cpsat(self.model(*pairs, objective, self.matched(mentor_of)),
-                                   mentor_of[pairs[0]] == pairs[1], self.deadline)
-        return self.adopted(mentor_of, self.assignment(pairs, found), "CP-SAT")
+                                   mentor_of[pairs[0]] == pairs[1],
+                                   time.perf_counter() + CPSAT_SHARE * self.remaining())
+        mentor_of = self.adopted(mentor_of, self.assignment(pairs, found), "CP-SAT")
+        waiting = np.flatnonzero(self.matchable)
+        search = self.local_search(mentor_of, self.pool_with(mentor_of) | self.priced)
+        search.run(self.deadline, waiting)
+        found, rounds = kicked_searches(search, waiting, partial(self.combined_value, objective=objective),
+                                        self.better, self.deadline)
+        self.progress(f"{rounds} kicks, each followed by a local search")
+        return self.adopted(mentor_of, found, "kicks and local searches")
 
     def improve(self, mentor_of, objective: Objective, bound: float) -> np.ndarray:
         """Large-neighbourhood search under `objective` (the combined goal) until the deadline
