@@ -4,9 +4,10 @@ First as many mentees as possible are matched (required ones always), then the t
 minus the shortfall penalty is maximised among the assignments that match that many. Small
 problems: one exact HiGHS MILP per goal. Larger ones: one combined goal (a match worth
 MATCH_WORTH more than any pair's value), solved from fitted Lagrangian prices, a priced core,
-rounded starts, local search, fix-and-solve and core MILPs, CP-SAT or neighbourhood search,
-and a master over the sets of mentees the knapsack bound's mentors take (README, "Assignment");
-no phase gives up a match for value. Bounds hold for the full matrix."""
+rounded starts, local search, fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood
+search, and a master over the sets of mentees the knapsack bound's mentors take (README,
+"Assignment"); no phase gives up a match for value. Bounds hold for the full matrix; on large
+problems the bound on value is computed in a forked process beside the search."""
 
 import math
 import time
