@@ -20,7 +20,9 @@ Moves, each keeping every mentor within capacity and budget:
 Every move looks at all pairs at once: the moves of a round that share no mentee or mentor
 are applied together, the best first. Moves that match one more mentee are repeated while
 any does; then come swaps, replacements, relocations and exchanges. Candidate lists are the
-allowed pairs, best value first; a dense index finds the pair of any (mentee, mentor).
+allowed pairs, best value first; a dense index finds the pair of any (mentee, mentor). A
+kick (mentees moved at random) and a return to a given assignment serve the iterated local
+search (assign_kicks).
 """
 from __future__ import annotations
 
