@@ -158,7 +158,7 @@ def test_the_bound_on_value_stays_tight_for_an_assignment_matching_fewer_than_it
     mentor_of = solver.greedy()
     mentor_of[np.flatnonzero(mentor_of >= 0)[::3]] = -1
     matched = int((mentor_of >= 0).sum())
-    bound = solver.value_bound(mentor_of, time.perf_counter() + 10).value
+    bound = solver.value_bound(mentor_of, time.perf_counter() + 10).at(matched)
     mentees, mentors = np.nonzero(allowed)
     best = solve_milp(PairModel(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget,
                                 required, count_min=matched), 60)

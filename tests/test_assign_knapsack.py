@@ -135,7 +135,7 @@ def test_the_knapsack_bound_holds_the_optimum_and_is_tighter_than_the_lp(seed):
     fit = fitted_prices(problem, problem.allowed, problem.required, Objective(0.0, 1.0, 1.0), known.copy(),
                         time.perf_counter() + 30, count_min)
     bound = knapsack_bound(problem, problem.allowed, problem.required, known, mentor_of, fit.prices,
-                           time.perf_counter() + 3).value
+                           time.perf_counter() + 3).at(int((mentor_of >= 0).sum()))
     assert optimum.status == "optimal"
     assert optimum.objective - 1e-6 <= bound < lp - 1e-3
     assert bound <= fit.bound + 1e-6
@@ -189,7 +189,7 @@ def test_the_knapsack_bound_covers_every_assignment_matching_as_many_in_a_random
 
 def test_a_value_bound_holds_for_more_matches_less_its_price_and_not_for_fewer():
     bound = ValueBound(10, ((100.0, 2.0), (101.0, 0.5)))
-    assert bound.value == 100.0
+    assert bound.at(10) == 100.0
     assert bound.at(12) == pytest.approx(min(100.0 - 4.0, 101.0 - 1.0))
     with pytest.raises(ValueError, match="at least 10"):
         bound.at(9)

@@ -163,9 +163,10 @@ def _walks_back(before: np.ndarray, lasts: np.ndarray, limit: int) -> tuple[np.n
     for k in range(1, limit):
         previous = np.where(going, before[back[:, k - 1]], -1)
         seen = (back[:, :k] == previous[:, None]) & (previous >= 0)[:, None]
-        closed |= going & seen.any(axis=1)
-        start = np.where(going & seen.any(axis=1), np.argmax(seen, axis=1), start)
-        stops = going & ((previous < 0) | seen.any(axis=1))
+        meets = going & seen.any(axis=1)
+        closed |= meets
+        start = np.where(meets, np.argmax(seen, axis=1), start)
+        stops = meets | (going & (previous < 0))
         end[stops] = k
         going &= ~stops
         back[going, k] = previous[going]

@@ -21,9 +21,10 @@ def kicked_searches(search: LocalSearch, waiting: np.ndarray, score: Callable[[n
                     better: Callable[[np.ndarray, np.ndarray], np.ndarray], deadline: float,
                     seed: int = 0) -> tuple[np.ndarray, int]:
     """The best assignment (by `better`) of kicks and local searches (over `waiting`) from
-    `search`'s assignment, a local optimum, until `deadline`; and how many rounds ran."""
+    the local optimum `search` reaches from its assignment, until `deadline`; and how many
+    rounds ran."""
     rng = np.random.default_rng(seed)
-    current = search.mentor_of.copy()
+    current = search.run(deadline, waiting)
     current_score, best, rounds = score(current), current, 0
     while time.perf_counter() < deadline:
         rounds += 1

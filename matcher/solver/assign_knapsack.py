@@ -48,11 +48,6 @@ class ValueBound:
     count: int
     bounds: tuple[tuple[float, float], ...]  # (bound, price of one match)
 
-    @property
-    def value(self) -> float:
-        """The bound for assignments matching at least `count` mentees."""
-        return self.at(self.count)
-
     def at(self, matched: int) -> float:
         """The bound for assignments matching at least `matched` mentees, `matched` >= `count`."""
         if matched < self.count:

@@ -102,13 +102,10 @@ class LocalSearch(ExchangeMoves):
         room drawn at random (where it has one), whatever the goal."""
         matched = np.flatnonzero(self.mentor_of >= 0)
         for i in rng.choice(matched, min(count, len(matched)), replace=False).tolist():
-            part = self._slice(i)
-            mentors = self.cols[part]
-            fits = np.flatnonzero(self.open[part] & (mentors != self.mentor_of[i]) & (self.capacity_left[mentors] >= 1)
-                                  & (self.budget_left[mentors] >= self.pair_load[part] - EPSILON))
-            if len(fits):
+            hit = self.with_room(i, exclude=int(self.mentor_of[i]))
+            if len(hit):
                 self.remove(i)
-                self.place(i, int(mentors[rng.choice(fits)]))
+                self.place(i, int(self.cols[rng.choice(hit)]))
 
     def forbid(self, pairs) -> None:
         """Never use these (mentee, mentor) pairs again; a mentee in one is taken out."""
@@ -118,17 +115,21 @@ class LocalSearch(ExchangeMoves):
             if self.mentor_of[i] == j:
                 self.remove(i)
 
-    def best_with_room(self, i: int, exclude: int = -1) -> tuple[int, float]:
-        """The best mentor of i with room for i (other than `exclude`): (mentor, weight)."""
+    def with_room(self, i: int, exclude: int = -1) -> np.ndarray:
+        """Indices of i's open pairs, best first, whose mentor (other than `exclude`) has room for i."""
         part = self._slice(i)
         mentors = self.cols[part]
         fits = (self.open[part] & (self.capacity_left[mentors] >= 1)
                 & (self.budget_left[mentors] >= self.pair_load[part] - EPSILON)
                 & (mentors != exclude))
-        hit = np.flatnonzero(fits)
+        return part.start + np.flatnonzero(fits)
+
+    def best_with_room(self, i: int, exclude: int = -1) -> tuple[int, float]:
+        """The best mentor of i with room for i (other than `exclude`): (mentor, weight)."""
+        hit = self.with_room(i, exclude)
         if not len(hit):
             return -1, 0.0
-        return int(mentors[hit[0]]), float(self.gain[part][hit[0]])
+        return int(self.cols[hit[0]]), float(self.gain[hit[0]])
 
     def insert(self, u: int) -> bool:
         """Move `insert`: give u its best mentor with room."""

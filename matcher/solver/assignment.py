@@ -245,7 +245,7 @@ class _Solver(SolveState):
         FOCUS_SHARE of the time, over the pool and each mentee's FOCUS_PAIRS best pairs at the
         smoothed prices when those are at most half as many (rounds over fewer pairs go
         faster). `settled` is called as in LocalSearch.run."""
-        candidates = with_pairs_of(self.priced | self.in_pool, mentor_of)
+        candidates = self.candidates(mentor_of)
         waiting = np.flatnonzero(self.matchable)
         if 2 * FOCUS_PAIRS * len(waiting) <= candidates.sum():
             problem, prices = self.problem, self.fit.prices
@@ -255,8 +255,13 @@ class _Solver(SolveState):
             focused = time.perf_counter() + FOCUS_SHARE * (deadline - time.perf_counter())
             mentor_of = self.local_search(mentor_of, with_pairs_of(focus, mentor_of)).run(focused, waiting, settled,
                                                                                            settle_by)
-            settled, candidates = None, with_pairs_of(self.priced | self.in_pool, mentor_of)
+            settled, candidates = None, self.candidates(mentor_of)
         return self.local_search(mentor_of, candidates).run(deadline, waiting, settled, settle_by)
+
+    def candidates(self, mentor_of: np.ndarray) -> np.ndarray:
+        """Mask of the pairs the local search looks at: the pool, the priced pairs and
+        `mentor_of`'s."""
+        return with_pairs_of(self.priced | self.in_pool, mentor_of)
 
     def relaxation(self, objective: Objective):
         """LP over the pool, grown by column generation: (LP, full-matrix bound, duals), or None
@@ -376,11 +381,9 @@ class _Solver(SolveState):
                                    mentor_of[pairs[0]] == pairs[1],
                                    time.perf_counter() + CPSAT_SHARE * self.remaining())
         mentor_of = self.adopted(mentor_of, self.assignment(pairs, found), "CP-SAT")
-        waiting = np.flatnonzero(self.matchable)
-        search = self.local_search(mentor_of, self.pool_with(mentor_of) | self.priced)
-        search.run(self.deadline, waiting)
-        found, rounds = kicked_searches(search, waiting, partial(self.combined_value, objective=objective),
-                                        self.better, self.deadline)
+        found, rounds = kicked_searches(self.local_search(mentor_of, self.candidates(mentor_of)),
+                                        np.flatnonzero(self.matchable),
+                                        partial(self.combined_value, objective=objective), self.better, self.deadline)
         self.progress(f"{rounds} kicks, each followed by a local search")
         return self.adopted(mentor_of, found, "kicks and local searches")
 
