@@ -14,8 +14,9 @@ from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, fill_greedily, lagrangian_bound, priced_top_pairs,
                                           regret_priority, stable_order, top_pairs)
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
-from matcher.solver.assign_problem import AssignmentProblem
-from matcher.solver.assignment import _Solver, solve_assignment
+from matcher.solver.assign_problem import AssignmentProblem, match_worth
+from matcher.solver import assignment
+from matcher.solver.assignment import _Solver, pricing_share, solve_assignment
 
 
 def random_pairs(seed: int, n: int, m: int, required_share: float = 0.0):
@@ -130,6 +131,69 @@ def test_the_first_lp_gets_its_share_of_the_time_even_when_pricing_ran_late():
     solver.lp_deadline = time.perf_counter() - 1.0  # pricing overran the LP's deadline
     lp, bound, _ = solver.relaxation(combined)
     assert lp.objective <= bound + 1e-6 and lp.x.max() > 0.5
+
+
+@pytest.mark.parametrize("time_limit, late_lp", [(20.0, True), (5.0, False)])
+def test_a_core_too_large_for_an_lp_before_the_pricing_gets_one_after_it_when_it_fits(time_limit, late_lp):
+    core = 22_456  # 10,000 x 2,000: an LP of about 2 s
+    assert core > assignment.LP_MAX_PAIRS
+    assert pricing_share(core, time_limit) == (late_lp, assignment.PRICE_ALONE_SHARE, True)
+
+
+@pytest.mark.parametrize("time_limit, lp_fits, share", [(2.0, True, 0.05), (0.5, False, 0.3)])
+def test_a_core_of_a_few_thousand_pairs_gets_its_lp_after_a_short_pricing_when_it_fits(time_limit, lp_fits, share):
+    assert pricing_share(4_360, time_limit) == (lp_fits, share, False)  # 2,000 x 500: an LP of about 0.15 s
+
+
+@pytest.mark.parametrize("after_pricing, scale", [(True, 2.0), (False, 1.0)])
+def test_a_match_counts_more_in_the_goal_when_the_lp_comes_after_a_full_pricing(monkeypatch, after_pricing, scale):
+    value, allowed, load, capacity, budget, required = random_pairs(5, 300, 40)
+    problem = AssignmentProblem(value, allowed, load, capacity, budget, required)
+    monkeypatch.setattr(assignment, "pricing_share", lambda core, limit: assignment.Plan(True, 0.05, after_pricing))
+    offsets, price_core = [], _Solver.price_core
+    monkeypatch.setattr(_Solver, "price_core", lambda self, objective, deadline: offsets.append(objective.offset)
+                        or price_core(self, objective, deadline))
+    result = solve_assignment(problem, time_limit=1.0)
+    assert offsets == [pytest.approx(scale * match_worth(problem))]
+    assert result.objective <= result.bound + 1e-6
+
+
+@pytest.mark.parametrize("seconds_left, solves", [(0.05, 1), (30.0, 2)])
+def test_the_lp_is_solved_again_only_while_the_last_solve_s_time_is_left(monkeypatch, seconds_left, solves):
+    value, allowed, load, capacity, budget, required = random_pairs(4, 1500, 80)
+    solver = _Solver(AssignmentProblem(value, allowed, load, capacity, budget, required), 60.0, None)
+    combined = solver.combined()
+    solver.price_core(combined, time.perf_counter() + 1)
+    first = np.unique(solver.pool[0], return_index=True)[1]  # one pair per mentee: the LP prices out more
+    solver.pool = (solver.pool[0][first], solver.pool[1][first])
+    solver.in_pool[:] = False
+    solver.in_pool[solver.pool] = True
+    calls = []
+
+    def slow_lp(model, seconds):
+        calls.append(seconds)
+        time.sleep(0.1)  # the solve takes longer than the time left before the deadline
+        return solve_lp(model, seconds)
+
+    monkeypatch.setattr(assignment, "solve_lp", slow_lp)
+    solver.lp_deadline = time.perf_counter() + seconds_left
+    lp, bound, _ = solver.relaxation(combined)
+    assert min(len(calls), 2) == solves
+    assert lp.objective <= bound + 1e-6
+
+
+@pytest.mark.parametrize("heavy_value, two_first", [(4.0, True), (1.0, False)])
+def test_the_search_starts_from_the_start_its_goal_rates_best_not_the_one_matching_most(heavy_value, two_first):
+    # One mentor, three places and three hours: two mentees of 1.5 hours, or three of an hour
+    # worth 0.1 each. A match is worth 1 + the largest value in the search's goal: at 4.0 the
+    # two rate 2 x 5 + 8 = 18 against 3 x 5 + 0.3 = 15.3; at 1.0, 2 x 2 + 2 = 6 against 6.3.
+    value = np.array([[heavy_value], [heavy_value], [0.1], [0.1], [0.1]])
+    problem = AssignmentProblem(value, np.ones((5, 1), bool), np.array([1.5, 1.5, 1.0, 1.0, 1.0]), np.array([3.0]),
+                                np.array([3.0]))
+    solver = _Solver(problem, 10.0, None)
+    two, three = np.array([0, 0, -1, -1, -1]), np.array([-1, -1, 0, 0, 0])
+    assert solver.better(two, three) is three
+    assert (solver.best_start([three, two], solver.combined()) == (two if two_first else three)).all()
 
 
 def test_the_core_milps_never_trade_a_match_for_value():

@@ -32,6 +32,7 @@ class SolveState:
         self.best_value = np.max(problem.value, axis=1, initial=0.0, where=self.feasible)
         self.pool = np.nonzero(self.feasible)
         self.in_pool = self.feasible.copy()
+        self.worth_scale = 1.0
 
     def remaining(self) -> float:
         """Seconds left before the deadline."""
@@ -56,8 +57,9 @@ class SolveState:
                              self.budget)
 
     def combined(self) -> Objective:
-        """Every match worth more than the value of any pair, then value."""
-        return Objective(match_worth(self.problem, self.feasible), 1.0, 1.0)
+        """Every match worth more than the value of any pair (`worth_scale` times the problem's
+        match worth), then value."""
+        return Objective(self.worth_scale * match_worth(self.problem, self.feasible), 1.0, 1.0)
 
     def local_search(self, mentor_of: np.ndarray, candidates: np.ndarray | None = None) -> LocalSearch:
         """A local search from `mentor_of` under the combined goal, over the `candidates`
