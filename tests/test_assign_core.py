@@ -16,7 +16,7 @@ from matcher.solver.assign_matrix import (Lagrangian, fill_greedily, lagrangian_
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, match_worth
 from matcher.solver import assignment
-from matcher.solver.assignment import _Solver, pricing_share, solve_assignment
+from matcher.solver.assignment import _Solver, start_plan, solve_assignment
 
 
 def random_pairs(seed: int, n: int, m: int, required_share: float = 0.0):
@@ -137,19 +137,19 @@ def test_the_first_lp_gets_its_share_of_the_time_even_when_pricing_ran_late():
 def test_a_core_too_large_for_an_lp_before_the_pricing_gets_one_after_it_when_it_fits(time_limit, late_lp):
     core = 22_456  # 10,000 x 2,000: an LP of about 2 s
     assert core > assignment.LP_MAX_PAIRS
-    assert pricing_share(core, time_limit) == (late_lp, assignment.PRICE_ALONE_SHARE, True)
+    assert start_plan(core, time_limit) == (late_lp, assignment.PRICE_ALONE_SHARE, True)
 
 
 @pytest.mark.parametrize("time_limit, lp_fits, share", [(2.0, True, 0.05), (0.5, False, 0.3)])
 def test_a_core_of_a_few_thousand_pairs_gets_its_lp_after_a_short_pricing_when_it_fits(time_limit, lp_fits, share):
-    assert pricing_share(4_360, time_limit) == (lp_fits, share, False)  # 2,000 x 500: an LP of about 0.15 s
+    assert start_plan(4_360, time_limit) == (lp_fits, share, False)  # 2,000 x 500: an LP of about 0.15 s
 
 
-@pytest.mark.parametrize("after_pricing, scale", [(True, 2.0), (False, 1.0)])
+@pytest.mark.parametrize("after_pricing, scale", [(True, assignment.LATE_LP_WORTH), (False, 1.0)])
 def test_a_match_counts_more_in_the_goal_when_the_lp_comes_after_a_full_pricing(monkeypatch, after_pricing, scale):
     value, allowed, load, capacity, budget, required = random_pairs(5, 300, 40)
     problem = AssignmentProblem(value, allowed, load, capacity, budget, required)
-    monkeypatch.setattr(assignment, "pricing_share", lambda core, limit: assignment.Plan(True, 0.05, after_pricing))
+    monkeypatch.setattr(assignment, "start_plan", lambda core, limit: assignment.Plan(True, 0.05, after_pricing))
     offsets, price_core = [], _Solver.price_core
     monkeypatch.setattr(_Solver, "price_core", lambda self, objective, deadline: offsets.append(objective.offset)
                         or price_core(self, objective, deadline))

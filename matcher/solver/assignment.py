@@ -85,7 +85,7 @@ class Plan(NamedTuple):
     lp_after_pricing: bool  # whether it comes after a full pricing (too large for one before)
 
 
-def pricing_share(core_pairs: int, time_limit: float) -> Plan:
+def start_plan(core_pairs: int, time_limit: float) -> Plan:
     """The plan for a core of `core_pairs` pairs: PRICE_SHARE before an LP; LP_SHARE when the
     LP fits its size but not its time; PRICE_ALONE_SHARE when the problem is too large for an
     LP before the pricing, with an LP after it when one fits LATE_LP_SHARE."""
@@ -152,7 +152,7 @@ class _Solver(SolveState):
         """Core by smoothed prices, LP of the combined goal, rounding (greedy, and the LP's
         whole pairs completed by a MILP), local search, core MILP, then CP-SAT when mentors
         are crowded or neighbourhood search otherwise."""
-        plan = pricing_share(CORE_CANDIDATES * int(self.matchable.sum()), self.time_limit)
+        plan = start_plan(CORE_CANDIDATES * int(self.matchable.sum()), self.time_limit)
         self.worth_scale = LATE_LP_WORTH if plan.lp_fits and plan.lp_after_pricing else 1.0
         combined = self.combined()
         worth = combined.offset
@@ -278,9 +278,9 @@ class _Solver(SolveState):
 
     def best_start(self, starts: list[np.ndarray], objective: Objective) -> np.ndarray:
         """The start, filled, that `objective` (the search's own goal) rates best, not the one
-        matching most: at 10,000 x 2,000 (seed 2) the LP's start matched 17 fewer than the
-        prices' (5,918 against 5,935) but rated higher, and the search from it ended with
-        5,942 matches and 8,950 against 5,938 and 8,936 from the prices'."""
+        matching most: at 10,000 x 2,000 (seed 2, a match at the problem's worth) the LP's
+        start matched 17 fewer than the prices' (5,918 against 5,935) but rated higher, and the
+        search from it ended with 5,942 matches and 8,950 against 5,938 and 8,936."""
         return max((self.filled(start) for start in starts), key=partial(self.combined_value, objective=objective))
 
     def candidates(self, mentor_of: np.ndarray) -> np.ndarray:
