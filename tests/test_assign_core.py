@@ -15,8 +15,9 @@ from matcher.solver.assign_matrix import (Lagrangian, fill_greedily, lagrangian_
                                           regret_priority, stable_order, top_pairs)
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, match_worth
-from matcher.solver import assignment
-from matcher.solver.assignment import _Solver, start_plan, solve_assignment
+from matcher.solver import assign_relaxation, assignment
+from matcher.solver.assign_relaxation import Plan, relaxation, start_plan
+from matcher.solver.assignment import _Solver, solve_assignment
 
 
 def random_pairs(seed: int, n: int, m: int, required_share: float = 0.0):
@@ -128,16 +129,15 @@ def test_the_first_lp_gets_its_share_of_the_time_even_when_pricing_ran_late():
     solver = _Solver(AssignmentProblem(value, allowed, load, capacity, budget, required), 8.0, None)
     combined = solver.combined()
     solver.price_core(combined, time.perf_counter() + 1)
-    solver.lp_deadline = time.perf_counter() - 1.0  # pricing overran the LP's deadline
-    lp, bound, _ = solver.relaxation(combined)
+    lp, bound, _ = relaxation(solver, combined, time.perf_counter() - 1.0)  # pricing overran the LP's deadline
     assert lp.objective <= bound + 1e-6 and lp.x.max() > 0.5
 
 
 @pytest.mark.parametrize("time_limit, late_lp", [(20.0, True), (5.0, False)])
 def test_a_core_too_large_for_an_lp_before_the_pricing_gets_one_after_it_when_it_fits(time_limit, late_lp):
     core = 22_456  # 10,000 x 2,000: an LP of about 2 s
-    assert core > assignment.LP_MAX_PAIRS
-    assert start_plan(core, time_limit) == (late_lp, assignment.PRICE_ALONE_SHARE, True)
+    assert core > assign_relaxation.LP_MAX_PAIRS
+    assert start_plan(core, time_limit) == (late_lp, assign_relaxation.PRICE_ALONE_SHARE, True)
 
 
 @pytest.mark.parametrize("time_limit, lp_fits, share", [(2.0, True, 0.05), (0.5, False, 0.3)])
@@ -145,11 +145,11 @@ def test_a_core_of_a_few_thousand_pairs_gets_its_lp_after_a_short_pricing_when_i
     assert start_plan(4_360, time_limit) == (lp_fits, share, False)  # 2,000 x 500: an LP of about 0.15 s
 
 
-@pytest.mark.parametrize("after_pricing, scale", [(True, assignment.LATE_LP_WORTH), (False, 1.0)])
+@pytest.mark.parametrize("after_pricing, scale", [(True, assign_relaxation.LATE_LP_WORTH), (False, 1.0)])
 def test_a_match_counts_more_in_the_goal_when_the_lp_comes_after_a_full_pricing(monkeypatch, after_pricing, scale):
     value, allowed, load, capacity, budget, required = random_pairs(5, 300, 40)
     problem = AssignmentProblem(value, allowed, load, capacity, budget, required)
-    monkeypatch.setattr(assignment, "start_plan", lambda core, limit: assignment.Plan(True, 0.05, after_pricing))
+    monkeypatch.setattr(assignment, "start_plan", lambda core, limit: Plan(True, 0.05, after_pricing))
     offsets, price_core = [], _Solver.price_core
     monkeypatch.setattr(_Solver, "price_core", lambda self, objective, deadline: offsets.append(objective.offset)
                         or price_core(self, objective, deadline))
@@ -175,9 +175,8 @@ def test_the_lp_is_solved_again_only_while_the_last_solve_s_time_is_left(monkeyp
         time.sleep(0.1)  # the solve takes longer than the time left before the deadline
         return solve_lp(model, seconds)
 
-    monkeypatch.setattr(assignment, "solve_lp", slow_lp)
-    solver.lp_deadline = time.perf_counter() + seconds_left
-    lp, bound, _ = solver.relaxation(combined)
+    monkeypatch.setattr(assign_relaxation, "solve_lp", slow_lp)
+    lp, bound, _ = relaxation(solver, combined, time.perf_counter() + seconds_left)
     assert min(len(calls), 2) == solves
     assert lp.objective <= bound + 1e-6
 

@@ -4,7 +4,7 @@ First as many mentees as possible are matched (required ones always), then the t
 minus the shortfall penalty is maximised among the assignments that match that many. Small
 problems: one exact HiGHS MILP per goal. Larger ones: one combined goal (a match worth
 MATCH_WORTH more than any pair's value), solved from fitted Lagrangian prices, a priced core,
-rounded starts, local search, fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood
+its LP relaxation when it fits (assign_relaxation), rounded starts, local search, fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood
 search, and a master over the sets of mentees the knapsack bound's mentors take (README,
 "Assignment"); no phase gives up a match for value. Bounds hold for the full matrix; on large
 problems the bound on value is computed in a forked process beside the search."""
@@ -12,9 +12,7 @@ problems the bound on value is computed in a forked process beside the search.""
 import math
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
-from typing import NamedTuple
 
 import numpy as np
 
@@ -25,30 +23,18 @@ from matcher.solver.assign_fixing import beyond_agreement, completed_lp, fixed_a
 from matcher.solver.assign_kicks import kicked_searches
 from matcher.solver.assign_knapsack import ValueBound, value_bound
 from matcher.solver.assign_lns import neighbourhood_search
-from matcher.solver.assign_matrix import (Lagrangian, best_pairs, lagrangian_bound, pair_load, priced_top_pairs,
-                                          regret_priority, with_pairs_of)
+from matcher.solver.assign_matrix import (Lagrangian, best_pairs, pair_load, priced_top_pairs, regret_priority,
+                                          with_pairs_of)
 from matcher.solver.assign_patterns import MentorPatterns, master_assignments, master_fits
-from matcher.solver.assign_model import LPTimeLimit, Objective, solve_lp, solve_milp
+from matcher.solver.assign_model import Objective, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
+from matcher.solver.assign_relaxation import lp_deadline, relaxation, start_plan
 from matcher.solver.assign_state import SolveState
 from matcher.solver.background import Forked, can_fork
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
 BEST_PAIRS = 400_000  # pairs the smoothed dual and local search look at, besides the pool (see best_pairs)
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
-PRICE_SHARE = 0.05  # share of the time limit the smoothed dual may use before an LP (more while far from settled)
-LP_SHARE = 0.3  # share of the time limit for the pricing and the LP relaxation together (the LP has
-# LATE_LP_SHARE after the pricing at least); all of it the pricing's when the LP fits its size but not
-# its time (the local search makes better use of the LP's)
-PRICE_ALONE_SHARE = 0.5  # the pricing's share when the problem is too large for an LP before it
-LP_PAIRS_PER_SECOND = 10_000  # LP only if the expected core has at most this many pairs per second of its share
-LP_MAX_PAIRS = 8_000  # and at most this many pairs in all: beyond, pricing makes better use of the time
-LATE_LP_SHARE = 0.15  # beyond them, an LP after the pricing when it is expected to take at most this share
-LATE_LP_PAIRS_PER_SECOND = 12_000  # at this speed (10,000 x 2,000: 22,456 pairs in 2.0 s)
-LATE_LP_WORTH = 2.0  # and then a match is worth this many times the problem's match worth in the combined goal
-# (10,000 x 2,000 at 20 s, seeds 1-4: 28,899-28,901 matched in all in three runs, against 28,879-28,885 with
-# the late LP at the problem's worth and 28,884 without it; the mean ratio to the bound alike, about 0.992)
-FIRST_LP_SHARE = 0.25  # the first LP may take this share of the time limit, past the LP's deadline
 SEARCH_SHARE = 0.95  # share of the time left after the LP that local search may use
 FOCUS_PAIRS = 50  # the search first looks at each mentee's this many best pairs at the smoothed prices
 FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of its candidates
@@ -63,7 +49,6 @@ BOUND_MARGIN = 0.02  # a forked bound on value ends this share of the time limit
 BOUND_GRACE = 0.05  # and is waited for until this share of the time limit after its end
 MASTER_SHARE = 0.1  # and for the master over the mentors' sets the bound meets (assign_patterns), when it fits
 RELINK_SHARE = 0.5  # share of the time left that relinking one of the master's assignments with the start may use
-PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
 
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
                      progress: Callable[[str], None] | None = None) -> AssignmentResult:
@@ -75,24 +60,6 @@ def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
     matched.
     """
     return _Solver(problem, time_limit, progress).solve()
-
-
-class Plan(NamedTuple):
-    """How a large solve begins: the pricing's share of the time limit, and an LP or not."""
-
-    lp_fits: bool  # whether the LP relaxation of the core fits
-    price_share: float  # the share of the time limit the pricing may use
-    lp_after_pricing: bool  # whether it comes after a full pricing (too large for one before)
-
-
-def start_plan(core_pairs: int, time_limit: float) -> Plan:
-    """The plan for a core of `core_pairs` pairs: PRICE_SHARE before an LP; LP_SHARE when the
-    LP fits its size but not its time; PRICE_ALONE_SHARE when the problem is too large for an
-    LP before the pricing, with an LP after it when one fits LATE_LP_SHARE."""
-    if core_pairs > LP_MAX_PAIRS:
-        return Plan(core_pairs <= LATE_LP_PAIRS_PER_SECOND * LATE_LP_SHARE * time_limit, PRICE_ALONE_SHARE, True)
-    lp_fits = core_pairs <= LP_PAIRS_PER_SECOND * (LP_SHARE - PRICE_SHARE) * time_limit
-    return Plan(lp_fits, PRICE_SHARE if lp_fits else LP_SHARE, False)
 
 
 class _Solver(SolveState):
@@ -153,7 +120,7 @@ class _Solver(SolveState):
         whole pairs completed by a MILP), local search, core MILP, then CP-SAT when mentors
         are crowded or neighbourhood search otherwise."""
         plan = start_plan(CORE_CANDIDATES * int(self.matchable.sum()), self.time_limit)
-        self.worth_scale = LATE_LP_WORTH if plan.lp_fits and plan.lp_after_pricing else 1.0
+        self.worth_scale = plan.worth_scale
         combined = self.combined()
         worth = combined.offset
         count_varies = self.required.sum() < self.matchable.sum()
@@ -161,13 +128,12 @@ class _Solver(SolveState):
         master_share = MASTER_SHARE if master else 0.0
         self.deadline -= (VALUE_BOUND_SHARE + master_share) * self.time_limit if count_varies else 0.0
         price_bound = self.price_core(combined, self.started + plan.price_share * self.time_limit)
-        self.lp_deadline = max(self.started + LP_SHARE * self.time_limit,
-                               time.perf_counter() + LATE_LP_SHARE * self.time_limit)
+        lp_by = lp_deadline(self.started, self.time_limit)
         mentees, mentors = self.pool
         reduced = self.fit.prices.reduced(combined(self.problem.value[self.pool]), mentors,
                                           pair_load(self.problem.load, mentees, mentors))
         starts = [self.rounded(regret_priority(mentees, reduced, self.problem.shape[0]))]
-        solved = self.relaxation(combined) if plan.lp_fits else None
+        solved = relaxation(self, combined, lp_by) if plan.lp_fits else None
         if solved is None:
             duals, combined_bound = self.fit.prices.duals(), price_bound
             self.progress(f"no LP relaxation in time; bound {combined_bound:.6g}")
@@ -287,46 +253,6 @@ class _Solver(SolveState):
         """Mask of the pairs the local search looks at: the pool, the priced pairs and
         `mentor_of`'s."""
         return with_pairs_of(self.priced | self.in_pool, mentor_of)
-
-    def relaxation(self, objective: Objective):
-        """LP over the pool, grown by column generation: (LP, full-matrix bound, duals), or None
-        when the first solve (given FIRST_LP_SHARE of the time limit at least) runs out of time.
-        A re-solve starts only while the last solve's time is left before the LP's deadline;
-        when one runs out of time, the last solved LP stands (its new columns at 0)."""
-        problem = self.problem
-        solved, took = None, 0.0
-        while True:
-            try:
-                started = time.perf_counter()
-                seconds = self.lp_deadline - started
-                lp = solve_lp(self.model(*self.pool, objective),
-                              seconds if solved else max(seconds, FIRST_LP_SHARE * self.time_limit))
-                took = time.perf_counter() - started
-            except LPTimeLimit:
-                if solved is None:
-                    return None
-                lp, bound, duals = solved
-                padding = np.zeros(len(self.pool[0]) - len(lp.x))
-                return replace(lp, x=np.concatenate([lp.x, padding])), bound, duals
-            if lp is None:
-                if self.in_pool.sum() == self.feasible.sum():
-                    raise InfeasibleAssignment("required mentees cannot all be matched "
-                                               "(even fractionally)")
-                self.add_pairs(np.nonzero(self.feasible & ~self.in_pool))
-                continue
-            duals = (lp.capacity_dual, lp.budget_dual, lp.target_dual, lp.count_dual)
-            bound, new = lagrangian_bound(
-                objective.of_rows(problem.value), self.feasible, problem.load, self.required, self.capacity,
-                self.budget, problem.target_hours, problem.shortfall_penalty * objective.penalty_scale, duals, 0,
-                lp.mentee_dual, self.in_pool)
-            if solved is not None and solved[1] < bound:
-                bound, duals = solved[1], solved[2]
-            solved = (lp, bound, duals)
-            closed = bound - lp.objective <= PRICING_TOLERANCE * max(1.0, abs(bound))
-            if not len(new[0]) or closed or time.perf_counter() + took > self.lp_deadline:
-                return lp, bound, duals
-            self.progress(f"adding {len(new[0])} pairs with positive reduced cost")
-            self.add_pairs(new)
 
     def value_bound(self, mentor_of: np.ndarray, deadline: float, patterns: MentorPatterns | None = None) -> ValueBound:
         """Bounds on the value of every assignment matching at least as many mentees as

@@ -1,0 +1,102 @@
+"""How a large solve begins (the pricing's share of the time limit, and an LP relaxation or
+not) and the LP relaxation of the candidate pool, grown by column generation: the pairs
+that price out at the LP's duals over the full matrix are added and the LP solved again,
+and the Lagrangian bound of those duals holds for the whole problem."""
+
+import time
+from dataclasses import replace
+from typing import NamedTuple
+
+import numpy as np
+
+from matcher.solver.assign_matrix import lagrangian_bound
+from matcher.solver.assign_model import LPTimeLimit, Objective, solve_lp
+from matcher.solver.assign_problem import InfeasibleAssignment
+from matcher.solver.assign_state import SolveState
+
+PRICE_SHARE = 0.05  # share of the time limit the smoothed dual may use before an LP (more while far from settled)
+LP_SHARE = 0.3  # share of the time limit for the pricing and the LP relaxation together (the LP has
+# LATE_LP_SHARE after the pricing at least); all of it the pricing's when the LP fits its size but not
+# its time (the local search makes better use of the LP's)
+PRICE_ALONE_SHARE = 0.5  # the pricing's share when the problem is too large for an LP before it
+LP_PAIRS_PER_SECOND = 10_000  # LP only if the expected core has at most this many pairs per second of its share
+LP_MAX_PAIRS = 8_000  # and at most this many pairs in all: beyond, pricing makes better use of the time
+LATE_LP_SHARE = 0.15  # beyond them, an LP after the pricing when it is expected to take at most this share
+LATE_LP_PAIRS_PER_SECOND = 12_000  # at this speed (10,000 x 2,000: 22,456 pairs in 2.0 s)
+LATE_LP_WORTH = 2.0  # and then a match is worth this many times the problem's match worth in the combined goal
+# (10,000 x 2,000 at 20 s, seeds 1-4: 28,899-28,901 matched in all in three runs, against 28,879-28,885 with
+# the late LP at the problem's worth and 28,884 without it; the mean ratio to the bound alike, about 0.992)
+FIRST_LP_SHARE = 0.25  # the first LP may take this share of the time limit, past the LP's deadline
+PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
+
+
+class Plan(NamedTuple):
+    """How a large solve begins: the pricing's share of the time limit, and an LP or not."""
+
+    lp_fits: bool  # whether the LP relaxation of the core fits
+    price_share: float  # the share of the time limit the pricing may use
+    lp_after_pricing: bool  # whether it comes after a full pricing (too large for one before)
+
+    @property
+    def worth_scale(self) -> float:
+        """How many times the problem's match worth a match is worth in the combined goal:
+        LATE_LP_WORTH when the LP comes after the pricing."""
+        return LATE_LP_WORTH if self.lp_fits and self.lp_after_pricing else 1.0
+
+
+def start_plan(core_pairs: int, time_limit: float) -> Plan:
+    """The plan for a core of `core_pairs` pairs: PRICE_SHARE before an LP; LP_SHARE when the
+    LP fits its size but not its time; PRICE_ALONE_SHARE when the problem is too large for an
+    LP before the pricing, with an LP after it when one fits LATE_LP_SHARE."""
+    if core_pairs > LP_MAX_PAIRS:
+        return Plan(core_pairs <= LATE_LP_PAIRS_PER_SECOND * LATE_LP_SHARE * time_limit, PRICE_ALONE_SHARE, True)
+    lp_fits = core_pairs <= LP_PAIRS_PER_SECOND * (LP_SHARE - PRICE_SHARE) * time_limit
+    return Plan(lp_fits, PRICE_SHARE if lp_fits else LP_SHARE, False)
+
+
+def lp_deadline(started: float, time_limit: float) -> float:
+    """When the LP relaxation is to be solved by, called as the pricing ends: LP_SHARE of the
+    time limit from `started`, and LATE_LP_SHARE of it from now at least."""
+    return max(started + LP_SHARE * time_limit, time.perf_counter() + LATE_LP_SHARE * time_limit)
+
+
+def relaxation(state: SolveState, objective: Objective, deadline: float):
+    """LP of `state`'s pool, grown by column generation until `deadline`: (LP, full-matrix
+    bound, duals), or None when the first solve (given FIRST_LP_SHARE of the time limit at
+    least) runs out of time. A re-solve starts only while the last solve's time is left
+    before `deadline`; when one runs out of time, the last solved LP stands (its new columns
+    at 0)."""
+    problem = state.problem
+    solved, took = None, 0.0
+    while True:
+        try:
+            started = time.perf_counter()
+            seconds = deadline - started
+            lp = solve_lp(state.model(*state.pool, objective),
+                          seconds if solved else max(seconds, FIRST_LP_SHARE * state.time_limit))
+            took = time.perf_counter() - started
+        except LPTimeLimit:
+            if solved is None:
+                return None
+            lp, bound, duals = solved
+            padding = np.zeros(len(state.pool[0]) - len(lp.x))
+            return replace(lp, x=np.concatenate([lp.x, padding])), bound, duals
+        if lp is None:
+            if state.in_pool.sum() == state.feasible.sum():
+                raise InfeasibleAssignment("required mentees cannot all be matched "
+                                           "(even fractionally)")
+            state.add_pairs(np.nonzero(state.feasible & ~state.in_pool))
+            continue
+        duals = (lp.capacity_dual, lp.budget_dual, lp.target_dual, lp.count_dual)
+        bound, new = lagrangian_bound(
+            objective.of_rows(problem.value), state.feasible, problem.load, state.required, state.capacity,
+            state.budget, problem.target_hours, problem.shortfall_penalty * objective.penalty_scale, duals, 0,
+            lp.mentee_dual, state.in_pool)
+        if solved is not None and solved[1] < bound:
+            bound, duals = solved[1], solved[2]
+        solved = (lp, bound, duals)
+        closed = bound - lp.objective <= PRICING_TOLERANCE * max(1.0, abs(bound))
+        if not len(new[0]) or closed or time.perf_counter() + took > deadline:
+            return lp, bound, duals
+        state.progress(f"adding {len(new[0])} pairs with positive reduced cost")
+        state.add_pairs(new)
