@@ -39,6 +39,7 @@ SEARCH_SHARE = 0.95  # share of the time left after the LP that local search may
 FOCUS_PAIRS = 50  # the search first looks at each mentee's this many best pairs at the smoothed prices
 FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of its candidates
 CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
+COMPLETE_SHARE = 0.5  # and the MILP over every promising pair this share of the time left after it; the polish the rest
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
 CPSAT_SHARE = 0.5  # share of the polish's time for CP-SAT, the rest for kicks and local searches
@@ -208,7 +209,7 @@ class _Solver(SolveState):
             incumbent = self.combined_value(mentor_of, objective)
             if complete:
                 core[lagrangian.promising_pairs(incumbent)] = True
-            seconds = (1.0 if complete else CORE_SHARE) * self.remaining()
+            seconds = (COMPLETE_SHARE if complete else CORE_SHARE) * self.remaining()
             pairs = np.nonzero(core)
             if len(pairs[0]) > CORE_PAIRS_PER_SECOND * seconds:
                 return mentor_of, bound
