@@ -13,7 +13,7 @@ from matcher.solver.assign_duals import PairList, fitted_prices, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, fill_greedily, lagrangian_bound, priced_top_pairs,
                                           regret_priority, stable_order, top_pairs)
-from matcher.solver.assign_model import MILPSolution, Objective, PairModel, solve_lp, solve_milp
+from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, match_worth
 from matcher.solver import assign_relaxation, assignment
 from matcher.solver.assign_relaxation import Plan, relaxation, start_plan
@@ -207,37 +207,56 @@ def test_the_core_milps_never_trade_a_match_for_value():
     solver.price_core(combined, time.perf_counter() + 1)
     four_light = np.array([-1, -1, -1, 0, 0, 0, 0])
     assert solver.combined_value(four_light, combined) < 9.0
-    mentor_of, bound = solver.solve_core(four_light, combined, solver.fit.prices.duals(), np.inf)
+    assert solver.core_milp(four_light, combined).tolist() == four_light.tolist()
+    lagrangian = solver.lagrangian(combined, solver.fit.prices.duals())
+    mentor_of, bound = solver.complete_milp(four_light, combined, lagrangian, np.inf)
     assert mentor_of.tolist() == four_light.tolist()
     assert bound >= solver.combined_value(four_light, combined) - 1e-9
 
 
-@pytest.mark.parametrize("stage, share", [(0, assignment.CORE_SHARE), (1, assignment.COMPLETE_SHARE)])
-def test_each_core_milp_leaves_the_rest_of_the_time_to_what_follows(monkeypatch, stage, share):
-    # The pool's MILP and then the MILP over every promising pair each get their share of
-    # the time left, so that the polish after them (CP-SAT and kicks, or the neighbourhood
-    # search) still runs: on the library's d10400 half of it after the second MILP lowered
-    # the cost to 24,982-24,985 against 24,990 when that MILP took all the time.
+def crowded_solver(seconds: float) -> tuple[_Solver, Objective, np.ndarray]:
+    """A priced solver of a small instance where every mentee must be matched, and a start."""
     value, allowed, load, capacity, budget, required = random_pairs(3, 60, 8, required_share=1.0)
     problem = AssignmentProblem(value, np.ones_like(allowed), load, capacity * 10, budget * 4, required)
-    solver = _Solver(problem, 10.0, None)
+    solver = _Solver(problem, seconds, None)
     combined = solver.combined()
     solver.price_core(combined, time.perf_counter() + 1)
     start = solver.greedy()
     assert (start >= 0).all()
-    limits = []
+    return solver, combined, start
 
-    def unsolved(model, seconds):
-        limits.append((seconds, solver.remaining()))
-        return MILPSolution(None, -np.inf, np.inf, "unknown")
 
-    monkeypatch.setattr(assignment, "solve_milp", unsolved)
-    solver.deadline = time.perf_counter() + 4.0
-    solver.solve_core(start, combined, solver.fit.prices.duals(), np.inf)
-    assert len(limits) == 2
-    seconds, left = limits[stage]
-    assert seconds == pytest.approx(share * left, abs=0.05)
-    assert left - seconds >= 1.0
+def test_the_complete_milp_forked_gives_what_it_gives_in_the_process():
+    solver, combined, start = crowded_solver(20.0)
+    lagrangian = solver.lagrangian(combined, solver.fit.prices.duals())
+    forked = solver.fork_complete_milp(start, combined, lagrangian, np.inf)
+    assert forked is not None
+    found, bound = forked.result(30.0)
+    here, here_bound = solver.complete_milp(start, combined, lagrangian, np.inf)
+    assert bound == pytest.approx(here_bound)
+    assert solver.combined_value(found, combined) == pytest.approx(solver.combined_value(here, combined))
+    assert solver.combined_value(found, combined) >= solver.combined_value(start, combined)
+
+
+def test_the_complete_milp_is_not_forked_beside_a_forked_bound(monkeypatch):
+    solver, combined, start = crowded_solver(20.0)
+    solver.forked_bound = object()
+    lagrangian = solver.lagrangian(combined, solver.fit.prices.duals())
+    assert solver.fork_complete_milp(start, combined, lagrangian, np.inf) is None
+
+
+@pytest.mark.parametrize("pairs_per_second, kept", [(assignment.CORE_PAIRS_PER_SECOND, True), (1, False)])
+def test_in_the_process_the_complete_milp_keeps_its_share_of_the_time_when_it_fits(monkeypatch, pairs_per_second,
+                                                                                      kept):
+    # Where it cannot be forked, the MILP over every promising pair runs last, for
+    # COMPLETE_SHARE of the time left, and the polish before it keeps the rest; a MILP too
+    # large for that time is not run and the polish keeps all of it.
+    solver, combined, start = crowded_solver(4.0)
+    monkeypatch.setattr(assignment, "CORE_PAIRS_PER_SECOND", pairs_per_second)
+    lagrangian = solver.lagrangian(combined, solver.fit.prices.duals())
+    left = solver.remaining()
+    seconds = solver.complete_seconds(start, combined, lagrangian)
+    assert seconds == (pytest.approx(assignment.COMPLETE_SHARE * left, abs=0.05) if kept else 0.0)
 
 
 def test_the_bound_on_value_stays_tight_for_an_assignment_matching_fewer_than_it_could():

@@ -4,10 +4,12 @@ First as many mentees as possible are matched (required ones always), then the t
 minus the shortfall penalty is maximised among the assignments that match that many. Small
 problems: one exact HiGHS MILP per goal. Larger ones: one combined goal (a match worth
 MATCH_WORTH more than any pair's value), solved from fitted Lagrangian prices, a priced core,
-its LP relaxation when it fits (assign_relaxation), rounded starts, local search, fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood
-search, and a master over the sets of mentees the knapsack bound's mentors take (README,
-"Assignment"); no phase gives up a match for value. Bounds hold for the full matrix; on large
-problems the bound on value is computed in a forked process beside the search."""
+its LP relaxation when it fits (assign_relaxation), rounded starts, local search,
+fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood search (beside them, forked,
+a MILP over every pair that could still beat the best), and a master over the sets of
+mentees the knapsack bound's mentors take (README, "Assignment"); no phase gives up a match
+for value. Bounds hold for the full matrix; on large problems the bound on value is computed
+in a forked process beside the search."""
 
 import math
 import time
@@ -39,7 +41,7 @@ SEARCH_SHARE = 0.95  # share of the time left after the LP that local search may
 FOCUS_PAIRS = 50  # the search first looks at each mentee's this many best pairs at the smoothed prices
 FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of its candidates
 CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
-COMPLETE_SHARE = 0.5  # and the MILP over every promising pair this share of the time left after it; the polish the rest
+COMPLETE_SHARE = 0.5  # share of the time left after it for the MILP over every promising pair, when not forked
 CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
 CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
 CPSAT_SHARE = 0.5  # share of the polish's time for CP-SAT, the rest for kicks and local searches
@@ -159,11 +161,9 @@ class _Solver(SolveState):
             mentor_of = self.agreed_core(mentor_of, solved[0].x, combined)
         if (self.required & (mentor_of < 0)).any():
             mentor_of = self.fill_required(mentor_of, combined)
-        mentor_of, combined_bound = self.solve_core(mentor_of, combined, duals, combined_bound)
-        if not self.closed(self.combined_value(mentor_of, combined), combined_bound):
-            polish = len(self.pool[0]) <= CPSAT_PAIRS and crowded(mentor_of)
-            mentor_of = (self.polish(mentor_of, combined) if polish
-                         else self.improve(mentor_of, combined, combined_bound))
+        mentor_of = self.core_milp(mentor_of, combined)
+        mentor_of, combined_bound = self.polish_and_complete(mentor_of, combined, self.lagrangian(combined, duals),
+                                                             combined_bound)
         if self.matched(mentor_of) < matched_bound:
             matched_bound = tightened_count_bound(self.problem, self.feasible, self.required, matched_bound,
                                                   self.started + self.time_limit)
@@ -194,33 +194,98 @@ class _Solver(SolveState):
         self.progress(f"smoothed dual bound {self.fit.bound:.6g}; core of {len(self.pool[0])} pairs")
         return self.fit.bound
 
-    def solve_core(self, mentor_of: np.ndarray, objective: Objective, duals, bound: float):
-        """MILPs over the candidate pairs, when they are few for the time left: first the pool
-        and mentor_of's pairs, then also every other pair that could still beat the best
-        assignment at the multipliers `duals`, whose MILP bound then holds for the whole
-        problem. Returns the better assignment (more matches, then value) and the bound, tightened
-        when it can be. No floor on the count: it slowed HiGHS (126 matches for 127)."""
-        lagrangian = Lagrangian(objective.of_rows(self.problem.value), self.feasible,
-                                self.problem.load, self.required, self.capacity, self.budget,
-                                self.problem.target_hours, self.problem.shortfall_penalty * objective.penalty_scale,
-                                duals)
+    def core_milp(self, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
+        """The better assignment (more matches, then value) of `mentor_of` and the MILP over
+        the pool and mentor_of's pairs, solved for CORE_SHARE of the time left when its pairs
+        are few enough for that time. No floor on the count: it slowed HiGHS (126 matches
+        for 127)."""
         core = self.pool_with(mentor_of)
-        for complete in (False, True):
-            incumbent = self.combined_value(mentor_of, objective)
-            if complete:
-                core[lagrangian.promising_pairs(incumbent)] = True
-            seconds = (COMPLETE_SHARE if complete else CORE_SHARE) * self.remaining()
-            pairs = np.nonzero(core)
-            if len(pairs[0]) > CORE_PAIRS_PER_SECOND * seconds:
-                return mentor_of, bound
-            result = solve_milp(self.model(*pairs, objective), seconds)
-            if complete and np.isfinite(result.bound):
-                bound = min(bound, max(result.bound, incumbent))
-            found = self.assignment(pairs, result.x)
-            if found is not None and self.better(mentor_of, found) is found:
-                self.progress(f"core MILP ({result.status}): {self.summary(found)}")
-                mentor_of = found
-        self.progress(f"bound {bound:.6g} after the core MILPs")
+        if not self.fits_milp(core, CORE_SHARE):
+            return mentor_of
+        pairs = np.nonzero(core)
+        result = solve_milp(self.model(*pairs, objective), CORE_SHARE * self.remaining())
+        return self.adopted(mentor_of, self.assignment(pairs, result.x), f"core MILP ({result.status})")
+
+    def lagrangian(self, objective: Objective, duals) -> Lagrangian:
+        """The Lagrangian of `objective` over every feasible pair at the multipliers `duals`."""
+        problem = self.problem
+        return Lagrangian(objective.of_rows(problem.value), self.feasible, problem.load, self.required,
+                          self.capacity, self.budget, problem.target_hours,
+                          problem.shortfall_penalty * objective.penalty_scale, duals)
+
+    def promising(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian) -> np.ndarray:
+        """Mask of the pool, mentor_of's pairs and every other pair that could still beat
+        `mentor_of` at the Lagrangian's multipliers."""
+        core = self.pool_with(mentor_of)
+        core[lagrangian.promising_pairs(self.combined_value(mentor_of, objective))] = True
+        return core
+
+    def polish_and_complete(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian,
+                            bound: float):
+        """The polish (CP-SAT and kicks where mentors are crowded, else neighbourhood search)
+        until the deadline unless `bound` is reached, and the MILP over every promising pair
+        (complete_milp): forked beside the polish where it can be, else after it for
+        COMPLETE_SHARE of the time left when its pairs fit that. Returns the best assignment
+        and the bound, tightened by the MILP's. (Run alone after the core's MILP, that MILP
+        left the polish no time: GAP library d10400 at 10 s, 24,990 against 24,978-24,983.)"""
+        complete = self.fork_complete_milp(mentor_of, objective, lagrangian, bound)
+        last = 0.0 if complete is not None else self.complete_seconds(mentor_of, objective, lagrangian)
+        if not self.closed(self.combined_value(mentor_of, objective), bound):
+            polish = len(self.pool[0]) <= CPSAT_PAIRS and crowded(mentor_of)
+            mentor_of = (self.polish(mentor_of, objective, self.deadline - last) if polish
+                         else self.improve(mentor_of, objective, bound, self.deadline - last))
+        if complete is not None:
+            found = complete.result(self.started + (1 + BOUND_GRACE) * self.time_limit - time.perf_counter())
+            if found is not None:
+                mentor_of = self.adopted(mentor_of, found[0], "complete MILP, forked")
+                bound = min(bound, found[1])
+        elif last:
+            mentor_of, bound = self.complete_milp(mentor_of, objective, lagrangian, bound)
+        return mentor_of, bound
+
+    def fork_complete_milp(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian,
+                           bound: float) -> Forked | None:
+        """The MILP over every promising pair (complete_milp) in a forked process until
+        BOUND_MARGIN of the time limit before the deadline: where it can fork, nothing else is
+        forked and those pairs fit the time left."""
+        if not can_fork() or self.forked_bound is not None or not self.promising_fit(mentor_of, objective,
+                                                                                     lagrangian, 1.0):
+            return None
+        self.progress("complete MILP forked")
+        return Forked(self.complete_milp, mentor_of, objective, lagrangian, bound,
+                      self.deadline - BOUND_MARGIN * self.time_limit)
+
+    def complete_seconds(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian) -> float:
+        """The seconds kept for the MILP over every promising pair at the end, in the process:
+        COMPLETE_SHARE of the time left when those pairs fit it, else none."""
+        return COMPLETE_SHARE * self.remaining() if self.promising_fit(mentor_of, objective, lagrangian,
+                                                                       COMPLETE_SHARE) else 0.0
+
+    def promising_fit(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian,
+                      share: float) -> bool:
+        """Whether the MILP over every promising pair fits `share` of the time left (those
+        pairs are looked for only when the pool's fit)."""
+        return (self.fits_milp(self.pool_with(mentor_of), share)
+                and self.fits_milp(self.promising(mentor_of, objective, lagrangian), share))
+
+    def fits_milp(self, pairs: np.ndarray, share: float) -> bool:
+        """Whether a MILP over the `pairs` mask fits `share` of the time left."""
+        return int(pairs.sum()) <= CORE_PAIRS_PER_SECOND * share * self.remaining()
+
+    def complete_milp(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian, bound: float,
+                      deadline: float | None = None):
+        """The better assignment of `mentor_of` and the MILP, until `deadline` (the solve's by
+        default), over every pair that could still beat it at the Lagrangian's multipliers
+        (fewer, the better it is), whose bound then holds for the whole problem; and `bound`,
+        tightened by it."""
+        incumbent = self.combined_value(mentor_of, objective)
+        pairs = np.nonzero(self.promising(mentor_of, objective, lagrangian))
+        seconds = (self.deadline if deadline is None else deadline) - time.perf_counter()
+        result = solve_milp(self.model(*pairs, objective), seconds)
+        if np.isfinite(result.bound):
+            bound = min(bound, max(result.bound, incumbent))
+        mentor_of = self.adopted(mentor_of, self.assignment(pairs, result.x), f"complete MILP ({result.status})")
+        self.progress(f"bound {bound:.6g} after the complete MILP")
         return mentor_of, bound
 
     def search(self, mentor_of: np.ndarray, deadline: float, settled: Callable[[np.ndarray], None] | None = None,
@@ -328,24 +393,24 @@ class _Solver(SolveState):
             raise InfeasibleAssignment("required mentees cannot all be matched: no assignment found")
         return self.assignment(self.pool, result.x)
 
-    def polish(self, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
+    def polish(self, mentor_of: np.ndarray, objective: Objective, deadline: float) -> np.ndarray:
         """CP-SAT over the candidate pairs and the current ones, started from `mentor_of`,
-        for CPSAT_SHARE of the time left; then kicks and local searches (assign_kicks) from
-        its best, after a local search, for the rest."""
+        for CPSAT_SHARE of the time left before `deadline`; then kicks and local searches
+        (assign_kicks) from its best, after a local search, for the rest."""
         pairs = np.nonzero(self.pool_with(mentor_of))
         found = improve_with_cpsat(self.model(*pairs, objective, self.matched(mentor_of)),
                                    mentor_of[pairs[0]] == pairs[1],
-                                   time.perf_counter() + CPSAT_SHARE * self.remaining())
+                                   time.perf_counter() + CPSAT_SHARE * (deadline - time.perf_counter()))
         mentor_of = self.adopted(mentor_of, self.assignment(pairs, found), "CP-SAT")
         found, rounds = kicked_searches(self.local_search(mentor_of, self.candidates(mentor_of)),
                                         np.flatnonzero(self.matchable),
-                                        partial(self.combined_value, objective=objective), self.better, self.deadline)
+                                        partial(self.combined_value, objective=objective), self.better, deadline)
         self.progress(f"{rounds} kicks, each followed by a local search")
         return self.adopted(mentor_of, found, "kicks and local searches")
 
-    def improve(self, mentor_of, objective: Objective, bound: float) -> np.ndarray:
-        """Large-neighbourhood search under `objective` (the combined goal) until the deadline
+    def improve(self, mentor_of, objective: Objective, bound: float, deadline: float) -> np.ndarray:
+        """Large-neighbourhood search under `objective` (the combined goal) until `deadline`
         or the bound."""
         score = lambda assignment: self.combined_value(assignment, objective)
         return neighbourhood_search(mentor_of, self.pool, self.feasible, partial(self.solve_fixed, objective), score,
-                                    self.deadline, lambda best: self.closed(best, bound), self.progress)
+                                    deadline, lambda best: self.closed(best, bound), self.progress)
