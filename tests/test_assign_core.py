@@ -15,7 +15,7 @@ from matcher.solver.assign_matrix import (Lagrangian, fill_greedily, lagrangian_
                                           regret_priority, stable_order, top_pairs)
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, match_worth
-from matcher.solver import assign_relaxation, assignment
+from matcher.solver import assign_finish, assign_relaxation, assignment
 from matcher.solver.assign_relaxation import Plan, relaxation, start_plan
 from matcher.solver.assignment import _Solver, solve_assignment
 
@@ -238,25 +238,31 @@ def test_the_complete_milp_forked_gives_what_it_gives_in_the_process():
     assert solver.combined_value(found, combined) >= solver.combined_value(start, combined)
 
 
-def test_the_complete_milp_is_not_forked_beside_a_forked_bound(monkeypatch):
-    solver, combined, start = crowded_solver(20.0)
-    solver.forked_bound = object()
+@pytest.mark.parametrize("fork", [True, False])
+def test_the_complete_milp_is_forked_beside_the_polish_only_when_nothing_else_is(fork):
+    solver, combined, start = crowded_solver(3.0)
+    lines = []
+    solver.progress = lines.append
     lagrangian = solver.lagrangian(combined, solver.fit.prices.duals())
-    assert solver.fork_complete_milp(start, combined, lagrangian, np.inf) is None
+    mentor_of, bound = solver.polish_and_complete(start, combined, lagrangian, np.inf, fork=fork)
+    assert ("complete MILP forked" in lines) == fork
+    assert any(line.startswith("bound") and "after the complete MILP" in line for line in lines) != fork
+    assert solver.combined_value(start, combined) <= solver.combined_value(mentor_of, combined) <= bound + 1e-6
+    assert np.isfinite(bound)
 
 
-@pytest.mark.parametrize("pairs_per_second, kept", [(assignment.CORE_PAIRS_PER_SECOND, True), (1, False)])
+@pytest.mark.parametrize("pairs_per_second, kept", [(assign_finish.CORE_PAIRS_PER_SECOND, True), (1, False)])
 def test_in_the_process_the_complete_milp_keeps_its_share_of_the_time_when_it_fits(monkeypatch, pairs_per_second,
                                                                                       kept):
     # Where it cannot be forked, the MILP over every promising pair runs last, for
     # COMPLETE_SHARE of the time left, and the polish before it keeps the rest; a MILP too
     # large for that time is not run and the polish keeps all of it.
     solver, combined, start = crowded_solver(4.0)
-    monkeypatch.setattr(assignment, "CORE_PAIRS_PER_SECOND", pairs_per_second)
+    monkeypatch.setattr(assign_finish, "CORE_PAIRS_PER_SECOND", pairs_per_second)
     lagrangian = solver.lagrangian(combined, solver.fit.prices.duals())
     left = solver.remaining()
     seconds = solver.complete_seconds(start, combined, lagrangian)
-    assert seconds == (pytest.approx(assignment.COMPLETE_SHARE * left, abs=0.05) if kept else 0.0)
+    assert seconds == (pytest.approx(assign_finish.COMPLETE_SHARE * left, abs=0.05) if kept else 0.0)
 
 
 def test_the_bound_on_value_stays_tight_for_an_assignment_matching_fewer_than_it_could():

@@ -19,20 +19,16 @@ from functools import partial
 import numpy as np
 
 from matcher.solver.assign_count import COUNT_LP_PAIRS, flow_bound, tightened_count_bound
-from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import fitted_prices
+from matcher.solver.assign_finish import Finish
 from matcher.solver.assign_fixing import beyond_agreement, completed_lp, fixed_and_solved
-from matcher.solver.assign_kicks import kicked_searches
 from matcher.solver.assign_knapsack import ValueBound, value_bound
-from matcher.solver.assign_lns import neighbourhood_search
-from matcher.solver.assign_matrix import (Lagrangian, best_pairs, pair_load, priced_top_pairs, regret_priority,
-                                          with_pairs_of)
+from matcher.solver.assign_matrix import best_pairs, pair_load, priced_top_pairs, regret_priority, with_pairs_of
 from matcher.solver.assign_patterns import MentorPatterns, master_assignments, master_fits
 from matcher.solver.assign_model import Objective, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_relaxation import lp_deadline, relaxation, start_plan
-from matcher.solver.assign_state import SolveState
-from matcher.solver.background import Forked, can_fork
+from matcher.solver.background import FORK_GRACE, FORK_MARGIN, Forked, can_fork
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
 BEST_PAIRS = 400_000  # pairs the smoothed dual and local search look at, besides the pool (see best_pairs)
@@ -40,17 +36,10 @@ CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed 
 SEARCH_SHARE = 0.95  # share of the time left after the LP that local search may use
 FOCUS_PAIRS = 50  # the search first looks at each mentee's this many best pairs at the smoothed prices
 FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of its candidates
-CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
-COMPLETE_SHARE = 0.5  # share of the time left after it for the MILP over every promising pair, when not forked
-CORE_PAIRS_PER_SECOND = 1_000  # solve the core as one MILP only if it has at most this many pairs per second
-CPSAT_PAIRS = 100_000  # polish with CP-SAT (when crowded) up to this many candidate pairs
-CPSAT_SHARE = 0.5  # share of the polish's time for CP-SAT, the rest for kicks and local searches
 VALUE_BOUND_SHARE = 0.2  # share of the whole time limit kept for the bound on value at the end, unless forked
 FORK_SHARE = 0.25  # it is forked when the search stops matching more, or after this share of its time
 FORK_FACTOR = 1.0  # forked only when it would have this many times the bound's share at least
-BOUND_MARGIN = 0.02  # a forked bound on value ends this share of the time limit before its end
-BOUND_GRACE = 0.05  # and is waited for until this share of the time limit after its end
-MASTER_SHARE = 0.1  # and for the master over the mentors' sets the bound meets (assign_patterns), when it fits
+MASTER_SHARE = 0.1  # and kept at the end for the master over the mentors' sets (assign_patterns), when it fits
 RELINK_SHARE = 0.5  # share of the time left that relinking one of the master's assignments with the start may use
 
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
@@ -65,7 +54,7 @@ def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
     return _Solver(problem, time_limit, progress).solve()
 
 
-class _Solver(SolveState):
+class _Solver(Finish):
     """One solve: exact stages for small problems, the phases of the combined goal for large ones."""
 
     def __init__(self, problem: AssignmentProblem, time_limit: float, progress):
@@ -163,7 +152,7 @@ class _Solver(SolveState):
             mentor_of = self.fill_required(mentor_of, combined)
         mentor_of = self.core_milp(mentor_of, combined)
         mentor_of, combined_bound = self.polish_and_complete(mentor_of, combined, self.lagrangian(combined, duals),
-                                                             combined_bound)
+                                                             combined_bound, fork=self.forked_bound is None)
         if self.matched(mentor_of) < matched_bound:
             matched_bound = tightened_count_bound(self.problem, self.feasible, self.required, matched_bound,
                                                   self.started + self.time_limit)
@@ -194,100 +183,6 @@ class _Solver(SolveState):
         self.progress(f"smoothed dual bound {self.fit.bound:.6g}; core of {len(self.pool[0])} pairs")
         return self.fit.bound
 
-    def core_milp(self, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
-        """The better assignment (more matches, then value) of `mentor_of` and the MILP over
-        the pool and mentor_of's pairs, solved for CORE_SHARE of the time left when its pairs
-        are few enough for that time. No floor on the count: it slowed HiGHS (126 matches
-        for 127)."""
-        core = self.pool_with(mentor_of)
-        if not self.fits_milp(core, CORE_SHARE):
-            return mentor_of
-        pairs = np.nonzero(core)
-        result = solve_milp(self.model(*pairs, objective), CORE_SHARE * self.remaining())
-        return self.adopted(mentor_of, self.assignment(pairs, result.x), f"core MILP ({result.status})")
-
-    def lagrangian(self, objective: Objective, duals) -> Lagrangian:
-        """The Lagrangian of `objective` over every feasible pair at the multipliers `duals`."""
-        problem = self.problem
-        return Lagrangian(objective.of_rows(problem.value), self.feasible, problem.load, self.required,
-                          self.capacity, self.budget, problem.target_hours,
-                          problem.shortfall_penalty * objective.penalty_scale, duals)
-
-    def promising(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian) -> np.ndarray:
-        """Mask of the pool, mentor_of's pairs and every other pair that could still beat
-        `mentor_of` at the Lagrangian's multipliers."""
-        core = self.pool_with(mentor_of)
-        core[lagrangian.promising_pairs(self.combined_value(mentor_of, objective))] = True
-        return core
-
-    def polish_and_complete(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian,
-                            bound: float):
-        """The polish (CP-SAT and kicks where mentors are crowded, else neighbourhood search)
-        until the deadline unless `bound` is reached, and the MILP over every promising pair
-        (complete_milp): forked beside the polish where it can be, else after it for
-        COMPLETE_SHARE of the time left when its pairs fit that. Returns the best assignment
-        and the bound, tightened by the MILP's. (Run alone after the core's MILP, that MILP
-        left the polish no time: GAP library d10400 at 10 s, 24,990 against 24,978-24,983.)"""
-        complete = self.fork_complete_milp(mentor_of, objective, lagrangian, bound)
-        last = 0.0 if complete is not None else self.complete_seconds(mentor_of, objective, lagrangian)
-        if not self.closed(self.combined_value(mentor_of, objective), bound):
-            polish = len(self.pool[0]) <= CPSAT_PAIRS and crowded(mentor_of)
-            mentor_of = (self.polish(mentor_of, objective, self.deadline - last) if polish
-                         else self.improve(mentor_of, objective, bound, self.deadline - last))
-        if complete is not None:
-            found = complete.result(self.started + (1 + BOUND_GRACE) * self.time_limit - time.perf_counter())
-            if found is not None:
-                mentor_of = self.adopted(mentor_of, found[0], "complete MILP, forked")
-                bound = min(bound, found[1])
-        elif last:
-            mentor_of, bound = self.complete_milp(mentor_of, objective, lagrangian, bound)
-        return mentor_of, bound
-
-    def fork_complete_milp(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian,
-                           bound: float) -> Forked | None:
-        """The MILP over every promising pair (complete_milp) in a forked process until
-        BOUND_MARGIN of the time limit before the deadline: where it can fork, nothing else is
-        forked and those pairs fit the time left."""
-        if not can_fork() or self.forked_bound is not None or not self.promising_fit(mentor_of, objective,
-                                                                                     lagrangian, 1.0):
-            return None
-        self.progress("complete MILP forked")
-        return Forked(self.complete_milp, mentor_of, objective, lagrangian, bound,
-                      self.deadline - BOUND_MARGIN * self.time_limit)
-
-    def complete_seconds(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian) -> float:
-        """The seconds kept for the MILP over every promising pair at the end, in the process:
-        COMPLETE_SHARE of the time left when those pairs fit it, else none."""
-        return COMPLETE_SHARE * self.remaining() if self.promising_fit(mentor_of, objective, lagrangian,
-                                                                       COMPLETE_SHARE) else 0.0
-
-    def promising_fit(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian,
-                      share: float) -> bool:
-        """Whether the MILP over every promising pair fits `share` of the time left (those
-        pairs are looked for only when the pool's fit)."""
-        return (self.fits_milp(self.pool_with(mentor_of), share)
-                and self.fits_milp(self.promising(mentor_of, objective, lagrangian), share))
-
-    def fits_milp(self, pairs: np.ndarray, share: float) -> bool:
-        """Whether a MILP over the `pairs` mask fits `share` of the time left."""
-        return int(pairs.sum()) <= CORE_PAIRS_PER_SECOND * share * self.remaining()
-
-    def complete_milp(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian, bound: float,
-                      deadline: float | None = None):
-        """The better assignment of `mentor_of` and the MILP, until `deadline` (the solve's by
-        default), over every pair that could still beat it at the Lagrangian's multipliers
-        (fewer, the better it is), whose bound then holds for the whole problem; and `bound`,
-        tightened by it."""
-        incumbent = self.combined_value(mentor_of, objective)
-        pairs = np.nonzero(self.promising(mentor_of, objective, lagrangian))
-        seconds = (self.deadline if deadline is None else deadline) - time.perf_counter()
-        result = solve_milp(self.model(*pairs, objective), seconds)
-        if np.isfinite(result.bound):
-            bound = min(bound, max(result.bound, incumbent))
-        mentor_of = self.adopted(mentor_of, self.assignment(pairs, result.x), f"complete MILP ({result.status})")
-        self.progress(f"bound {bound:.6g} after the complete MILP")
-        return mentor_of, bound
-
     def search(self, mentor_of: np.ndarray, deadline: float, settled: Callable[[np.ndarray], None] | None = None,
                settle_by: float = np.inf) -> np.ndarray:
         """Local search from `mentor_of` until `deadline`, over the pool, the pairs of
@@ -315,11 +210,6 @@ class _Solver(SolveState):
         search from it ended with 5,942 matches and 8,950 against 5,938 and 8,936."""
         return max((self.filled(start) for start in starts), key=partial(self.combined_value, objective=objective))
 
-    def candidates(self, mentor_of: np.ndarray) -> np.ndarray:
-        """Mask of the pairs the local search looks at: the pool, the priced pairs and
-        `mentor_of`'s."""
-        return with_pairs_of(self.priced | self.in_pool, mentor_of)
-
     def value_bound(self, mentor_of: np.ndarray, deadline: float, patterns: MentorPatterns | None = None) -> ValueBound:
         """Bounds on the value of every assignment matching at least as many mentees as
         `mentor_of`, computed until `deadline`, the mentors' sets it meets added to `patterns`
@@ -340,17 +230,17 @@ class _Solver(SolveState):
 
     def fork_value_bound(self, mentor_of: np.ndarray) -> None:
         """Start the bound on value for assignments matching at least as many as `mentor_of`
-        in a forked process, to end BOUND_MARGIN of the time limit before its end."""
+        in a forked process, to end FORK_MARGIN of the time limit before its end."""
         self.progress(f"bound on value forked with {self.matched(mentor_of)} matched")
         self.forked_bound = Forked(self.value_bound, mentor_of,
-                                   self.started + (1 - BOUND_MARGIN) * self.time_limit)
+                                   self.started + (1 - FORK_MARGIN) * self.time_limit)
 
     def forked_value_bound(self) -> ValueBound | None:
-        """The forked bound on value, waited for until BOUND_GRACE of the time limit after
+        """The forked bound on value, waited for until FORK_GRACE of the time limit after
         its end; None when none was forked or it did not come in time."""
         if self.forked_bound is None:
             return None
-        wait = self.started + (1 + BOUND_GRACE) * self.time_limit - time.perf_counter()
+        wait = self.started + (1 + FORK_GRACE) * self.time_limit - time.perf_counter()
         return self.forked_bound.result(wait)
 
     def from_patterns(self, mentor_of: np.ndarray, patterns: MentorPatterns) -> np.ndarray:
@@ -381,10 +271,6 @@ class _Solver(SolveState):
                                  partial(self.solve_fixed, objective), self.remaining())
         return self.adopted(mentor_of, found, "MILP beyond the pairs the LP and the search agree on")
 
-    def solve_fixed(self, objective: Objective, pairs, rest: np.ndarray, seconds: float, count_min: int):
-        """MILP over `pairs`, `rest` fixed around them, taking at least `count_min` of them."""
-        return solve_milp(self.model(*pairs, objective, count_min, used=rest), seconds)
-
     def fill_required(self, mentor_of, objective: Objective) -> np.ndarray:
         """Match required mentees the search left out: one MILP over all candidate pairs."""
         self.progress("required mentees left out; solving all candidate pairs as one MILP")
@@ -392,25 +278,3 @@ class _Solver(SolveState):
         if result.x is None:
             raise InfeasibleAssignment("required mentees cannot all be matched: no assignment found")
         return self.assignment(self.pool, result.x)
-
-    def polish(self, mentor_of: np.ndarray, objective: Objective, deadline: float) -> np.ndarray:
-        """CP-SAT over the candidate pairs and the current ones, started from `mentor_of`,
-        for CPSAT_SHARE of the time left before `deadline`; then kicks and local searches
-        (assign_kicks) from its best, after a local search, for the rest."""
-        pairs = np.nonzero(self.pool_with(mentor_of))
-        found = improve_with_cpsat(self.model(*pairs, objective, self.matched(mentor_of)),
-                                   mentor_of[pairs[0]] == pairs[1],
-                                   time.perf_counter() + CPSAT_SHARE * (deadline - time.perf_counter()))
-        mentor_of = self.adopted(mentor_of, self.assignment(pairs, found), "CP-SAT")
-        found, rounds = kicked_searches(self.local_search(mentor_of, self.candidates(mentor_of)),
-                                        np.flatnonzero(self.matchable),
-                                        partial(self.combined_value, objective=objective), self.better, deadline)
-        self.progress(f"{rounds} kicks, each followed by a local search")
-        return self.adopted(mentor_of, found, "kicks and local searches")
-
-    def improve(self, mentor_of, objective: Objective, bound: float, deadline: float) -> np.ndarray:
-        """Large-neighbourhood search under `objective` (the combined goal) until `deadline`
-        or the bound."""
-        score = lambda assignment: self.combined_value(assignment, objective)
-        return neighbourhood_search(mentor_of, self.pool, self.feasible, partial(self.solve_fixed, objective), score,
-                                    deadline, lambda best: self.closed(best, bound), self.progress)

@@ -10,6 +10,9 @@ import multiprocessing
 import sys
 from collections.abc import Callable
 
+FORK_MARGIN = 0.02  # work forked in a solve ends this share of the time limit before the solve's end
+FORK_GRACE = 0.05  # and is waited for until this share of the time limit after it
+
 
 def can_fork() -> bool:
     """Whether work can be forked off here."""
