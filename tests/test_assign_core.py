@@ -209,7 +209,8 @@ def test_the_core_milps_never_trade_a_match_for_value():
     assert solver.combined_value(four_light, combined) < 9.0
     assert solver.core_milp(four_light, combined).tolist() == four_light.tolist()
     lagrangian = solver.lagrangian(combined, solver.fit.prices.duals())
-    mentor_of, bound = solver.complete_milp(four_light, combined, lagrangian, np.inf)
+    mentor_of, bound = solver.complete_milp(four_light, combined, solver.promising(four_light, combined, lagrangian),
+                                            np.inf)
     assert mentor_of.tolist() == four_light.tolist()
     assert bound >= solver.combined_value(four_light, combined) - 1e-9
 
@@ -232,7 +233,7 @@ def test_the_complete_milp_forked_gives_what_it_gives_in_the_process():
     forked = solver.fork_complete_milp(start, combined, lagrangian, np.inf)
     assert forked is not None
     found, bound = forked.result(30.0)
-    here, here_bound = solver.complete_milp(start, combined, lagrangian, np.inf)
+    here, here_bound = solver.complete_milp(start, combined, solver.promising(start, combined, lagrangian), np.inf)
     assert bound == pytest.approx(here_bound)
     assert solver.combined_value(found, combined) == pytest.approx(solver.combined_value(here, combined))
     assert solver.combined_value(found, combined) >= solver.combined_value(start, combined)

@@ -14,7 +14,7 @@ from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import Lagrangian, with_pairs_of
 from matcher.solver.assign_model import Objective, solve_milp
 from matcher.solver.assign_state import SolveState
-from matcher.solver.background import FORK_GRACE, FORK_MARGIN, Forked, can_fork
+from matcher.solver.background import FORK_MARGIN, Forked, can_fork
 
 CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
 COMPLETE_SHARE = 0.5  # share of the time left after it for the MILP over every promising pair, when not forked
@@ -69,12 +69,13 @@ class Finish(SolveState):
             mentor_of = (self.polish(mentor_of, objective, self.deadline - last) if polish
                          else self.improve(mentor_of, objective, bound, self.deadline - last))
         if complete is not None:
-            found = complete.result(self.started + (1 + FORK_GRACE) * self.time_limit - time.perf_counter())
+            found = complete.result(self.fork_wait())
             if found is not None:
                 mentor_of = self.adopted(mentor_of, found[0], "complete MILP, forked")
                 bound = min(bound, found[1])
         elif last:
-            mentor_of, bound = self.complete_milp(mentor_of, objective, lagrangian, bound)
+            mentor_of, bound = self.complete_milp(mentor_of, objective, self.promising(mentor_of, objective, lagrangian),
+                                                  bound)
         return mentor_of, bound
 
     def fork_complete_milp(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian,
@@ -82,37 +83,40 @@ class Finish(SolveState):
         """The MILP over every promising pair (complete_milp) in a forked process until
         FORK_MARGIN of the time limit before the deadline, where it can fork and those pairs fit
         the time left; else None."""
-        if not can_fork() or not self.promising_fit(mentor_of, objective, lagrangian, 1.0):
+        pairs = self.promising_within(mentor_of, objective, lagrangian, 1.0) if can_fork() else None
+        if pairs is None:
             return None
         self.progress("complete MILP forked")
-        return Forked(self.complete_milp, mentor_of, objective, lagrangian, bound,
+        return Forked(self.complete_milp, mentor_of, objective, pairs, bound,
                       self.deadline - FORK_MARGIN * self.time_limit)
 
     def complete_seconds(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian) -> float:
         """The seconds kept for the MILP over every promising pair at the end, in the process:
         COMPLETE_SHARE of the time left when those pairs fit it, else none."""
-        return COMPLETE_SHARE * self.remaining() if self.promising_fit(mentor_of, objective, lagrangian,
-                                                                       COMPLETE_SHARE) else 0.0
+        fits = self.promising_within(mentor_of, objective, lagrangian, COMPLETE_SHARE) is not None
+        return COMPLETE_SHARE * self.remaining() if fits else 0.0
 
-    def promising_fit(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian,
-                      share: float) -> bool:
-        """Whether the MILP over every promising pair fits `share` of the time left (those
-        pairs are looked for only when the pool's fit)."""
-        return (self.fits_milp(self.pool_with(mentor_of), share)
-                and self.fits_milp(self.promising(mentor_of, objective, lagrangian), share))
+    def promising_within(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian,
+                         share: float) -> np.ndarray | None:
+        """The mask of every promising pair when a MILP over them fits `share` of the time
+        left, else None (they are looked for only when the pool's pairs fit)."""
+        if not self.fits_milp(self.pool_with(mentor_of), share):
+            return None
+        pairs = self.promising(mentor_of, objective, lagrangian)
+        return pairs if self.fits_milp(pairs, share) else None
 
     def fits_milp(self, pairs: np.ndarray, share: float) -> bool:
         """Whether a MILP over the `pairs` mask fits `share` of the time left."""
         return int(pairs.sum()) <= CORE_PAIRS_PER_SECOND * share * self.remaining()
 
-    def complete_milp(self, mentor_of: np.ndarray, objective: Objective, lagrangian: Lagrangian, bound: float,
+    def complete_milp(self, mentor_of: np.ndarray, objective: Objective, promising: np.ndarray, bound: float,
                       deadline: float | None = None):
         """The better assignment of `mentor_of` and the MILP, until `deadline` (the solve's by
-        default), over every pair that could still beat it at the Lagrangian's multipliers
-        (fewer, the better it is), whose bound then holds for the whole problem; and `bound`,
-        tightened by it."""
+        default), over the `promising` pairs (a mask: every pair that could still beat
+        mentor_of, fewer the better it is), whose bound then holds for the whole problem; and
+        `bound`, tightened by it."""
         incumbent = self.combined_value(mentor_of, objective)
-        pairs = np.nonzero(self.promising(mentor_of, objective, lagrangian))
+        pairs = np.nonzero(promising)
         seconds = (self.deadline if deadline is None else deadline) - time.perf_counter()
         result = solve_milp(self.model(*pairs, objective), seconds)
         if np.isfinite(result.bound):

@@ -10,6 +10,7 @@ from matcher.solver.assign_matrix import feasible_mask, fill_greedily, pair_load
 from matcher.solver.assign_model import Objective, PairModel
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, match_worth
 from matcher.solver.assign_search import LocalSearch
+from matcher.solver.background import FORK_GRACE
 
 RELATIVE_TOLERANCE = 1e-6
 
@@ -37,6 +38,11 @@ class SolveState:
     def remaining(self) -> float:
         """Seconds left before the deadline."""
         return self.deadline - time.perf_counter()
+
+    def fork_wait(self) -> float:
+        """Seconds forked work is still waited for: until FORK_GRACE of the time limit after
+        the end of the time limit."""
+        return self.started + (1 + FORK_GRACE) * self.time_limit - time.perf_counter()
 
     def result(self, mentor_of, bound, matched_bound, proven, method) -> AssignmentResult:
         objective = self.problem.objective(mentor_of)

@@ -28,7 +28,7 @@ from matcher.solver.assign_patterns import MentorPatterns, master_assignments, m
 from matcher.solver.assign_model import Objective, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_relaxation import lp_deadline, relaxation, start_plan
-from matcher.solver.background import FORK_GRACE, FORK_MARGIN, Forked, can_fork
+from matcher.solver.background import FORK_MARGIN, Forked, can_fork
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
 BEST_PAIRS = 400_000  # pairs the smoothed dual and local search look at, besides the pool (see best_pairs)
@@ -240,8 +240,7 @@ class _Solver(Finish):
         its end; None when none was forked or it did not come in time."""
         if self.forked_bound is None:
             return None
-        wait = self.started + (1 + FORK_GRACE) * self.time_limit - time.perf_counter()
-        return self.forked_bound.result(wait)
+        return self.forked_bound.result(self.fork_wait())
 
     def from_patterns(self, mentor_of: np.ndarray, patterns: MentorPatterns) -> np.ndarray:
         """The best of `mentor_of` and the master's assignments over the mentors' sets in
