@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.special import logsumexp, softmax
 
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
-from matcher.solver.assign_duals import PairList, fitted_prices, smoothed_prices
+from matcher.solver.assign_duals import PairList, _SmoothedDual, fitted_prices, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import (Lagrangian, fill_greedily, lagrangian_bound, priced_top_pairs,
                                           regret_priority, stable_order, top_pairs)
@@ -93,6 +94,38 @@ def test_a_count_price_bounds_value_among_assignments_matching_at_least_that_man
     assert prices.count > 0
     assert restricted - 1e-6 <= bound <= restricted * 1.01
     assert bound < 0.8 * full_lp(value, allowed, load, capacity, budget, required).objective
+
+
+def smoothed_dual_in_double(pairs: PairList, prices: np.ndarray, temperature: float):
+    """The smoothed dual and its gradient written out plainly, in double precision."""
+    m = len(pairs.capacity)
+    alpha, beta, gamma, delta = prices[:m], prices[m:2 * m], prices[2 * m:3 * m], prices[-1]
+    reduced = pairs.weight + delta - alpha[pairs.mentor] - (beta - gamma)[pairs.mentor] * pairs.load
+    value = alpha @ pairs.capacity + beta @ pairs.budget - gamma @ pairs.target - delta * pairs.count_min
+    taken, hours, count = np.zeros(m), np.zeros(m), 0.0
+    for i in np.unique(pairs.mentee):
+        mine = pairs.mentee == i
+        terms = np.r_[reduced[mine], [0.0] if not pairs.required[i] else []] / temperature
+        value += temperature * logsumexp(terms)
+        share = softmax(terms)[:mine.sum()]
+        np.add.at(taken, pairs.mentor[mine], share)
+        np.add.at(hours, pairs.mentor[mine], share * pairs.load[mine])
+        count += share.sum()
+    return value, np.r_[pairs.capacity - taken, pairs.budget - hours, hours - pairs.target, count - pairs.count_min]
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.05, 0.002])
+def test_the_smoothed_dual_in_single_precision_matches_it_in_double(temperature):
+    """At 0.002 most exponents fall below the floor single precision is kept above."""
+    value, allowed, load, capacity, budget, required = random_pairs(8, 90, 15, required_share=0.4)
+    mentees, mentors = np.nonzero(allowed)
+    pairs = PairList(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget, required,
+                     np.full(15, 2.0), 0.3, count_min=40)
+    prices = np.random.default_rng(8).uniform(0, 0.4, 3 * 15 + 1)
+    expected_value, expected_gradient = smoothed_dual_in_double(pairs, prices, temperature)
+    found_value, found_gradient = _SmoothedDual(pairs)(prices, temperature)
+    assert found_value == pytest.approx(expected_value, rel=1e-6)
+    assert np.abs(found_gradient - expected_gradient).max() <= 1e-4 * np.abs(expected_gradient).max()
 
 
 def test_fitted_prices_grow_a_small_pair_set_until_the_bound_holds_the_lp():
