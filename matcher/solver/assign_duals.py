@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import minimize
+from scipy.optimize import Bounds, minimize
 
 from matcher.solver.assign_matrix import lagrangian_bound, pair_load, per_mentee_max
 from matcher.solver.assign_model import Objective
@@ -73,8 +73,8 @@ def smoothed_prices(pairs: PairList, deadline: float, start: Prices | None = Non
         prices, temperatures = np.concatenate([*start.duals()[:3], [start.count]]), TEMPERATURES[-WARM_STAGES:]
     scale = max(float(np.abs(pairs.weight).max(initial=0.0)), 1e-9)
     target_cap = pairs.penalty if pairs.target is not None else 0.0
-    count_cap = None if pairs.count_min > 0 else 0.0
-    limits = [(0.0, None)] * (2 * m) + [(0.0, target_cap)] * m + [(0.0, count_cap)]
+    count_cap = np.inf if pairs.count_min > 0 else 0.0
+    limits = Bounds(np.zeros(3 * m + 1), np.r_[np.full(2 * m, np.inf), np.full(m, target_cap), [count_cap]])
     for temperature in temperatures:
         if time.perf_counter() >= deadline:
             break
