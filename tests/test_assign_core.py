@@ -12,8 +12,8 @@ from scipy.special import logsumexp, softmax
 from matcher.solver.assign_cpsat import crowded, improve_with_cpsat
 from matcher.solver.assign_duals import PairList, _SmoothedDual, fitted_prices, smoothed_prices
 from matcher.solver.assign_lns import neighbourhood_search
-from matcher.solver.assign_matrix import (Lagrangian, fill_greedily, lagrangian_bound, priced_top_pairs,
-                                          regret_priority, stable_order, top_pairs)
+from matcher.solver.assign_matrix import (Lagrangian, PairTable, fill_greedily, lagrangian_bound,
+                                          priced_top_pairs, regret_priority, stable_order, top_pairs)
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, match_worth
 from matcher.solver import assign_finish, assign_relaxation, assignment
@@ -39,6 +39,12 @@ def pair_list(value, allowed, load, capacity, budget, required, target=None, pen
                     target, penalty)
 
 
+def by_pair(value, allowed, load):
+    """(each allowed pair's value, the table of the allowed pairs), as the Lagrangian takes them."""
+    table = PairTable.of(value, load, allowed)
+    return table.value, table
+
+
 def full_lp(value, allowed, load, capacity, budget, required, target=None, penalty=0.0):
     mentees, mentors = np.nonzero(allowed)
     return solve_lp(PairModel(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget,
@@ -52,7 +58,7 @@ def test_smoothed_prices_give_a_valid_bound_close_to_the_lp(seed):
     prices = smoothed_prices(pair_list(*arrays), time.perf_counter() + 30)
     assert (prices.capacity >= 0).all() and (prices.budget >= 0).all()
     assert (prices.target == 0).all() and prices.count == 0  # no targets, no count: their prices stay at zero
-    bound, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+    bound, _ = lagrangian_bound(*by_pair(value, allowed, load), required, capacity, budget, None, 0.0,
                                 prices.duals(), 0)
     lp = full_lp(*arrays).objective
     assert lp - 1e-6 <= bound <= lp * 1.01
@@ -65,7 +71,7 @@ def test_the_lp_duals_certify_its_optimum_with_dual_simplex_or_interior_point(re
     value, allowed, load, capacity, budget, required = random_pairs(5, 24, 12, required_share)
     lp = full_lp(value, allowed, load, capacity, budget, required)
     duals = (lp.capacity_dual, lp.budget_dual, lp.target_dual, lp.count_dual)
-    bound, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+    bound, _ = lagrangian_bound(*by_pair(value, allowed, load), required, capacity, budget, None, 0.0,
                                 duals, 0)
     assert (lp.budget_dual > 1e-6).sum() >= 5  # budgets bind: the duals carry the bound
     assert bound == pytest.approx(lp.objective, abs=1e-6)
@@ -89,7 +95,7 @@ def test_a_count_price_bounds_value_among_assignments_matching_at_least_that_man
     pairs = PairList(mentees, mentors, value[mentees, mentors], load[mentees], capacity, budget, required,
                      count_min=count_min)
     prices = smoothed_prices(pairs, time.perf_counter() + 30)
-    bound, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+    bound, _ = lagrangian_bound(*by_pair(value, allowed, load), required, capacity, budget, None, 0.0,
                                 prices.duals(), count_min)
     assert prices.count > 0
     assert restricted - 1e-6 <= bound <= restricted * 1.01
@@ -134,12 +140,12 @@ def test_fitted_prices_grow_a_small_pair_set_until_the_bound_holds_the_lp():
     known = np.zeros_like(allowed)
     first = np.argmax(np.where(allowed, value, -1), axis=1)
     known[np.arange(150), first] = True
-    fit = fitted_prices(problem, allowed, required, Objective(0.0, 1.0, 1.0), known, time.perf_counter() + 60)
+    fit = fitted_prices(problem, PairTable.of(value, load, allowed), required, Objective(0.0, 1.0, 1.0), known, time.perf_counter() + 60)
     prices, bound = fit.prices, fit.bound
     lp = full_lp(value, allowed, load, capacity, budget, required).objective
     assert known.sum() > 150 and not (known & ~allowed).any()
     assert lp - 1e-6 <= bound <= lp * 1.01
-    recomputed, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+    recomputed, _ = lagrangian_bound(*by_pair(value, allowed, load), required, capacity, budget, None, 0.0,
                                      prices.duals(), 0)
     assert recomputed == pytest.approx(bound)
 
@@ -316,14 +322,37 @@ def test_the_bound_on_value_stays_tight_for_an_assignment_matching_fewer_than_it
     assert bound < combined_bound - combined.offset * matched - 10.0
 
 
+def test_the_lagrangian_over_the_pair_table_is_each_mentees_best_adjusted_pair():
+    """Against the whole matrix written out: a required mentee without pairs makes the bound
+    -inf, one that may wait adds nothing; priced-out pairs are the best positive ones per
+    mentee outside the known ones."""
+    value, allowed, load, capacity, budget, required = random_pairs(9, 50, 12, required_share=0.5)
+    allowed[3] = False
+    required[3], required[4] = False, True
+    rng = np.random.default_rng(9)
+    duals = (rng.uniform(0, 0.5, 12), rng.uniform(0, 0.3, 12), np.zeros(12), 0.2)
+    adjusted = np.where(allowed, value - duals[0] - duals[1] * load[:, None] + 0.2, -np.inf)
+    best = np.where(required, adjusted.max(axis=1), np.maximum(adjusted.max(axis=1), 0.0))
+    mentee_dual = rng.uniform(0, 3, 50)
+    known = rng.random((50, 12)) < 0.3
+    bound, (mentees, mentors) = lagrangian_bound(*by_pair(value, allowed, load), required, capacity, budget, None,
+                                                 0.0, duals, 0, mentee_dual, known, 2)
+    assert bound == pytest.approx(duals[0] @ capacity + duals[1] @ budget + best.sum())
+    reduced = np.where(known, -np.inf, adjusted - mentee_dual[:, None])
+    expected = {(i, j) for i in range(50) for j in np.argsort(-reduced[i])[:2] if reduced[i, j] > 1e-9}
+    assert set(zip(mentees.tolist(), mentors.tolist())) == expected and len(expected) > 10
+    allowed[4] = False
+    assert lagrangian_bound(*by_pair(value, allowed, load), required, capacity, budget, None, 0.0, duals, 0)[0] == -np.inf
+
+
 def test_zero_prices_bound_every_mentee_taking_its_best_pair():
     value, allowed, load, capacity, budget, required = random_pairs(3, 60, 10)
     zero = np.zeros(10)
-    bound, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+    bound, _ = lagrangian_bound(*by_pair(value, allowed, load), required, capacity, budget, None, 0.0,
                                 (zero, zero, zero, 0.0), 0)
     assert bound == pytest.approx(np.where(allowed, value, 0.0).max(axis=1).sum())
     prices = smoothed_prices(pair_list(value, allowed, load, capacity, budget, required), time.perf_counter() + 30)
-    tighter, _ = lagrangian_bound(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+    tighter, _ = lagrangian_bound(*by_pair(value, allowed, load), required, capacity, budget, None, 0.0,
                                   prices.duals(), 0)
     assert tighter < bound - 1.0  # budgets bind, so the prices must tighten the bound
 
@@ -495,7 +524,7 @@ def test_every_assignment_above_the_floor_uses_only_promising_pairs(seed):
     value, allowed, load, capacity, budget, required = random_pairs(seed, 6, 3)
     capacity = np.minimum(capacity, 2)
     prices = smoothed_prices(pair_list(value, allowed, load, capacity, budget, required), time.perf_counter() + 30)
-    lagrangian = Lagrangian(lambda rows: value[rows], allowed, load, required, capacity, budget, None, 0.0,
+    lagrangian = Lagrangian(*by_pair(value, allowed, load), required, capacity, budget, None, 0.0,
                             prices.duals())
     assignments = []
     for choice in itertools.product(range(-1, 3), repeat=6):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from matcher.solver.assign_duals import PairList, Prices, fitted_prices
 from matcher.solver.assign_knapsack import (LoadGrid, MenteePrices, MentorKnapsacks, ValueBound,
                                             descending_within, knapsack_bound, subgradient_prices)
+from matcher.solver.assign_matrix import PairTable
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem
 from tests.test_assign_core import heavy_valued
@@ -132,7 +133,8 @@ def test_the_knapsack_bound_holds_the_optimum_and_is_tighter_than_the_lp(seed):
     known = np.zeros(problem.shape, bool)
     known[np.arange(problem.shape[0]), np.argmax(np.where(problem.allowed, problem.value, -1), axis=1)] = True
     known[np.flatnonzero(mentor_of >= 0), mentor_of[mentor_of >= 0]] = True
-    fit = fitted_prices(problem, problem.allowed, problem.required, Objective(0.0, 1.0, 1.0), known.copy(),
+    table = PairTable.of(problem.value, problem.load, problem.allowed)
+    fit = fitted_prices(problem, table, problem.required, Objective(0.0, 1.0, 1.0), known.copy(),
                         time.perf_counter() + 30, count_min)
     bound = knapsack_bound(problem, problem.allowed, problem.required, known, mentor_of, fit.prices,
                            time.perf_counter() + 3).at(int((mentor_of >= 0).sum()))

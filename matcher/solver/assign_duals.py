@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, minimize
 
-from matcher.solver.assign_matrix import lagrangian_bound, pair_load, per_mentee_max
+from matcher.solver.assign_matrix import PairTable, lagrangian_bound, pair_load, per_mentee_max
 from matcher.solver.assign_model import Objective
 from matcher.solver.assign_problem import AssignmentProblem
 
@@ -120,11 +120,11 @@ class Fit:
     bound_seconds: float
 
 
-def fitted_prices(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, objective: Objective,
+def fitted_prices(problem: AssignmentProblem, table: PairTable, required: np.ndarray, objective: Objective,
                   known: np.ndarray, deadline: float, count_min: int = 0, bound_seconds: float = 0.0,
                   stop: float | None = None, settled_share: float | None = None) -> Fit:
     """Smoothed prices fitted to the `known` pairs (a mask, grown in place) under `objective`
-    with at least `count_min` matches; then every feasible pair that beats its mentee's best
+    with at least `count_min` matches; then every feasible pair (of `table`) that beats its mentee's best
     known pair at those prices is added (a few per mentee) and the prices are fitted again,
     until none is left or the deadline. A fit once started may run on to `stop` (the deadline
     by default), less the time of one bound (`bound_seconds` at first, then as measured), and
@@ -135,7 +135,7 @@ def fitted_prices(problem: AssignmentProblem, feasible: np.ndarray, required: np
         pairs = pair_list(problem, known, required, objective, count_min)
         prices = smoothed_prices(pairs, (deadline if stop is None else stop) - bound_seconds, prices)
         started = time.perf_counter()
-        bound, new = lagrangian_bound(objective.of_rows(problem.value), feasible, problem.load, required,
+        bound, new = lagrangian_bound(objective(table.value), table, required,
                                       pairs.capacity, pairs.budget, problem.target_hours, pairs.penalty,
                                       prices.duals(), count_min, best_reduced(pairs, prices), known, NEW_PER_MENTEE)
         bound_seconds = time.perf_counter() - started

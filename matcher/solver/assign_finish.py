@@ -42,7 +42,7 @@ class Finish(SolveState):
     def lagrangian(self, objective: Objective, duals) -> Lagrangian:
         """The Lagrangian of `objective` over every feasible pair at the multipliers `duals`."""
         problem = self.problem
-        return Lagrangian(objective.of_rows(problem.value), self.feasible, problem.load, self.required,
+        return Lagrangian(objective(self.table.value), self.table, self.required,
                           self.capacity, self.budget, problem.target_hours,
                           problem.shortfall_penalty * objective.penalty_scale, duals)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from matcher.solver.assign_duals import PairList, Prices, best_reduced, fitted_prices, pair_list
-from matcher.solver.assign_matrix import first_of_runs, load_rows, row_chunks, with_pairs_of
+from matcher.solver.assign_matrix import PairTable, first_of_runs, load_rows, row_chunks, with_pairs_of
 from matcher.solver.assign_model import Objective
 from matcher.solver.assign_patterns import MentorPatterns
 from matcher.solver.assign_problem import AssignmentProblem
@@ -276,11 +276,11 @@ def subgradient_prices(knapsacks: MentorKnapsacks, start: MenteePrices, floor: f
         prices = working.step(prices, direction, scale * max(bound - aim, 1e-9) / length)
 
 
-def value_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, pool: np.ndarray,
-                priced: np.ndarray, mentor_of: np.ndarray, deadline: float, bound_seconds: float,
+def value_bound(problem: AssignmentProblem, feasible: np.ndarray, table: PairTable, required: np.ndarray,
+                pool: np.ndarray, priced: np.ndarray, mentor_of: np.ndarray, deadline: float, bound_seconds: float,
                 patterns: MentorPatterns | None = None) -> ValueBound:
     """A bound on the value of every feasible assignment matching at least as many mentees
-    as `mentor_of`: the smaller of two Lagrangian bounds. Prices on the mentors are fitted
+    as `mentor_of` (`table`: the `feasible` pairs): the smaller of two Lagrangian bounds. Prices on the mentors are fitted
     until they settle or KNAPSACK_SHARE of the time is left, to the `pool` pairs and those of
     `mentor_of` (and the `priced` ones too when fewer than FIT_ROUNDS bounds over the matrix,
     each taking about `bound_seconds`, fit the time: each round adds only a few pairs per
@@ -291,7 +291,7 @@ def value_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.n
     known = with_pairs_of(pool | priced if FIT_ROUNDS * bound_seconds > seconds else pool.copy(), mentor_of)
     knapsack = seconds >= KNAPSACK_ROUNDS * bound_seconds
     count = int(np.count_nonzero(mentor_of >= 0))
-    fit = fitted_prices(problem, feasible, required, Objective(0.0, 1.0, 1.0), known,
+    fit = fitted_prices(problem, table, required, Objective(0.0, 1.0, 1.0), known,
                         deadline - KNAPSACK_SHARE * seconds if knapsack else deadline,
                         count, bound_seconds, settled_share=VALUE_SETTLED)
     fitted = ValueBound(count, ((fit.bound, fit.prices.count),))

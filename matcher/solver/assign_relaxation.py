@@ -89,7 +89,7 @@ def relaxation(state: SolveState, objective: Objective, deadline: float):
             continue
         duals = (lp.capacity_dual, lp.budget_dual, lp.target_dual, lp.count_dual)
         bound, new = lagrangian_bound(
-            objective.of_rows(problem.value), state.feasible, problem.load, state.required, state.capacity,
+            objective(state.table.value), state.table, state.required, state.capacity,
             state.budget, problem.target_hours, problem.shortfall_penalty * objective.penalty_scale, duals, 0,
             lp.mentee_dual, state.in_pool)
         if solved is not None and solved[1] < bound:

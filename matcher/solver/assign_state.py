@@ -6,7 +6,8 @@ import time
 
 import numpy as np
 
-from matcher.solver.assign_matrix import feasible_mask, fill_greedily, pair_load, round_by_priority, with_pairs_of
+from matcher.solver.assign_matrix import (PairTable, feasible_mask, fill_greedily, pair_load, round_by_priority,
+                                          with_pairs_of)
 from matcher.solver.assign_model import Objective, PairModel
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, match_worth
 from matcher.solver.assign_search import LocalSearch
@@ -32,6 +33,7 @@ class SolveState:
         self.matchable = self.feasible.any(axis=1)
         self.best_value = np.max(problem.value, axis=1, initial=0.0, where=self.feasible)
         self.pool = np.nonzero(self.feasible)
+        self.table = PairTable.of(problem.value, problem.load, self.feasible, self.pool)
         self.in_pool = self.feasible.copy()
         self.worth_scale = 1.0
 

@@ -173,7 +173,7 @@ class _Solver(Finish):
         best pairs at those prices the candidate pool; returns the Lagrangian bound of the prices."""
         problem = self.problem
         self.priced = best_pairs(problem.value, self.feasible, BEST_PAIRS)
-        self.fit = fitted_prices(problem, self.feasible, self.required, objective, self.priced, deadline,
+        self.fit = fitted_prices(problem, self.table, self.required, objective, self.priced, deadline,
                                  stop=self.deadline)
         prices = self.fit.prices
         self.pool = priced_top_pairs(objective.of_rows(problem.value), self.feasible, problem.load,
@@ -214,8 +214,8 @@ class _Solver(Finish):
         """Bounds on the value of every assignment matching at least as many mentees as
         `mentor_of`, computed until `deadline`, the mentors' sets it meets added to `patterns`
         (see assign_knapsack.value_bound)."""
-        return value_bound(self.problem, self.feasible, self.required, self.in_pool, self.priced, mentor_of,
-                           deadline, self.fit.bound_seconds, patterns)
+        return value_bound(self.problem, self.feasible, self.table, self.required, self.in_pool, self.priced,
+                           mentor_of, deadline, self.fit.bound_seconds, patterns)
 
     def forks_value_bound(self) -> bool:
         """Whether the bound on value is to be forked beside the search: where it can, on a
