@@ -38,7 +38,7 @@ FOCUS_PAIRS = 50  # the search first looks at each mentee's this many best pairs
 FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of its candidates
 VALUE_BOUND_SHARE = 0.2  # share of the whole time limit kept for the bound on value at the end, unless forked
 FORK_SHARE = 0.25  # it is forked when the search stops matching more, or after this share of its time
-FORK_FACTOR = 1.0  # forked only when it would have this many times the bound's share at least
+FORK_FACTOR = 0.75  # forked only when it would have this many times the bound's share at least
 MASTER_SHARE = 0.1  # and kept at the end for the master over the mentors' sets (assign_patterns), when it fits
 RELINK_SHARE = 0.5  # share of the time left that relinking one of the master's assignments with the start may use
 
@@ -223,7 +223,9 @@ class _Solver(Finish):
         FORK_SHARE of the search is FORK_FACTOR times the bound's share of the time limit at
         least (the two run slower side by side: at 10,000 x 2,000 and 5 s, 1.0 s forked
         bounded worse than 1.2 s alone; at 20 s after the LP, 4.8 s forked bounded 10,508.3
-        against 10,512.2 with 4 s alone, and the search kept those 4 s)."""
+        against 10,512.2 with 4 s alone, and the search kept those 4 s; where the LP took 4 s,
+        seed 1, 4.1 s forked bounded 10,529.1 against 10,525.4 with 4 s alone, and the search
+        had 4.7 s instead of 0.7 s: 7,042 matched and 10,417.7 against 6,984 and 10,330.3)."""
         left = self.started + self.time_limit - time.perf_counter()
         return (int(self.feasible.sum()) > COUNT_LP_PAIRS and can_fork()
                 and (1 - FORK_SHARE) * left >= FORK_FACTOR * VALUE_BOUND_SHARE * self.time_limit)
