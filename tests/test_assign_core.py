@@ -163,13 +163,23 @@ def test_a_large_solve_bounds_value_among_assignments_matching_as_many(seed):
     assert best.objective - 1e-6 <= result.bound <= best.objective * 1.02
 
 
-def test_the_first_lp_gets_its_share_of_the_time_even_when_pricing_ran_late():
-    value, allowed, load, capacity, budget, required = random_pairs(4, 1500, 80)  # an LP of about 0.1 s
+@pytest.mark.parametrize("after_pricing", [False, True])
+def test_the_first_lp_gets_its_share_of_the_time_when_pricing_ran_late_unless_it_follows_a_full_pricing(
+        monkeypatch, after_pricing):
+    value, allowed, load, capacity, budget, required = random_pairs(4, 1500, 80)
     solver = _Solver(AssignmentProblem(value, allowed, load, capacity, budget, required), 8.0, None)
     combined = solver.combined()
     solver.price_core(combined, time.perf_counter() + 1)
-    lp, bound, _ = relaxation(solver, combined, time.perf_counter() - 1.0)  # pricing overran the LP's deadline
+    given = []
+    monkeypatch.setattr(assign_relaxation, "solve_lp", lambda model, seconds: given.append(seconds)
+                        or solve_lp(model, np.inf))
+    share = Plan(True, assign_relaxation.PRICE_ALONE_SHARE, after_pricing).first_lp_share
+    lp, bound, _ = relaxation(solver, combined, time.perf_counter() - 1.0, share)  # pricing overran the LP's deadline
     assert lp.objective <= bound + 1e-6 and lp.x.max() > 0.5
+    if after_pricing:
+        assert given[0] <= 0  # past the deadline: the LP gets no time
+    else:
+        assert given[0] == pytest.approx(assign_relaxation.FIRST_LP_SHARE * 8.0)
 
 
 @pytest.mark.parametrize("time_limit, late_lp", [(20.0, True), (5.0, False)])

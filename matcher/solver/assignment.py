@@ -125,7 +125,7 @@ class _Solver(Finish):
         reduced = self.fit.prices.reduced(combined(self.problem.value[self.pool]), mentors,
                                           pair_load(self.problem.load, mentees, mentors))
         starts = [self.rounded(regret_priority(mentees, reduced, self.problem.shape[0]))]
-        solved = relaxation(self, combined, lp_by) if plan.lp_fits else None
+        solved = relaxation(self, combined, lp_by, plan.first_lp_share) if plan.lp_fits else None
         if solved is None:
             duals, combined_bound = self.fit.prices.duals(), price_bound
             self.progress(f"no LP relaxation in time; bound {combined_bound:.6g}")
