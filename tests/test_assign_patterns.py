@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from matcher.solver.assign_duals import Prices
 from matcher.solver.assign_knapsack import knapsack_bound
+from matcher.solver.assign_matrix import PairTable
 from matcher.solver.assign_patterns import MentorPatterns, _Master, master_assignments
 from matcher.solver.assign_problem import AssignmentProblem
 
@@ -105,7 +106,8 @@ def test_the_knapsack_bound_records_the_sets_its_steps_choose():
     n, m = problem.shape
     patterns = MentorPatterns(problem.shape)
     start = Prices(np.zeros(m), np.zeros(m), np.zeros(m), 0.5)
-    knapsack_bound(problem, problem.allowed, np.zeros(n, bool), problem.allowed.copy(), np.full(n, -1), start,
+    table = PairTable.of(problem.value, problem.load, problem.allowed)
+    knapsack_bound(problem, table, np.zeros(n, bool), problem.allowed.copy(), np.full(n, -1), start,
                    time.perf_counter() + 0.2, patterns)
     assert len(patterns) > m
     for mentor, members in zip(patterns.mentor, patterns.members):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from matcher.solver.assign_duals import PairList, Prices, best_reduced, fitted_prices, pair_list
-from matcher.solver.assign_matrix import PairTable, first_of_runs, load_rows, row_chunks, with_pairs_of
+from matcher.solver.assign_matrix import PairTable, first_of_runs, with_pairs_of
 from matcher.solver.assign_model import Objective
 from matcher.solver.assign_patterns import MentorPatterns
 from matcher.solver.assign_problem import AssignmentProblem
@@ -276,17 +276,17 @@ def subgradient_prices(knapsacks: MentorKnapsacks, start: MenteePrices, floor: f
         prices = working.step(prices, direction, scale * max(bound - aim, 1e-9) / length)
 
 
-def value_bound(problem: AssignmentProblem, feasible: np.ndarray, table: PairTable, required: np.ndarray,
-                pool: np.ndarray, priced: np.ndarray, mentor_of: np.ndarray, deadline: float, bound_seconds: float,
+def value_bound(problem: AssignmentProblem, table: PairTable, required: np.ndarray, pool: np.ndarray,
+                priced: np.ndarray, mentor_of: np.ndarray, deadline: float, bound_seconds: float,
                 patterns: MentorPatterns | None = None) -> ValueBound:
     """A bound on the value of every feasible assignment matching at least as many mentees
-    as `mentor_of` (`table`: the `feasible` pairs): the smaller of two Lagrangian bounds. Prices on the mentors are fitted
-    until they settle or KNAPSACK_SHARE of the time is left, to the `pool` pairs and those of
-    `mentor_of` (and the `priced` ones too when fewer than FIT_ROUNDS bounds over the matrix,
-    each taking about `bound_seconds`, fit the time: each round adds only a few pairs per
-    mentee); from them, when KNAPSACK_ROUNDS such bounds fit the time, prices on the mentees
-    are improved over all those pairs until `deadline`, the mentors' sets they meet added
-    to `patterns` (when given)."""
+    as `mentor_of` (`table`: the feasible pairs): the smaller of two Lagrangian bounds.
+    Prices on the mentors are fitted until they settle or KNAPSACK_SHARE of the time is
+    left, to the `pool` pairs and those of `mentor_of` (and the `priced` ones too when fewer
+    than FIT_ROUNDS bounds over the matrix, each taking about `bound_seconds`, fit the time:
+    each round adds only a few pairs per mentee); from them, when KNAPSACK_ROUNDS such bounds
+    fit the time, prices on the mentees are improved over all those pairs until `deadline`,
+    the mentors' sets they meet added to `patterns` (when given)."""
     seconds = deadline - time.perf_counter()
     known = with_pairs_of(pool | priced if FIT_ROUNDS * bound_seconds > seconds else pool.copy(), mentor_of)
     knapsack = seconds >= KNAPSACK_ROUNDS * bound_seconds
@@ -295,12 +295,12 @@ def value_bound(problem: AssignmentProblem, feasible: np.ndarray, table: PairTab
                         deadline - KNAPSACK_SHARE * seconds if knapsack else deadline,
                         count, bound_seconds, settled_share=VALUE_SETTLED)
     fitted = ValueBound(count, ((fit.bound, fit.prices.count),))
-    bound = knapsack_bound(problem, feasible, required, known | priced, mentor_of, fit.prices, deadline,
+    bound = knapsack_bound(problem, table, required, known | priced, mentor_of, fit.prices, deadline,
                            patterns) if knapsack else None
     return fitted if bound is None else ValueBound(count, fitted.bounds + bound.bounds)
 
 
-def knapsack_bound(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, known: np.ndarray,
+def knapsack_bound(problem: AssignmentProblem, table: PairTable, required: np.ndarray, known: np.ndarray,
                    mentor_of: np.ndarray, start: Prices, deadline: float,
                    patterns: MentorPatterns | None = None) -> ValueBound | None:
     """Bounds on the value of every feasible assignment matching at least as many mentees
@@ -319,15 +319,15 @@ def knapsack_bound(problem: AssignmentProblem, feasible: np.ndarray, required: n
     target = start.target if pairs.target is not None else None
     prices = MenteePrices(best_reduced(pairs, start), start.count, target)
     started = time.perf_counter()
-    bounds = ((_complete(problem, feasible, required, knapsacks, prices), prices.count),)
+    bounds = ((_complete(problem, table, required, knapsacks, prices), prices.count),)
     reserve = time.perf_counter() - started
     if time.perf_counter() + reserve < deadline:
         prices = subgradient_prices(knapsacks, prices, floor, deadline - reserve, patterns)
-        bounds += ((_complete(problem, feasible, required, knapsacks, prices), prices.count),)
+        bounds += ((_complete(problem, table, required, knapsacks, prices), prices.count),)
     return ValueBound(pairs.count_min, bounds)
 
 
-def _complete(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray, knapsacks: MentorKnapsacks,
+def _complete(problem: AssignmentProblem, table: PairTable, required: np.ndarray, knapsacks: MentorKnapsacks,
               prices: MenteePrices) -> float:
     """The bound at `prices` over every feasible pair: from the working pairs of
     `knapsacks`, the feasible pairs that could change it are added until none is left."""
@@ -335,7 +335,7 @@ def _complete(problem: AssignmentProblem, feasible: np.ndarray, required: np.nda
     chosen = np.zeros(problem.shape, bool)
     chosen[working.pairs.mentee, working.pairs.mentor] = True
     while True:
-        missing = _missing_pairs(problem, feasible, chosen, working, prices)
+        missing = _missing_pairs(table, chosen, working, prices)
         if not len(missing[0]):
             return working.evaluate(prices)[0]
         chosen[missing] = True
@@ -343,22 +343,21 @@ def _complete(problem: AssignmentProblem, feasible: np.ndarray, required: np.nda
                                             knapsacks.pairs.count_min), knapsacks.grid)
 
 
-def _missing_pairs(problem: AssignmentProblem, feasible: np.ndarray, known: np.ndarray, knapsacks: MentorKnapsacks,
+def _missing_pairs(table: PairTable, known: np.ndarray, knapsacks: MentorKnapsacks,
                    prices: MenteePrices) -> tuple[np.ndarray, np.ndarray]:
-    """Feasible pairs outside `known` whose reduced weight at `prices` beats the threshold
-    of their mentor and load class, as (mentee, mentor)."""
-    n, m = problem.shape
+    """Feasible pairs (of `table`) outside `known` whose reduced weight at `prices` beats the
+    threshold of their mentor and load class, as (mentee, mentor)."""
+    mentee, mentor, load = table.mentee, table.mentor, table.load
     floor = knapsacks.thresholds(prices)
     classes = knapsacks.classes
-    gamma = np.zeros(m) if prices.target is None else prices.target
-    mentees, mentors = [], []
-    for rows in row_chunks(n, m):
-        load = load_rows(problem.load, rows)
-        reduced = problem.value[rows] + prices.count - prices.mentee[rows, None] + gamma * load
+    gamma = 0.0 if prices.target is None else prices.target[mentor]
+    reduced = table.value + prices.count - prices.mentee[mentee] + gamma * load
+    if len(classes):
         units = knapsacks.grid.units(load)
-        position = np.minimum(np.searchsorted(classes, units), max(len(classes) - 1, 0))
-        threshold = np.where(classes[position] == units, floor[np.arange(m), position], 0.0) if len(classes) else 0.0
-        picked_mentees, picked_mentors = np.nonzero(feasible[rows] & ~known[rows] & (reduced > threshold))
-        mentees.append(picked_mentees + rows.start)
-        mentors.append(picked_mentors)
-    return np.concatenate(mentees), np.concatenate(mentors)
+        position = np.minimum(np.searchsorted(classes, units), len(classes) - 1)
+        threshold = np.where(classes[position] == units, floor[mentor, position], 0.0)
+    else:
+        threshold = 0.0
+    picked = np.flatnonzero(reduced > threshold)
+    picked = picked[~known[mentee[picked], mentor[picked]]]
+    return mentee[picked], mentor[picked]

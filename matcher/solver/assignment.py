@@ -214,8 +214,8 @@ class _Solver(Finish):
         """Bounds on the value of every assignment matching at least as many mentees as
         `mentor_of`, computed until `deadline`, the mentors' sets it meets added to `patterns`
         (see assign_knapsack.value_bound)."""
-        return value_bound(self.problem, self.feasible, self.table, self.required, self.in_pool, self.priced,
-                           mentor_of, deadline, self.fit.bound_seconds, patterns)
+        return value_bound(self.problem, self.table, self.required, self.in_pool, self.priced, mentor_of, deadline,
+                           self.fit.bound_seconds, patterns)
 
     def forks_value_bound(self) -> bool:
         """Whether the bound on value is to be forked beside the search: where it can, on a
