@@ -41,7 +41,7 @@ def pair_list(value, allowed, load, capacity, budget, required, target=None, pen
 
 def by_pair(value, allowed, load):
     """(each allowed pair's value, the table of the allowed pairs), as the Lagrangian takes them."""
-    table = PairTable.of(value, load, allowed)
+    table = PairTable.of(value, allowed, load)
     return table.value, table
 
 
@@ -140,7 +140,7 @@ def test_fitted_prices_grow_a_small_pair_set_until_the_bound_holds_the_lp():
     known = np.zeros_like(allowed)
     first = np.argmax(np.where(allowed, value, -1), axis=1)
     known[np.arange(150), first] = True
-    fit = fitted_prices(problem, PairTable.of(value, load, allowed), required, Objective(0.0, 1.0, 1.0), known,
+    fit = fitted_prices(problem, PairTable.of(value, allowed, load), required, Objective(0.0, 1.0, 1.0), known,
                         time.perf_counter() + 60)
     prices, bound = fit.prices, fit.bound
     lp = full_lp(value, allowed, load, capacity, budget, required).objective

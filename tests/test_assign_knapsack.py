@@ -133,7 +133,7 @@ def test_the_knapsack_bound_holds_the_optimum_and_is_tighter_than_the_lp(seed):
     known = np.zeros(problem.shape, bool)
     known[np.arange(problem.shape[0]), np.argmax(np.where(problem.allowed, problem.value, -1), axis=1)] = True
     known[np.flatnonzero(mentor_of >= 0), mentor_of[mentor_of >= 0]] = True
-    table = PairTable.of(problem.value, problem.load, problem.allowed)
+    table = PairTable.of(problem.value, problem.allowed, problem.load)
     fit = fitted_prices(problem, table, problem.required, Objective(0.0, 1.0, 1.0), known.copy(),
                         time.perf_counter() + 30, count_min)
     bound = knapsack_bound(problem, table, problem.required, known, mentor_of, fit.prices,
@@ -160,7 +160,7 @@ def test_programmes_too_large_give_no_bound():
     problem = AssignmentProblem(rng.uniform(0, 1, (n, m)), np.ones((n, m), bool), np.arange(1, n + 1) / 60,
                                 np.full(m, 400.0), np.full(m, 1000.0))
     zero = Prices(np.zeros(m), np.zeros(m), np.zeros(m))
-    table = PairTable.of(problem.value, problem.load, problem.allowed)
+    table = PairTable.of(problem.value, problem.allowed, problem.load)
     assert knapsack_bound(problem, table, np.zeros(n, bool), problem.allowed.copy(), np.full(n, -1), zero,
                           time.perf_counter() + 1) is None
 
@@ -183,7 +183,7 @@ def test_the_knapsack_bound_covers_every_assignment_matching_as_many_in_a_random
     best = max(objective for _, matched, objective in feasible if matched >= count)
     start = Prices(np.zeros(m), np.zeros(m), np.zeros(m), 0.5)
     known = problem.allowed & (rng.random((n, m)) < 0.3)
-    table = PairTable.of(problem.value, problem.load, problem.allowed)
+    table = PairTable.of(problem.value, problem.allowed, problem.load)
     bound = knapsack_bound(problem, table, np.zeros(n, bool), known, known_assignment, start,
                            time.perf_counter() + 0.05)
     for more in range(count, n + 1):  # assignments matching more are bounded by the bound less its count prices

@@ -106,7 +106,7 @@ def test_the_knapsack_bound_records_the_sets_its_steps_choose():
     n, m = problem.shape
     patterns = MentorPatterns(problem.shape)
     start = Prices(np.zeros(m), np.zeros(m), np.zeros(m), 0.5)
-    table = PairTable.of(problem.value, problem.load, problem.allowed)
+    table = PairTable.of(problem.value, problem.allowed, problem.load)
     knapsack_bound(problem, table, np.zeros(n, bool), problem.allowed.copy(), np.full(n, -1), start,
                    time.perf_counter() + 0.2, patterns)
     assert len(patterns) > m

@@ -124,12 +124,12 @@ def fitted_prices(problem: AssignmentProblem, table: PairTable, required: np.nda
                   known: np.ndarray, deadline: float, count_min: int = 0, bound_seconds: float = 0.0,
                   stop: float | None = None, settled_share: float | None = None) -> Fit:
     """Smoothed prices fitted to the `known` pairs (a mask, grown in place) under `objective`
-    with at least `count_min` matches; then every feasible pair (of `table`) that beats its mentee's best
-    known pair at those prices is added (a few per mentee) and the prices are fitted again,
-    until none is left or the deadline. A fit once started may run on to `stop` (the deadline
-    by default), less the time of one bound (`bound_seconds` at first, then as measured), and
-    so may the next round after one that lowered the bound or grew the pairs by more than
-    FAR. Returns the prices of the best bound."""
+    with at least `count_min` matches; then every feasible pair (of `table`) that beats its
+    mentee's best known pair at those prices is added (a few per mentee) and the prices are
+    fitted again, until none is left or the deadline. A fit once started may run on to
+    `stop` (the deadline by default), less the time of one bound (`bound_seconds` at first,
+    then as measured), and so may the next round after one that lowered the bound or grew
+    the pairs by more than FAR. Returns the prices of the best bound."""
     prices, best = None, Fit(None, np.inf, bound_seconds)
     while True:
         pairs = pair_list(problem, known, required, objective, count_min)
@@ -158,8 +158,8 @@ class _SmoothedDual:
     The passes over the pairs run in single precision, which halves the memory they move
     (twice as fast at 2,000 x 500); exponents are kept above EXPONENT_FLOOR, where single
     precision is still normal (denormal numbers are ten times slower). The mentees' terms
-    are added in double precision; the bound itself is always computed in
-    double precision elsewhere (assign_matrix.lagrangian_bound), so these only steer the prices.
+    are added in double precision; the bound itself is always computed in double precision
+    elsewhere (assign_matrix.lagrangian_bound), so these only steer the prices.
     """
 
     def __init__(self, pairs: PairList):

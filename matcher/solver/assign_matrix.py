@@ -1,7 +1,8 @@
-"""Row-chunked numpy operations over the full (mentees x mentors) matrices.
+"""Numpy operations over the full (mentees x mentors) matrices, and the Lagrangian bounds
+over the table of the feasible pairs.
 
-Everything here works on blocks of rows so that a 10,000 x 2,000 problem never needs more
-than a few extra dense copies of one block.
+What works on the matrices works on blocks of rows so that a 10,000 x 2,000 problem never
+needs more than a few extra dense copies of one block.
 """
 
 from collections.abc import Iterator
@@ -110,7 +111,7 @@ class PairTable:
     starts: np.ndarray
 
     @classmethod
-    def of(cls, value: np.ndarray, load: np.ndarray, feasible: np.ndarray,
+    def of(cls, value: np.ndarray, feasible: np.ndarray, load: np.ndarray,
            pairs: tuple[np.ndarray, np.ndarray] | None = None) -> "PairTable":
         """The table of the `feasible` pairs (`pairs`, when given, must be np.nonzero(feasible))."""
         mentee, mentor = np.nonzero(feasible) if pairs is None else pairs

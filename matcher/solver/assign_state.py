@@ -33,7 +33,7 @@ class SolveState:
         self.matchable = self.feasible.any(axis=1)
         self.best_value = np.max(problem.value, axis=1, initial=0.0, where=self.feasible)
         self.pool = np.nonzero(self.feasible)
-        self.table = PairTable.of(problem.value, problem.load, self.feasible, self.pool)
+        self.table = PairTable.of(problem.value, self.feasible, problem.load, self.pool)
         self.in_pool = self.feasible.copy()
         self.worth_scale = 1.0
 
