@@ -7,6 +7,7 @@ needs more than a few extra dense copies of one block.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -134,7 +135,8 @@ class Lagrangian:
     target and count constraints are relaxed with the multipliers in
     `duals = (capacity_dual, budget_dual, target_dual, count_dual)`; every mentee then
     independently takes its best adjusted pair (or none, unless required), and the sum is an
-    upper bound on every feasible assignment. `target=None` means no shortfall term.
+    upper bound on every feasible assignment. `target=None` means no shortfall term. The
+    pass over the pairs is made when first needed (a solve's last Lagrangian often is not).
     """
 
     def __init__(self, weight: np.ndarray, pairs: PairTable, required, capacity, budget, target, penalty, duals,
@@ -143,14 +145,24 @@ class Lagrangian:
         alpha = np.maximum(capacity_dual, 0.0)
         beta = np.maximum(budget_dual, 0.0)
         gamma = np.zeros_like(beta) if target is None else np.clip(target_dual, 0.0, penalty)
-        delta = max(count_dual, 0.0)
-        self.pairs = pairs
-        self.constant = float(alpha @ capacity + beta @ budget - delta * count_min)
+        self.delta = max(count_dual, 0.0)
+        self.alpha, self.load_price = alpha, beta - gamma
+        self.weight, self.pairs, self.required = weight, pairs, required
+        self.constant = float(alpha @ capacity + beta @ budget - self.delta * count_min)
         if target is not None:
             self.constant -= float(gamma @ target)
-        self.adjusted = weight - alpha[pairs.mentor] - (beta - gamma)[pairs.mentor] * pairs.load + delta
-        best = pairs.best(self.adjusted)
-        self.best = np.where(required, best, np.maximum(best, 0.0))
+
+    @cached_property
+    def adjusted(self) -> np.ndarray:
+        """Each pair's weight less its mentor's prices, plus the count's."""
+        mentor = self.pairs.mentor
+        return self.weight - self.alpha[mentor] - self.load_price[mentor] * self.pairs.load + self.delta
+
+    @cached_property
+    def best(self) -> np.ndarray:
+        """Each mentee's best adjusted pair (or 0 when it may wait)."""
+        best = self.pairs.best(self.adjusted)
+        return np.where(self.required, best, np.maximum(best, 0.0))
 
     def bound(self) -> float:
         """The upper bound: every mentee's best adjusted pair, plus the multipliers' constant."""
