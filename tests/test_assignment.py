@@ -14,6 +14,7 @@ from scipy.optimize import LinearConstraint, milp
 from matcher.solver.assign_model import PairModel, solve_milp
 from matcher.solver.assign_repair import Repair
 from matcher.solver.assignment import AssignmentProblem, InfeasibleAssignment, solve_assignment
+from matcher.solver.background import can_fork
 
 
 def loads_of(problem: AssignmentProblem) -> np.ndarray:
@@ -222,17 +223,62 @@ def test_repair_drops_pairs_no_longer_allowed_and_refills():
     assert (np.bincount(repaired, minlength=2) <= problem.capacity).all()
 
 
-def test_exact_path_out_of_time_still_reports_a_finite_bound(monkeypatch):
-    import matcher.solver.assignment as assignment
+def out_of_time_problem() -> AssignmentProblem:
+    """3,600 pairs: too many for the exact MILPs to prove their answer in a few tenths of a second."""
     rng = np.random.default_rng(5)
     n, m = 120, 30
-    problem = AssignmentProblem(value=rng.random((n, m)) * 3, allowed=rng.random((n, m)) < 0.5,
-                                load=rng.choice([1.0, 1.5, 2.0], n), capacity=rng.integers(2, 5, m),
-                                budget=rng.choice([3.0, 4.5, 6.0], m))
-    monkeypatch.setattr(assignment, "EXACT_PAIRS", n * m)
+    return AssignmentProblem(value=rng.random((n, m)) * 3, allowed=rng.random((n, m)) < 0.5,
+                             load=rng.choice([1.0, 1.5, 2.0], n), capacity=rng.integers(2, 5, m),
+                             budget=rng.choice([3.0, 4.5, 6.0], m))
+
+
+def test_exact_path_out_of_time_still_reports_a_finite_bound(monkeypatch):
+    import matcher.solver.assign_state as assign_state
+    import matcher.solver.assignment as assignment
+    problem = out_of_time_problem()
+    monkeypatch.setattr(assignment, "EXACT_PAIRS", problem.value.size)
+    monkeypatch.setattr(assign_state, "can_fork", lambda: False)  # the exact stages alone
     result = solve_assignment(problem, time_limit=0.05)
     assert result.method == "milp-exact"
     assert np.isfinite(result.bound) and result.bound >= result.objective - 1e-9
+
+
+@pytest.mark.skipif(not can_fork(), reason="processes do not fork here")
+def test_a_small_problem_proven_optimal_is_answered_at_once_without_the_large_path():
+    problem = random_problem(16, 6, 3)
+    lines = []
+    started = time.perf_counter()
+    result = solve_assignment(problem, time_limit=20, progress=lines.append)
+    assert time.perf_counter() - started < 5
+    assert result.optimal and result.method == "milp-exact"
+    assert (result.matched, pytest.approx(result.objective)) == brute_force(problem)
+
+
+@pytest.mark.skipif(not can_fork(), reason="processes do not fork here")
+def test_a_small_problem_not_proven_in_time_gets_the_large_paths_answer_when_it_is_better(monkeypatch):
+    import matcher.solver.assignment as assignment
+    problem = out_of_time_problem()
+    monkeypatch.setattr(assignment, "EXACT_PAIRS", problem.value.size)
+    nobody = np.full(problem.value.shape[0], -1)
+    monkeypatch.setattr(assignment._Solver, "solve_exact",  # the exact stages out of time with nothing found
+                        lambda solver: solver.result(nobody, 1e9, 10**6, False, "milp-exact"))
+    result = solve_assignment(problem, time_limit=0.5)
+    assert result.method == "lp-search" and result.matched > 0
+    assert_feasible(problem, result.mentor_of)
+    assert result.objective <= result.bound < 1e9 and result.matched <= result.matched_bound < 10**6
+
+
+def test_the_better_of_two_answers_keeps_the_tighter_bounds():
+    import matcher.solver.assignment as assignment
+    from matcher.solver.assign_problem import AssignmentResult
+    problem = random_problem(3, 5, 3)
+    solver = assignment._Solver(problem, 5.0, None)
+    fewer, more = np.array([0, -1, -1, -1, -1]), np.array([0, 1, -1, -1, -1])
+    first = AssignmentResult(fewer, problem.objective(fewer), 50.0, 1, 4, 0.1, "milp-exact", False)
+    second = AssignmentResult(more, problem.objective(more), 60.0, 2, 3, 0.1, "lp-search", False)
+    best = solver.best_of(first, second)
+    assert best.method == "lp-search" and (best.mentor_of == more).all()
+    assert best.bound == 50.0 and best.matched_bound == 3 and not best.optimal
 
 
 @functools.cache
@@ -253,12 +299,13 @@ def forked_bound_problem() -> tuple[AssignmentProblem, float]:
 
 @pytest.mark.parametrize("fork", [True, False])
 def test_the_bound_on_value_holds_forked_beside_the_search_or_not(monkeypatch, fork):
+    import matcher.solver.assign_state as assign_state
     import matcher.solver.assignment as assignment
     problem, optimum = forked_bound_problem()
     assert problem.allowed.sum() > assignment.COUNT_LP_PAIRS
     monkeypatch.setattr(assignment, "FORK_FACTOR", 0.0)  # whatever the time left (not what is tested here)
     if not fork:
-        monkeypatch.setattr(assignment, "can_fork", lambda: False)
+        monkeypatch.setattr(assign_state, "can_fork", lambda: False)
     lines = []
     result = solve_assignment(problem, time_limit=0.4, progress=lines.append)
     assert any(line.startswith("bound on value forked") for line in lines) == fork

@@ -14,7 +14,7 @@ from matcher.solver.assign_lns import neighbourhood_search
 from matcher.solver.assign_matrix import Lagrangian, with_pairs_of
 from matcher.solver.assign_model import Objective, solve_milp
 from matcher.solver.assign_state import SolveState
-from matcher.solver.background import FORK_MARGIN, Forked, can_fork
+from matcher.solver.background import FORK_MARGIN, Forked
 
 CORE_SHARE = 0.5  # share of the time left after local search that the pool's MILP may use
 COMPLETE_SHARE = 0.5  # share of the time left after it for the MILP over every promising pair, when not forked
@@ -83,7 +83,7 @@ class Finish(SolveState):
         """The MILP over every promising pair (complete_milp) in a forked process until
         FORK_MARGIN of the time limit before the deadline, where it can fork and those pairs fit
         the time left; else None."""
-        pairs = self.promising_within(mentor_of, objective, lagrangian, 1.0) if can_fork() else None
+        pairs = self.promising_within(mentor_of, objective, lagrangian, 1.0) if self.forking else None
         if pairs is None:
             return None
         self.progress("complete MILP forked")

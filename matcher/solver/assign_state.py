@@ -11,7 +11,7 @@ from matcher.solver.assign_matrix import (PairTable, feasible_mask, fill_greedil
 from matcher.solver.assign_model import Objective, PairModel
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, match_worth
 from matcher.solver.assign_search import LocalSearch
-from matcher.solver.background import FORK_GRACE
+from matcher.solver.background import FORK_GRACE, can_fork
 
 RELATIVE_TOLERANCE = 1e-6
 
@@ -36,6 +36,7 @@ class SolveState:
         self.table = PairTable.of(problem.value, self.feasible, problem.load, self.pool)
         self.in_pool = self.feasible.copy()
         self.worth_scale = 1.0
+        self.forking = can_fork()  # whether work may be forked off (nothing else is)
 
     def remaining(self) -> float:
         """Seconds left before the deadline."""

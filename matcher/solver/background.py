@@ -31,6 +31,12 @@ class Forked:
         self._process.start()
         sender.close()
 
+    def stop(self) -> None:
+        """Stop the child, whatever it is doing."""
+        self._receiver.close()
+        self._process.kill()
+        self._process.join()
+
     def result(self, timeout: float):
         """The function's result, or None when the child has not answered within `timeout`
         seconds or died; the child's exception is raised here."""
