@@ -2,7 +2,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 GAP := ../shared/data/gap
-GAP_REPORT := c10400 c20400 c40400 c60900 d10400 d20400 d40400 d60900 c15900 d15900
+GAP_REPORT := c05100 c10100 c20100 c05200 c10200 c20200 c10400 c20400 c40400 c15900 c30900 c60900 \
+	d05100 d10100 d20100 d05200 d10200 d20200 d10400 d20400 d40400 d15900 d30900 d60900
 # `make bench-full` passes --full to the harnesses that take it
 FULL :=
 

@@ -36,7 +36,7 @@ class SolveState:
         self.table = PairTable.of(problem.value, self.feasible, problem.load, self.pool)
         self.in_pool = self.feasible.copy()
         self.worth_scale = 1.0
-        self.forking = can_fork()  # whether work may be forked off (nothing else is)
+        self.forking = can_fork()  # whether work may be forked off to a child process
 
     def remaining(self) -> float:
         """Seconds left before the deadline."""

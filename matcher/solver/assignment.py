@@ -83,7 +83,7 @@ class _Solver(Finish):
         self.deadline = end
         try:
             exact = self.solve_exact()
-        except InfeasibleAssignment:
+        except Exception:
             large.stop()
             raise
         if exact.optimal:
