@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import LinearConstraint, milp
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from matcher.solver.assign_model import PairModel, solve_milp
 from matcher.solver.assign_repair import Repair
@@ -265,6 +266,18 @@ def test_a_small_problem_not_proven_in_time_gets_the_large_paths_answer_when_it_
     assert result.method == "lp-search" and result.matched > 0
     assert_feasible(problem, result.mentor_of)
     assert result.objective <= result.bound < 1e9 and result.matched <= result.matched_bound < 10**6
+
+
+def blas_threads() -> set[int]:
+    return {library["num_threads"] for library in threadpool_info() if library["user_api"] == "blas"}
+
+
+def test_a_solve_runs_on_one_blas_thread_and_gives_the_setting_back():
+    with threadpool_limits(limits=2, user_api="blas"):
+        before, during = blas_threads(), []
+        solve_assignment(random_problem(16, 6, 3), time_limit=5, progress=lambda line: during.append(blas_threads()))
+        assert during and all(threads == {1} for threads in during)
+        assert blas_threads() == before
 
 
 def test_the_better_of_two_answers_keeps_the_tighter_bounds():
