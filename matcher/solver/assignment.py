@@ -2,7 +2,8 @@
 
 First as many mentees as possible are matched (required ones always), then the total value
 minus the shortfall penalty is maximised among the assignments that match that many. Small
-problems: one exact HiGHS MILP per goal. Larger ones: one combined goal (a match worth
+problems: one exact HiGHS MILP per goal, with the larger ones' path forked beside them where
+processes fork (kept when the MILPs prove nothing better in time). Larger ones: one combined goal (a match worth
 MATCH_WORTH more than any pair's value), solved from fitted Lagrangian prices, a priced core,
 its LP relaxation when it fits (assign_relaxation), rounded starts, local search,
 fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood search (beside them, forked,
