@@ -181,10 +181,8 @@ class Lagrangian:
         reduced = self.adjusted - mentee_dual[self.pairs.mentee]
         positive = np.flatnonzero(reduced > 1e-9)
         positive = positive[~known[self.pairs.mentee[positive], self.pairs.mentor[positive]]]
-        order = positive[np.argsort(-reduced[positive], kind="stable")]
+        order = positive[np.lexsort((-reduced[positive], self.pairs.mentee[positive]))]
         mentees = self.pairs.mentee[order]
-        by_mentee = stable_order(mentees)
-        order, mentees = order[by_mentee], mentees[by_mentee]
         rank = np.arange(len(order)) - np.searchsorted(mentees, mentees)
         return mentees[rank < k], self.pairs.mentor[order[rank < k]]
 

@@ -32,9 +32,10 @@ class Forked:
         sender.close()
 
     def stop(self) -> None:
-        """Stop the child, whatever it is doing."""
+        """Stop the child, whatever it is doing (nothing when it has ended)."""
         self._receiver.close()
-        self._process.kill()
+        if self._process.is_alive():
+            self._process.kill()
         self._process.join()
 
     def result(self, timeout: float):
@@ -46,11 +47,8 @@ class Forked:
         except EOFError:
             failed, value = False, None
         finally:
-            self._receiver.close()
             self._process.join(0.05)
-            if self._process.is_alive():
-                self._process.kill()
-                self._process.join()
+            self.stop()
         if failed:
             raise value
         return value
