@@ -19,6 +19,7 @@ from matcher.solver.assign_problem import AssignmentProblem, match_worth
 from matcher.solver import assign_finish, assign_relaxation, assignment
 from matcher.solver.assign_relaxation import Plan, relaxation, start_plan
 from matcher.solver.assignment import _Solver, solve_assignment
+from matcher.solver.background import can_fork
 
 
 def random_pairs(seed: int, n: int, m: int, required_share: float = 0.0):
@@ -331,6 +332,31 @@ def test_the_bound_on_value_stays_tight_for_an_assignment_matching_fewer_than_it
                                 required, count_min=matched), 60)
     assert best.objective - 1e-6 <= bound <= best.objective * 1.02
     assert bound < combined_bound - combined.offset * matched - 10.0
+
+
+@pytest.mark.skipif(not can_fork(), reason="processes do not fork here")
+@pytest.mark.parametrize("master", [True, False])
+def test_the_forked_bound_on_value_brings_back_the_masters_assignment_within_that_bound(master):
+    # With the master, the child computes the bound on value, then the master over the
+    # mentors' sets the bound met, and sends back both: an assignment better than its start,
+    # feasible, within the bound; without it, the bound and the start unchanged.
+    value, allowed, load, capacity, budget, required = random_pairs(8, 200, 30)
+    problem = AssignmentProblem(value, allowed, load, capacity, budget, required)
+    solver = _Solver(problem, 4.0, None)
+    solver.price_core(solver.combined(), time.perf_counter() + 1)
+    start = solver.greedy()
+    solver.fork_value_bound(start, master=master)
+    found, mastered = solver.forked_value_bound()
+    matched = int((mastered >= 0).sum())
+    assert matched >= int((start >= 0).sum())
+    capacity_left, budget_left = problem.room_left(mastered)
+    assert (capacity_left >= 0).all() and (budget_left >= -1e-9).all()
+    assert allowed[np.flatnonzero(mastered >= 0), mastered[mastered >= 0]].all()
+    assert problem.objective(mastered) <= found.at(matched) + 1e-6
+    if master:
+        assert problem.objective(mastered) > problem.objective(start) + 1.0
+    else:
+        assert mastered.tolist() == start.tolist()
 
 
 def test_the_lagrangian_over_the_pair_table_is_each_mentees_best_adjusted_pair():

@@ -9,8 +9,8 @@ its LP relaxation when it fits (assign_relaxation), rounded starts, local search
 fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood search (beside them, forked,
 a MILP over every pair that could still beat the best), and a master over the sets of
 mentees the knapsack bound's mentors take (README, "Assignment"); no phase gives up a match
-for value. Bounds hold for the full matrix; on large problems the bound on value is computed
-in a forked process beside the search."""
+for value. Bounds hold for the full matrix; on large problems the bound on value (and the
+master after it, when it fits) is computed in a forked process beside the search."""
 
 import math
 import time
@@ -43,6 +43,8 @@ FORK_SHARE = 0.25  # it is forked when the search stops matching more, or after 
 FORK_FACTOR = 0.75  # forked only when it would have this many times the bound's share at least
 MASTER_SHARE = 0.1  # and kept at the end for the master over the mentors' sets (assign_patterns), when it fits
 RELINK_SHARE = 0.5  # share of the time left that relinking one of the master's assignments with the start may use
+FORKED_MASTER_SHARE = 0.4  # share of a forked bound's time kept for the master after it, when it has one
+RELINK_FORKED_SHARE = 0.05  # share of the time limit left after a forked master to relink its answer with the search's
 
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
                      progress: Callable[[str], None] | None = None) -> AssignmentResult:
@@ -180,10 +182,10 @@ class _Solver(Finish):
         matched_bound = flow_bound(self.feasible, self.problem.load, self.capacity, self.budget)
         mentor_of = self.best_start(starts, combined)
         self.progress(f"rounded and filled: {self.summary(mentor_of)}")
-        fork = count_varies and not master and self.forks_value_bound()
-        self.deadline += VALUE_BOUND_SHARE * self.time_limit if fork else 0.0
+        fork = count_varies and self.forks_value_bound()
+        self.deadline += (VALUE_BOUND_SHARE + master_share) * self.time_limit if fork else 0.0
         searched = time.perf_counter() + SEARCH_SHARE * self.remaining()
-        mentor_of = self.search(mentor_of, searched, self.fork_value_bound if fork else None,
+        mentor_of = self.search(mentor_of, searched, partial(self.fork_value_bound, master=master) if fork else None,
                                 time.perf_counter() + FORK_SHARE * (searched - time.perf_counter()))
         self.progress(f"local search: {self.summary(mentor_of)}")
         if solved is not None:
@@ -198,11 +200,16 @@ class _Solver(Finish):
                                                   self.started + self.time_limit)
         bound_on_value = np.inf
         if count_varies:
-            patterns = MentorPatterns(self.problem.shape) if master else None
-            found = self.forked_value_bound()
-            if found is None:
-                found = self.value_bound(mentor_of, self.started + (1 - master_share) * self.time_limit, patterns)
-            mentor_of = self.from_patterns(mentor_of, patterns) if master else mentor_of
+            forked = self.forked_value_bound()
+            if forked is None:
+                found, mentor_of = self.bound_and_master(mentor_of, self.started + self.time_limit,
+                                                         master, master_share * self.time_limit)
+            else:
+                found, mastered = forked
+                mentor_of = self.adopted(mentor_of, mastered, "master over the mentors' sets, forked")
+                if master and mentor_of is not mastered:
+                    relinked = self.relinked(mentor_of, mastered, self.started + self.time_limit)
+                    mentor_of = self.adopted(mentor_of, relinked, "the forked master's assignment relinked")
             bound_on_value = found.at(self.matched(mentor_of))
             self.progress(f"bound on value {bound_on_value:.6g} with {self.matched(mentor_of)} matched")
         bound = min(combined_bound - worth * self.matched(mentor_of), bound_on_value)
@@ -270,25 +277,38 @@ class _Solver(Finish):
         return (int(self.feasible.sum()) > COUNT_LP_PAIRS and self.forking
                 and (1 - FORK_SHARE) * left >= FORK_FACTOR * VALUE_BOUND_SHARE * self.time_limit)
 
-    def fork_value_bound(self, mentor_of: np.ndarray) -> None:
+    def fork_value_bound(self, mentor_of: np.ndarray, master: bool) -> None:
         """Start the bound on value for assignments matching at least as many as `mentor_of`
-        in a forked process, to end FORK_MARGIN of the time limit before its end."""
+        in a forked process (with the master over the mentors' sets after it, when `master`),
+        to end FORK_MARGIN of the time limit before its end."""
         self.progress(f"bound on value forked with {self.matched(mentor_of)} matched")
-        self.forked_bound = Forked(self.value_bound, mentor_of,
-                                   self.started + (1 - FORK_MARGIN) * self.time_limit)
+        end = self.started + (1 - FORK_MARGIN - (RELINK_FORKED_SHARE if master else 0.0)) * self.time_limit
+        self.forked_bound = Forked(self.bound_and_master, mentor_of, end, master,
+                                   FORKED_MASTER_SHARE * (end - time.perf_counter()))
 
-    def forked_value_bound(self) -> ValueBound | None:
-        """The forked bound on value, waited for until FORK_GRACE of the time limit after
-        its end; None when none was forked or it did not come in time."""
+    def bound_and_master(self, mentor_of: np.ndarray, end: float, master: bool,
+                         master_seconds: float) -> tuple[ValueBound, np.ndarray]:
+        """The bound on value for assignments matching at least as many as `mentor_of` until
+        `master_seconds` before `end` (all of the time without `master`); with `master`, the
+        best of `mentor_of` and the master's assignments over the mentors' sets it met,
+        by `end`."""
+        patterns = MentorPatterns(self.problem.shape) if master else None
+        found = self.value_bound(mentor_of, end - (master_seconds if master else 0.0), patterns)
+        return found, self.from_patterns(mentor_of, patterns, end) if master else mentor_of
+
+    def forked_value_bound(self) -> tuple[ValueBound, np.ndarray] | None:
+        """The forked bound on value and assignment (see bound_and_master), waited for until
+        FORK_GRACE of the time limit after its end; None when none was forked or it did not
+        come in time."""
         if self.forked_bound is None:
             return None
         return self.forked_bound.result(self.fork_wait())
 
-    def from_patterns(self, mentor_of: np.ndarray, patterns: MentorPatterns) -> np.ndarray:
+    def from_patterns(self, mentor_of: np.ndarray, patterns: MentorPatterns, end: float) -> np.ndarray:
         """The best of `mentor_of` and the master's assignments over the mentors' sets in
         `patterns` (its LP rounded and searched from, its MILP), each also relinked with
-        `mentor_of`, by the end of the time limit."""
-        start, end = mentor_of, self.started + self.time_limit
+        `mentor_of`, by `end`."""
+        start = mentor_of
         for found in master_assignments(self.problem, self.feasible, self.required, patterns, start, end,
                                         self.search):
             mentor_of = self.adopted(mentor_of, found, f"master over {len(patterns)} mentor sets")
