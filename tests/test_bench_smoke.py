@@ -14,6 +14,21 @@ ROW = re.compile(r"^\| (matcher|greedy) \| \d+\.\d{2} \| \d+ \| -?\d+\.\d{3} \| 
                  r"\| 0 \| 0 \| \d+\.\d{2} \| \d+ \| [^|]* \|$")
 
 
+@pytest.mark.parametrize("size, limit, longer", [("M", 0.5, True), ("M", 1.0, False), ("S", 0.5, False)])
+def test_the_matcher_runs_again_with_the_default_time_limit_where_that_is_longer(monkeypatch, size, limit, longer):
+    monkeypatch.setattr(peers, "SIZES", {size: (30, 8, limit)})
+    monkeypatch.setattr(peers, "METHODS", {"matcher": peers.matcher, "greedy": peers.greedy,
+                                           "highs-milp": peers.highs_milp})
+    monkeypatch.setattr(peers, "DEFAULT_LIMIT", 1.0)
+    monkeypatch.setattr(peers, "SLOW_PEER_FACTOR", 2)
+    lines = peers.size_tables(size, None)
+    methods = [line.split(" | ")[0].lstrip("| ") for line in lines if line.startswith("| ") and "---" not in line]
+    results = methods[1:methods.index("peer")]
+    extra = ["matcher, 1 s"] if longer else []
+    assert results == ["matcher", "greedy", "highs-milp", "highs-milp, 2x time"] + extra
+    assert methods[methods.index("peer") + 1:] == ["greedy", "highs-milp", "highs-milp, 2x time"] + extra
+
+
 @pytest.mark.parametrize("method", ["matcher", "greedy"])
 def test_peer_row_respects_capacity_and_budget(method):
     instance = peers.scenario_instance(30, 8)

@@ -42,6 +42,7 @@ VALUE_BOUND_SHARE = 0.2  # share of the whole time limit kept for the bound on v
 FORK_SHARE = 0.25  # it is forked when the search stops matching more, or after this share of its time
 FORK_FACTOR = 0.75  # forked only when it would have this many times the bound's share at least
 MASTER_SHARE = 0.1  # and kept at the end for the master over the mentors' sets (assign_patterns), when it fits
+# that time (where the bound is forked, the master runs after it in the child and the search keeps this share)
 RELINK_SHARE = 0.5  # share of the time left that relinking one of the master's assignments with the start may use
 FORKED_MASTER_SHARE = 0.4  # share of a forked bound's time kept for the master after it, when it has one
 RELINK_FORKED_SHARE = 0.05  # share of the time limit left after a forked master to relink its answer with the search's
