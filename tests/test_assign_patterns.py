@@ -4,6 +4,7 @@ import itertools
 import time
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,7 +12,7 @@ from matcher.solver.assign_duals import Prices
 from matcher.solver.assign_knapsack import knapsack_bound
 from matcher.solver.assign_matrix import PairTable
 from matcher.solver.assign_patterns import MentorPatterns, _Master, master_assignments
-from matcher.solver.assign_problem import AssignmentProblem
+from matcher.solver.assign_problem import AssignmentProblem, match_worth
 
 
 def random_problem(seed: int, n: int, m: int) -> AssignmentProblem:
@@ -44,9 +45,10 @@ def every_set(problem: AssignmentProblem) -> MentorPatterns:
     return patterns
 
 
-def master_milp(problem, required, patterns, start):
+def master_milp(problem, required, patterns, start, worth=0.0):
     """The master MILP's assignment (the last of the master's assignments)."""
-    return list(master_assignments(problem, problem.allowed, required, patterns, start, time.perf_counter() + 5))[-1]
+    return list(master_assignments(problem, problem.allowed, required, patterns, start, time.perf_counter() + 5,
+                                   worth=worth))[-1]
 
 
 def breaks_no_rule(problem: AssignmentProblem, mentor_of: np.ndarray) -> bool:
@@ -77,6 +79,29 @@ def test_the_master_over_every_set_finds_the_best_assignment_matching_as_many(se
     assert breaks_no_rule(problem, found)
     assert (found >= 0).sum() >= count
     assert abs(problem.objective(found) - best) < 1e-6
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 5), st.integers(1, 3))
+def test_the_master_at_the_match_worth_finds_the_assignment_matching_most_then_worth_most(seed, n, m):
+    problem = random_problem(seed, n, m)
+    feasible = list(feasible_assignments(problem))
+    start = feasible[np.random.default_rng(seed).integers(len(feasible))][0]
+    most, best = max((matched, objective) for _, matched, objective in feasible)
+    found = master_milp(problem, np.zeros(n, bool), every_set(problem), start, match_worth(problem))
+    assert breaks_no_rule(problem, found)
+    assert (found >= 0).sum() == most
+    assert abs(problem.objective(found) - best) < 1e-6
+
+
+@pytest.mark.parametrize("worth, expected", [(0.0, [0, -1, -1]), (4.0, [-1, 0, 0])])
+def test_at_the_match_worth_the_master_matches_more_at_less_value(worth, expected):
+    value = np.array([[3.0], [1.0], [1.0]])  # mentee 0 alone is worth more than 1 and 2 together
+    problem = AssignmentProblem(value, np.ones((3, 1), bool), np.array([2.0, 1.0, 1.0]), np.array([2]),
+                                np.array([2.0]))
+    patterns = MentorPatterns(problem.shape)
+    patterns.add(np.array([1, 2]), np.array([0, 0]))
+    assert master_milp(problem, np.zeros(3, bool), patterns, np.array([0, -1, -1]), worth).tolist() == expected
 
 
 def test_a_set_beyond_the_hour_budget_is_never_taken():

@@ -4,8 +4,9 @@ While the mentee-priced bound is improved (assign_knapsack), each mentor's best 
 step's prices is a whole plan for that mentor: a column. One set-partitioning model over
 these columns and the current assignment's (each mentor takes exactly one column, the empty
 one included; each mentee is in one at most, a required one in exactly one; at least as
-many matches as the current assignment) is far tighter than the model over pairs, its LP
-relaxation close to the knapsack bound. Its LP is solved by interior point and rounded (the
+many matches as the current assignment; most value, or most matches first when each is worth
+more than any pair's value) is far tighter than the model over pairs, its LP relaxation close
+to the knapsack bound. Its LP is solved by interior point and rounded (the
 columns by value, each mentor without one keeping what is left of its own set), the
 rounding polished by the caller's local search; then the columns the LP takes whole are
 fixed and HiGHS solves the MILP over the rest for the time left.
@@ -66,10 +67,11 @@ class MentorPatterns:
 
 
 class _Master:
-    """The set-partitioning model over the feasible columns and one empty column per mentor."""
+    """The set-partitioning model over the feasible columns and one empty column per mentor,
+    each column's goal its value plus `worth` per mentee it matches."""
 
     def __init__(self, problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
-                 patterns: MentorPatterns, count_min: int):
+                 patterns: MentorPatterns, count_min: int, worth: float = 0.0):
         n, m = problem.shape
         mentor = np.asarray(patterns.mentor, dtype=np.int64)
         sizes = np.array([len(members) for members in patterns.members], dtype=np.int64)
@@ -85,11 +87,12 @@ class _Master:
         self.sizes = np.r_[sizes[fits], np.zeros(m, np.int64)]
         self.column, self.mentees = (np.cumsum(fits) - 1)[column[inside]], mentees[inside]
         columns = len(self.mentor)
-        self.value = np.bincount(self.column, problem.value[self.mentees, mentors[inside]], minlength=columns)
+        value = np.bincount(self.column, problem.value[self.mentees, mentors[inside]], minlength=columns)
         if problem.target_hours is not None and problem.shortfall_penalty > 0:
             hours = np.r_[hours[fits], np.zeros(m)]
-            self.value = self.value - problem.shortfall_penalty * np.maximum(
+            value = value - problem.shortfall_penalty * np.maximum(
                 np.asarray(problem.target_hours)[self.mentor] - hours, 0.0)
+        self.goal = value + worth * self.sizes
         self.of_mentor = sparse.csr_matrix((np.ones(columns), (self.mentor, np.arange(columns))), shape=(m, columns))
         self.of_mentee = sparse.csr_matrix((np.ones(len(self.mentees)), (self.mentees, self.column)),
                                            shape=(n, columns))
@@ -103,17 +106,17 @@ class _Master:
         count = sparse.csr_matrix(self.sizes[None, :].astype(float))
         upper = sparse.vstack([self.of_mentee, -self.of_mentee[self.required], -count]).tocsr()
         limits = np.r_[np.ones(self.of_mentee.shape[0]), -np.ones(int(self.required.sum())), -self.count_min]
-        result = linprog(-self.value, A_ub=upper, b_ub=limits, A_eq=self.of_mentor,
+        result = linprog(-self.goal, A_ub=upper, b_ub=limits, A_eq=self.of_mentor,
                          b_eq=np.ones(self.of_mentor.shape[0]), bounds=(0, 1), method="highs-ipm",
                          options={"time_limit": max(seconds, 0.01)})
         return result.x if result.status == 0 else None
 
     def rounded(self, x: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
         """An assignment from the LP's values `x`: the columns by decreasing value (then
-        worth), each taken when its mentor has none yet and none of its mentees is taken;
+        goal), each taken when its mentor has none yet and none of its mentees is taken;
         every other mentor keeps those of its mentees in `mentor_of` that are still free
         (a part of a set that fits fits too)."""
-        order = np.lexsort((-self.value, -x))
+        order = np.lexsort((-self.goal, -x))
         order = order[x[order] > EPSILON]
         starts = np.searchsorted(self.column, np.arange(len(self) + 1))
         covered = np.zeros(self.of_mentee.shape[0], bool)
@@ -138,7 +141,7 @@ class _Master:
         lower[whole] = upper[whole] = 1.0
         constraints = [LinearConstraint(self.of_mentor, 1, 1), LinearConstraint(self.of_mentee, self.required, 1),
                        LinearConstraint(self.sizes[None, :], self.count_min, np.inf)]
-        result = milp(-self.value, integrality=np.ones(len(self)), bounds=(lower, upper), constraints=constraints,
+        result = milp(-self.goal, integrality=np.ones(len(self)), bounds=(lower, upper), constraints=constraints,
                       options={"time_limit": max(seconds, 0.01), "disp": False})
         if result.x is None:
             return None
@@ -150,14 +153,16 @@ class _Master:
 
 def master_assignments(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
                        patterns: MentorPatterns, mentor_of: np.ndarray, deadline: float,
-                       polish: Callable[[np.ndarray, float], np.ndarray] | None = None) -> Iterator[np.ndarray]:
+                       polish: Callable[[np.ndarray, float], np.ndarray] | None = None,
+                       worth: float = 0.0) -> Iterator[np.ndarray]:
     """Assignments from the master over `patterns` and `mentor_of`'s own sets, by `deadline`:
     its LP rounded (and given to `polish` with a deadline POLISH_SHARE of the time left),
     then the MILP's best with the columns the LP takes whole fixed, matching at least as many
-    as `mentor_of`. Nothing when the master is too large for the time."""
+    as `mentor_of`, its goal value plus `worth` per match. Nothing when the master is too
+    large for the time."""
     matched = np.flatnonzero(mentor_of >= 0)
     patterns.add(matched, mentor_of[matched])
-    master = _Master(problem, feasible, required, patterns, len(matched))
+    master = _Master(problem, feasible, required, patterns, len(matched), worth)
     seconds = deadline - time.perf_counter()
     if len(master) > COLUMNS_PER_SECOND * seconds:
         return
