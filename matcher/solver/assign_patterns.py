@@ -6,8 +6,8 @@ these columns and the current assignment's (each mentor takes exactly one column
 one included; each mentee is in one at most, a required one in exactly one; at least as
 many matches as the current assignment; most value, or most matches first when each is worth
 more than any pair's value) is far tighter than the model over pairs, its LP relaxation close
-to the knapsack bound. Its LP is solved by interior point and rounded (the
-columns by value, each mentor without one keeping what is left of its own set), the
+to the knapsack bound. Its LP is solved by interior point and rounded (the columns by LP
+value, each mentor without one keeping what is left of its own set), the
 rounding polished by the caller's local search; then the columns the LP takes whole are
 fixed and HiGHS solves the MILP over the rest for the time left.
 """
@@ -112,7 +112,7 @@ class _Master:
         return result.x if result.status == 0 else None
 
     def rounded(self, x: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
-        """An assignment from the LP's values `x`: the columns by decreasing value (then
+        """An assignment from the LP's values `x`: the columns by decreasing LP value (then
         goal), each taken when its mentor has none yet and none of its mentees is taken;
         every other mentor keeps those of its mentees in `mentor_of` that are still free
         (a part of a set that fits fits too)."""

@@ -292,13 +292,13 @@ class _Solver(Finish):
         """The bound on value for assignments matching at least as many as `mentor_of` until
         `master_seconds` before `end` (all of the time without `master`); with `master`, the
         best of `mentor_of` and the master's assignments over the mentors' sets it met,
-        by `end`, a match worth `worth` in the master's goal beyond its value. Forked, the
-        master takes the combined goal, as the search may match more than `mentor_of` by
-        then (2,000 x 500 at 10 s, seeds 1-8, two runs: 10,696 matched in both against
-        10,690 on value alone, a mean of 0.9969 and 0.9959 of the bound against 0.9957 and
-        0.9958); after the search, value alone (at
-        200 x 60 and 2 s, seeds 3-5, the combined goal lost value at the same count: 163.5
-        against 164.6 on seed 4)."""
+        by `end`, a match worth `worth` in the master's goal beyond its value.
+
+        Forked, the master takes the combined goal, as the search may match more than
+        `mentor_of` by then (2,000 x 500 at 10 s, seeds 1-8, two runs: 10,696 matched in both
+        against 10,690 on value alone, a mean of 0.9969 and 0.9959 of the bound against
+        0.9957 and 0.9958); after the search, value alone (200 x 60 at 2 s, seeds 3-5: the
+        combined goal lost value at the same count, 163.5 against 164.6 on seed 4)."""
         patterns = MentorPatterns(self.problem.shape) if master else None
         found = self.value_bound(mentor_of, end - (master_seconds if master else 0.0), patterns)
         return found, self.from_patterns(mentor_of, patterns, end, worth) if master else mentor_of
