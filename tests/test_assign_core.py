@@ -345,7 +345,7 @@ def test_the_forked_bound_on_value_brings_back_the_masters_assignment_within_tha
     solver = _Solver(problem, 4.0, None)
     solver.price_core(solver.combined(), time.perf_counter() + 1)
     start = solver.greedy()
-    solver.fork_value_bound(start, master=master)
+    solver.fork_value_bound(start, master=master, worth=solver.combined().offset)
     found, mastered = solver.forked_value_bound()
     matched = int((mastered >= 0).sum())
     assert matched >= int((start >= 0).sum())

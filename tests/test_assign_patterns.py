@@ -51,6 +51,14 @@ def master_milp(problem, required, patterns, start, worth=0.0):
                                    worth=worth))[-1]
 
 
+def random_start(seed: int, n: int, m: int):
+    """A random problem, all its feasible assignments (assignment, matched, objective) and one of
+    them drawn by `seed`."""
+    problem = random_problem(seed, n, m)
+    feasible = list(feasible_assignments(problem))
+    return problem, feasible, feasible[np.random.default_rng(seed).integers(len(feasible))]
+
+
 def breaks_no_rule(problem: AssignmentProblem, mentor_of: np.ndarray) -> bool:
     matched = np.flatnonzero(mentor_of >= 0)
     capacity, budget = problem.room_left(mentor_of)
@@ -71,9 +79,7 @@ def test_each_mentor_set_is_recorded_once_whatever_the_order():
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 5), st.integers(1, 3))
 def test_the_master_over_every_set_finds_the_best_assignment_matching_as_many(seed, n, m):
-    problem = random_problem(seed, n, m)
-    feasible = list(feasible_assignments(problem))
-    start, count, _ = feasible[np.random.default_rng(seed).integers(len(feasible))]
+    problem, feasible, (start, count, _) = random_start(seed, n, m)
     best = max(objective for _, matched, objective in feasible if matched >= count)
     found = master_milp(problem, np.zeros(n, bool), every_set(problem), start)
     assert breaks_no_rule(problem, found)
@@ -84,9 +90,7 @@ def test_the_master_over_every_set_finds_the_best_assignment_matching_as_many(se
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 5), st.integers(1, 3))
 def test_the_master_at_the_match_worth_finds_the_assignment_matching_most_then_worth_most(seed, n, m):
-    problem = random_problem(seed, n, m)
-    feasible = list(feasible_assignments(problem))
-    start = feasible[np.random.default_rng(seed).integers(len(feasible))][0]
+    problem, feasible, (start, _, _) = random_start(seed, n, m)
     most, best = max((matched, objective) for _, matched, objective in feasible)
     found = master_milp(problem, np.zeros(n, bool), every_set(problem), start, match_worth(problem))
     assert breaks_no_rule(problem, found)
@@ -173,9 +177,7 @@ def test_a_mentor_left_without_a_column_keeps_what_is_free_of_its_own_set():
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 10_000), st.integers(2, 5), st.integers(1, 3))
 def test_the_rounded_master_breaks_no_rule_and_the_polish_gets_it(seed, n, m):
-    problem = random_problem(seed, n, m)
-    feasible = list(feasible_assignments(problem))
-    start = feasible[np.random.default_rng(seed).integers(len(feasible))][0]
+    problem, _, (start, _, _) = random_start(seed, n, m)
     polished = []
     def polish(rounded, deadline):
         assert breaks_no_rule(problem, rounded) and deadline > time.perf_counter()

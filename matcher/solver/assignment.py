@@ -3,13 +3,13 @@
 First as many mentees as possible are matched (required ones always), then the total value
 minus the shortfall penalty is maximised among the assignments that match that many. Small
 problems: one exact HiGHS MILP per goal, with the larger ones' path forked beside them where
-processes fork (kept when the MILPs prove nothing better in time). Larger ones: one combined goal (a match worth
-MATCH_WORTH more than any pair's value), solved from fitted Lagrangian prices, a priced core,
-its LP relaxation when it fits (assign_relaxation), rounded starts, local search,
-fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood search (beside them, forked,
-a MILP over every pair that could still beat the best), and a master over the sets of
-mentees the knapsack bound's mentors take (README, "Assignment"); no phase gives up a match
-for value. Bounds hold for the full matrix; on large problems the bound on value (and the
+processes fork (kept when the MILPs prove nothing better in time). Larger ones: one combined
+goal (a match worth MATCH_WORTH more than any pair's value), solved from fitted Lagrangian
+prices, a priced core, its LP relaxation when it fits (assign_relaxation), rounded starts,
+local search, fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood search (beside
+them, forked, a MILP over every pair that could still beat the best), and a master over the
+sets of mentees the knapsack bound's mentors take (README, "Assignment"); no phase gives up
+a match for value. Bounds hold for the full matrix; on large problems the bound on value (and the
 master after it, when it fits) is computed in a forked process beside the search."""
 
 import math
@@ -185,8 +185,9 @@ class _Solver(Finish):
         self.progress(f"rounded and filled: {self.summary(mentor_of)}")
         fork = count_varies and self.forks_value_bound()
         self.deadline += (VALUE_BOUND_SHARE + master_share) * self.time_limit if fork else 0.0
+        settled = partial(self.fork_value_bound, master=master, worth=worth) if fork else None
         searched = time.perf_counter() + SEARCH_SHARE * self.remaining()
-        mentor_of = self.search(mentor_of, searched, partial(self.fork_value_bound, master=master) if fork else None,
+        mentor_of = self.search(mentor_of, searched, settled,
                                 time.perf_counter() + FORK_SHARE * (searched - time.perf_counter()))
         self.progress(f"local search: {self.summary(mentor_of)}")
         if solved is not None:
@@ -278,14 +279,14 @@ class _Solver(Finish):
         return (int(self.feasible.sum()) > COUNT_LP_PAIRS and self.forking
                 and (1 - FORK_SHARE) * left >= FORK_FACTOR * VALUE_BOUND_SHARE * self.time_limit)
 
-    def fork_value_bound(self, mentor_of: np.ndarray, master: bool) -> None:
+    def fork_value_bound(self, mentor_of: np.ndarray, master: bool, worth: float) -> None:
         """Start the bound on value for assignments matching at least as many as `mentor_of`
-        in a forked process (with the master over the mentors' sets after it, when `master`),
-        to end FORK_MARGIN of the time limit before its end."""
+        in a forked process (with the master over the mentors' sets after it, a match worth
+        `worth` in its goal, when `master`), to end FORK_MARGIN of the time limit before its end."""
         self.progress(f"bound on value forked with {self.matched(mentor_of)} matched")
         end = self.started + (1 - FORK_MARGIN - (RELINK_FORKED_SHARE if master else 0.0)) * self.time_limit
         self.forked_bound = Forked(self.bound_and_master, mentor_of, end, master,
-                                   FORKED_MASTER_SHARE * (end - time.perf_counter()), self.combined().offset)
+                                   FORKED_MASTER_SHARE * (end - time.perf_counter()), worth)
 
     def bound_and_master(self, mentor_of: np.ndarray, end: float, master: bool, master_seconds: float,
                          worth: float = 0.0) -> tuple[ValueBound, np.ndarray]:
