@@ -22,7 +22,10 @@ PRICE_ALONE_SHARE = 0.5  # the pricing's share when the problem is too large for
 LP_PAIRS_PER_SECOND = 10_000  # LP only if the expected core has at most this many pairs per second of its share
 LP_MAX_PAIRS = 8_000  # and at most this many pairs in all: beyond, pricing makes better use of the time
 LATE_LP_SHARE = 0.15  # beyond them, an LP after the pricing when it is expected to take at most this share
-LATE_LP_PAIRS_PER_SECOND = 12_000  # at this speed (10,000 x 2,000: 22,456 pairs in 2.0 s)
+LATE_LP_PAIRS_PER_SECOND = 6_000  # at this speed (10,000 x 2,000: 22,456 pairs in 3.7 s on the benchmarks'
+# machine, 2.0 s on a faster one; where it ran out of its 3 s at 20 s, seeds 1-6, the search given them
+# instead matched 41,685 in all against 41,656 and a mean of 0.9914 of the bound against 0.9890; at 30 s,
+# seeds 1-2, the LP kept 11 matches more, 12,985 against 12,974)
 LATE_LP_WORTH = 2.0  # and then a match is worth this many times the problem's match worth in the combined goal
 # (10,000 x 2,000 at 20 s, seeds 1-4: 28,899-28,901 matched in all in three runs, against 28,879-28,885 with
 # the late LP at the problem's worth and 28,884 without it; the mean ratio to the bound alike, about 0.992)
