@@ -327,6 +327,35 @@ def test_the_bound_on_value_holds_forked_beside_the_search_or_not(monkeypatch, f
     assert result.bound <= optimum * 1.01
 
 
+@pytest.mark.parametrize("fork", [True, False])
+def test_the_count_bound_is_computed_beside_the_pricing_where_processes_fork(monkeypatch, tmp_path, fork):
+    import os
+
+    import matcher.solver.assign_state as assign_state
+    import matcher.solver.assignment as assignment
+    if fork and not can_fork():
+        pytest.skip("processes do not fork here")
+    if not fork:
+        monkeypatch.setattr(assign_state, "can_fork", lambda: False)
+    computed_in = tmp_path / "pids"
+    flow_bound = assignment.flow_bound
+
+    def recorded(*args):
+        with computed_in.open("a") as record:
+            record.write(f"{os.getpid()}\n")
+        return flow_bound(*args)
+
+    monkeypatch.setattr(assignment, "flow_bound", recorded)
+    problem = mid_size(2, 300, 40, 1.0)  # budgets bind: not every mentee can be matched
+    result = solve_assignment(problem, time_limit=1.0)
+    assert result.method == "lp-search"
+    pids = computed_in.read_text().split()
+    assert (str(os.getpid()) not in pids) == fork and len(pids) == 1
+    solver = assignment._Solver(problem, 1.0, None)
+    assert result.matched <= result.matched_bound <= flow_bound(solver.feasible, problem.load, solver.capacity,
+                                                                 solver.budget) < 300
+
+
 @pytest.mark.parametrize("mentors, focused", [(300, True), (60, False)])
 def test_the_search_looks_first_at_each_mentees_best_priced_pairs_when_they_are_few_of_its_candidates(
         monkeypatch, mentors, focused):

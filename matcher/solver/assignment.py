@@ -116,7 +116,7 @@ class _Solver(Finish):
 
     def solve_exact(self) -> AssignmentResult:
         """Most matches first (MILP), then most value among assignments matching that many."""
-        matched_bound = flow_bound(self.feasible, self.problem.load, self.capacity, self.budget)
+        matched_bound = self.flow_bound()
         start, count_proven = None, True
         if self.required.sum() < matched_bound:
             tie = 0.5 / (1.0 + float(self.best_value.sum()))
@@ -155,6 +155,7 @@ class _Solver(Finish):
         whole pairs completed by a MILP), local search, core MILP, then CP-SAT when mentors
         are crowded or neighbourhood search otherwise."""
         plan = start_plan(CORE_CANDIDATES * int(self.matchable.sum()), self.time_limit)
+        flow = Forked(self.flow_bound) if self.forking else None  # beside the pricing, on the other core
         self.worth_scale = plan.worth_scale
         combined = self.combined()
         worth = combined.offset
@@ -180,7 +181,6 @@ class _Solver(Finish):
             lp_starts = [self.rounded(lp.x), completed_lp(self.pool, lp.x, self.problem.shape[0],
                                                           partial(self.solve_fixed, combined), self.remaining())]
             starts += [start for start in lp_starts if start is not None]
-        matched_bound = flow_bound(self.feasible, self.problem.load, self.capacity, self.budget)
         mentor_of = self.best_start(starts, combined)
         self.progress(f"rounded and filled: {self.summary(mentor_of)}")
         fork = count_varies and self.forks_value_bound()
@@ -197,6 +197,7 @@ class _Solver(Finish):
         mentor_of = self.core_milp(mentor_of, combined)
         mentor_of, combined_bound = self.polish_and_complete(mentor_of, combined, self.lagrangian(combined, duals),
                                                              combined_bound, fork=self.forked_bound is None)
+        matched_bound = self.forked_flow_bound(flow)
         if self.matched(mentor_of) < matched_bound:
             matched_bound = tightened_count_bound(self.problem, self.feasible, self.required, matched_bound,
                                                   self.started + self.time_limit)
@@ -216,6 +217,16 @@ class _Solver(Finish):
             self.progress(f"bound on value {bound_on_value:.6g} with {self.matched(mentor_of)} matched")
         bound = min(combined_bound - worth * self.matched(mentor_of), bound_on_value)
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
+
+    def flow_bound(self) -> int:
+        """The most mentees a flow can match (assign_count.flow_bound)."""
+        return flow_bound(self.feasible, self.problem.load, self.capacity, self.budget)
+
+    def forked_flow_bound(self, flow: Forked | None) -> int:
+        """The flow bound from the forked `flow` (at 10,000 x 2,000 it takes 0.8 s, which
+        the pricing then has), or computed here when none was forked or it did not come."""
+        found = None if flow is None else flow.result(self.fork_wait())
+        return self.flow_bound() if found is None else found
 
     def price_core(self, objective: Objective, deadline: float) -> float:
         """Price the mentors with the smoothed dual until `deadline` and make each mentee's
