@@ -2,6 +2,7 @@
 
 import functools
 import itertools
+import os
 import time
 
 import numpy as np
@@ -329,8 +330,6 @@ def test_the_bound_on_value_holds_forked_beside_the_search_or_not(monkeypatch, f
 
 @pytest.mark.parametrize("fork", [True, False])
 def test_the_count_bound_is_computed_beside_the_pricing_where_processes_fork(monkeypatch, tmp_path, fork):
-    import os
-
     import matcher.solver.assign_state as assign_state
     import matcher.solver.assignment as assignment
     if fork and not can_fork():
