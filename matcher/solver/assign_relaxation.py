@@ -27,8 +27,9 @@ LATE_LP_PAIRS_PER_SECOND = 6_000  # at this speed (10,000 x 2,000: 22,456 pairs 
 # instead matched 41,685 in all against 41,656 and a mean of 0.9914 of the bound against 0.9890; at 30 s,
 # seeds 1-2, the LP kept 11 matches more, 12,985 against 12,974)
 LATE_LP_WORTH = 2.0  # and then a match is worth this many times the problem's match worth in the combined goal
-# (10,000 x 2,000 at 20 s, seeds 1-4: 28,899-28,901 matched in all in three runs, against 28,879-28,885 with
-# the late LP at the problem's worth and 28,884 without it; the mean ratio to the bound alike, about 0.992)
+# (10,000 x 2,000 at 20 s on the faster machine, seeds 1-4: 28,899-28,901 matched in all in three runs, against
+# 28,879-28,885 with the late LP at the problem's worth and 28,884 without it; the mean ratio to the bound alike,
+# about 0.992)
 FIRST_LP_SHARE = 0.25  # the first LP may take this share of the time limit, past the LP's deadline, unless
 # it comes after a full pricing (10,000 x 2,000 at 20 s, seeds 1-4, on a machine where HiGHS took 3-5 s over
 # that LP instead of 2 s: 28,859 matched, mean ratio 0.9877, against 28,784 and 0.9849 with the extension)
