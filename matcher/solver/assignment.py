@@ -9,8 +9,9 @@ prices, a priced core, its LP relaxation when it fits (assign_relaxation), round
 local search, fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood search (beside
 them, forked, a MILP over every pair that could still beat the best), and a master over the
 sets of mentees the knapsack bound's mentors take (README, "Assignment"); no phase gives up
-a match for value. Bounds hold for the full matrix; on large problems the bound on value (and the
-master after it, when it fits) is computed in a forked process beside the search."""
+a match for value. Bounds hold for the full matrix; where processes fork, the flow bound on
+the count is computed in a forked process beside the pricing, and on large problems the
+bound on value (and the master after it, when it fits) in one beside the search."""
 
 import math
 import time
