@@ -156,7 +156,8 @@ def main(argv: list[str] | None = None) -> None:
             f"the waiting mentees and runs solve_assignment with {FIRST_ROUND_SHARE:g} of the time limit, "
             f"as the pipeline's first round does (objective / bound: its own proven bound); calendar plans "
             f"the sessions of the kept and new pairs with the whole time limit, once: the pipeline then "
-            f"reassigns the new pairs that cannot hold their sessions, which is not timed here.",
+            f"tries other mentors for the mentees of the new pairs that cannot hold their sessions, "
+            f"which is not timed here.",
             "", HEADER, "|" + " --- |" * (HEADER.count("|") - 1)]
     print(*head, sep="\n", flush=True)
     timings = []

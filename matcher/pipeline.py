@@ -12,7 +12,6 @@ from matcher.model import Feedback, Mentee, Scenario
 from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
 from matcher.scoring.reasons import pair_reasons, unmatched_reason
-from matcher.solver.assign_repair import Repair
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
 from matcher.agreement import CalendarBook, fill, not_held
 
@@ -21,9 +20,9 @@ WAIT_DAYS_PER_STEP = 30
 SHORTFALL_PENALTY = 0.2        # objective points per weekly hour a volunteer is below minimum
 WEEKS_PER_MONTH = 52 / 12
 MOVE_COST = 10.0               # worth more than any score gain: moves only to match more mentees
-CALENDAR_ROUNDS = 8            # assignment and calendar solved in turn at most this often
+CALENDAR_ROUNDS = 8            # an exact assignment and the calendars solved in turn at most this often
 FIRST_ROUND_SHARE = 0.5        # of the time limit: the first assignment
-REPAIR_SHARE = 0.3             # of the time limit: later rounds together; the rest fills at the end
+REPAIR_SHARE = 0.3             # of the time limit: later (exact) rounds together; the rest fills at the end
 
 
 @dataclass(frozen=True)
@@ -120,28 +119,23 @@ def propose(scenario: Scenario, options: Options = Options(),
     rejected: dict[tuple[int, int], str] = {}
     book = CalendarBook(scenario)
     spent = 0.0    # the time limit bounds assignment work; calendars always finish
-    exact = True   # the first round solves; later ones re-solve only when that is exact
-    repair, failing = None, {}
-    row_of = {int(i): row for row, i in enumerate(pool)}
     for round_ in range(CALENDAR_ROUNDS):
         seconds = options.time_limit * (FIRST_ROUND_SHARE if round_ == 0 else REPAIR_SHARE / (CALENDAR_ROUNDS - 1))
         started = time.perf_counter()
-        if exact:
-            problem = _problem(scenario, scores, pool, movable, rejected)
-            result = solve_assignment(problem, time_limit=seconds, progress=progress)
-            assigned, stats, exact = result.mentor_of, _figures(result), result.method == "milp-exact"
-        else:
-            repair = repair or Repair(problem, assigned)
-            assigned = repair.run([(row_of[i], j) for i, j in failing], seconds)
+        problem = _problem(scenario, scores, pool, movable, rejected)
+        result = solve_assignment(problem, time_limit=seconds, progress=progress)
+        assigned, stats = result.mentor_of, _figures(result)
         spent += time.perf_counter() - started
         pairs = _pairs(scenario, kept, pool, assigned, moving_from)
         book.update(_ids(scenario, pairs), options.time_limit if round_ == 0 else 0.0)
         failing = not_held(scenario, book, pairs)
         rejected.update(failing)
-        if not failing:
+        again = result.method == "milp-exact" and round_ + 1 < CALENDAR_ROUNDS
+        if failing and progress:
+            progress(f"{len(failing)} new pair(s) cannot hold their sessions; "
+                     + ("assigning again" if again else "trying mentors whose calendars hold them"))
+        if not (failing and again):
             break
-        if progress:
-            progress(f"{len(failing)} new pair(s) cannot hold their sessions; assigning again")
     assigned[[row for row, i in enumerate(pool) if (int(i), int(assigned[row])) in rejected]] = -1
     book.update(_ids(scenario, _pairs(scenario, kept, pool, assigned, moving_from)), 0.0)
     fill(book, scenario, problem, assigned, pool, rejected,

@@ -1,12 +1,20 @@
 """Assignment and calendar agree: no new pair is proposed whose sessions cannot be held."""
 import copy
 import json
+import time
 from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
 
 from checker import session_shortfalls, violations
+from matcher import agreement
 from matcher.agreement import CalendarBook
 from matcher.pipeline import propose
 from matcher.schema import load_scenario
+from matcher.solver import assignment
+from matcher.solver.assignment import AssignmentProblem
 from matcher.solver.calendar import plan_sessions
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
@@ -54,3 +62,47 @@ def test_the_book_replans_only_changed_mentors_and_agrees_with_one_plan():
         [(s.mentor, s.mentee, s.start) for s in whole.sessions]
     assert stats["sessions_placed"] == whole.stats["sessions_placed"]
     assert stats["sessions_required"] == whole.stats["sessions_required"]
+
+
+@pytest.mark.parametrize("exact_pairs, rounds", [(assignment.EXACT_PAIRS, 2), (0, 1)])
+def test_only_an_assignment_solved_exactly_is_solved_again_after_the_calendars(example, monkeypatch, exact_pairs,
+                                                                                rounds):
+    # Both mentees can meet m-01 only on its Saturday, which holds one of them. Solved
+    # exactly, the assignment is solved again without the pair the calendar rejected; solved
+    # by the larger problems' path, it is not, and the mentee is tried on the mentors with
+    # room instead (none of whose calendars holds it either).
+    monkeypatch.setattr(assignment, "EXACT_PAIRS", exact_pairs)
+    example["mentees"] = [saturday_only(example, "y-01"), saturday_only(example, "y-03")]
+    example["feedback"] = []
+    proposal = propose(load_scenario(example)).to_dict()
+    assert proposal["stats"]["calendar_rounds"] == rounds
+    assert violations(example, proposal) == [] and session_shortfalls(example, proposal) == []
+    assert [m["mentor"] for m in proposal["matches"]] == ["m-01"]
+    assert proposal["unmatched"][0]["reason"].startswith("sessions cannot be held with m-01")
+
+
+class RejectingBook:
+    """A calendar book whose mentors' calendars hold a mentee only past the first `full` tried."""
+
+    def __init__(self, full: int):
+        self.full, self.tried = full, []
+
+    def try_adding(self, mentor: str, mentee: str) -> str | None:
+        self.tried.append(mentor)
+        return "no common time left" if len(self.tried) <= self.full else None
+
+
+@pytest.mark.parametrize("full, matched", [(agreement.FILL_TRIES - 1, True), (agreement.FILL_TRIES, False)])
+def test_a_waiting_mentee_is_tried_on_its_best_mentors_with_room_up_to_the_fill_tries(full, matched):
+    # One mentee, FILL_TRIES + 5 mentors with room, worth less the later they come; the
+    # calendars of the first `full` tried cannot hold the mentee.
+    m = agreement.FILL_TRIES + 5
+    problem = AssignmentProblem(value=-np.arange(m, dtype=float)[None, :] + m, allowed=np.ones((1, m), bool),
+                                load=np.ones(1), capacity=np.ones(m, np.int64), budget=np.ones(m))
+    people = SimpleNamespace(mentors=[SimpleNamespace(id=f"m-{j}") for j in range(m)],
+                             mentees=[SimpleNamespace(id="y-0")])
+    book, assigned, rejected = RejectingBook(full), np.array([-1]), {}
+    agreement.fill(book, people, problem, assigned, np.array([0]), rejected, time.perf_counter() + 5)
+    assert book.tried == [f"m-{j}" for j in range(min(full + 1, agreement.FILL_TRIES))]
+    assert assigned.tolist() == ([full] if matched else [-1])
+    assert sorted(rejected) == [(0, j) for j in range(full)]

@@ -14,7 +14,6 @@ from scipy.optimize import LinearConstraint, milp
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from matcher.solver.assign_model import PairModel, solve_milp
-from matcher.solver.assign_repair import Repair
 from matcher.solver.assignment import AssignmentProblem, InfeasibleAssignment, solve_assignment
 from matcher.solver.background import can_fork
 
@@ -213,16 +212,6 @@ def test_lp_relaxation_is_left_out_when_the_time_is_too_short_for_it():
     assert any(line.startswith("no LP relaxation") for line in lines)
     assert_feasible(problem, result.mentor_of)
     assert result.objective <= result.bound
-
-
-def test_repair_drops_pairs_no_longer_allowed_and_refills():
-    allowed = np.array([[True, False], [True, True], [True, True]])
-    problem = AssignmentProblem(value=np.array([[3.0, 0.0], [2.0, 1.0], [1.0, 1.0]]), allowed=allowed,
-                                load=np.ones(3), capacity=np.array([2, 1]), budget=np.array([5.0, 5.0]))
-    # the calendar rejected mentee 1 with mentor 0
-    repaired = Repair(problem, np.array([0, 0, 1])).run([(1, 0)], seconds=2)
-    assert repaired[1] != 0 and (repaired >= 0).all()
-    assert (np.bincount(repaired, minlength=2) <= problem.capacity).all()
 
 
 def out_of_time_problem() -> AssignmentProblem:
