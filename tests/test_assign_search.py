@@ -372,16 +372,6 @@ def test_run_never_breaks_capacity_or_budget(n, m, seed):
         assert not (allowed[u] & (count < capacity) & (used + load[u] <= budget + 1e-9)).any()
 
 
-def test_a_forbidden_pair_is_left_and_never_used_again():
-    s = search([[3, 1]], [[True, True]], [1], [1, 1], [5, 5], [0])
-    s.forbid([(0, 0)])
-    assert s.mentor_of.tolist() == [-1]
-    assert s.insert(0) and s.mentor_of.tolist() == [1]
-    s.remove(0)
-    assert s.best_with_room(0, exclude=1) == (-1, 0.0)
-
-
-
 def two_waiting_for_one_mentor() -> LocalSearch:
     """Each gaining move gives the mentor one of them (moves that share a mentor wait)."""
     return search([[2.0], [1.0]], [[True], [True]], [1, 1], [2], [2], [-1, -1])

@@ -54,7 +54,7 @@ class ExchangeMoves:
         place of matched mentee k at k's mentor within its hours, gaining `worth` by it."""
         mentors, loads = self.cols, self.pair_load
         here, current = self.held()
-        usable = np.flatnonzero(self.open & ~here & (self.mentor_of[self.rows] >= 0))
+        usable = np.flatnonzero(~here & (self.mentor_of[self.rows] >= 0))
         there, other = self.with_members(usable)  # mentee i's pair with mentor B, and B's mentee k's
         fits = self.budget_left[mentors[there]] + loads[other] >= loads[there] - EPSILON
         there, other = there[fits], other[fits]
@@ -97,7 +97,7 @@ class ExchangeMoves:
         """What the goal gains for each row of `walks` (mentees, first first, padded with -1;
         `homes` their mentors, `size` how many) when each mentee takes the place of the next
         at its mentor and the last moves to `final`, all at once; -inf where `final` is -1, a
-        target repeats, a pair is not open, or a mentor would exceed its capacity or hours.
+        target repeats, a pair is not allowed, or a mentor would exceed its capacity or hours.
         With distinct targets, every mentor but the first one's home is met once as a
         target: it loses the next mentee (none after the last) and takes this one; the first
         one's home only loses its mentee, and where it is a target that adds to the target's."""
@@ -110,7 +110,7 @@ class ExchangeMoves:
         new = np.where(targets >= 0, self.pair_index[mentees, np.maximum(targets, 0)], -1)
         old = self.pair_index[mentees, np.maximum(homes, 0)]
         ordered = np.sort(targets, axis=1)
-        valid = ((final >= 0) & (~used | ((new >= 0) & self.open[np.maximum(new, 0)])).all(axis=1)
+        valid = ((final >= 0) & (~used | (new >= 0)).all(axis=1)
                  & ((ordered[:, 1:] != ordered[:, :-1]) | (ordered[:, 1:] < 0)).all(axis=1))  # each target once
         gain = np.where(used, self.gain[np.maximum(new, 0)] - self.gain[old], 0.0).sum(axis=1)
         old_load = np.where(used, self.pair_load[old], 0.0)

@@ -54,7 +54,6 @@ class LocalSearch(ExchangeMoves):
         self.rows = rows[order]
         self.pair_index = np.full((n, m), -1, np.int32 if len(order) < 2 ** 31 else np.int64)
         self.pair_index[self.rows, self.cols] = np.arange(len(order))
-        self.open = np.ones(len(self.cols), dtype=bool)
         self.capacity_left = capacity.astype(float).copy()
         self.budget_left = budget.astype(float).copy()
         self.mentor_of = np.full(n, -1)
@@ -88,7 +87,7 @@ class LocalSearch(ExchangeMoves):
         self.budget_left[j] += load
 
     def assign(self, mentor_of: np.ndarray) -> None:
-        """Bring the state to the assignment `mentor_of` (its pairs open and within limits)."""
+        """Bring the state to the assignment `mentor_of` (its pairs allowed and within limits)."""
         changed = np.flatnonzero(self.mentor_of != mentor_of).tolist()
         for i in changed:
             if self.mentor_of[i] >= 0:
@@ -107,19 +106,11 @@ class LocalSearch(ExchangeMoves):
                 self.remove(i)
                 self.place(i, int(self.cols[rng.choice(hit)]))
 
-    def forbid(self, pairs) -> None:
-        """Never use these (mentee, mentor) pairs again; a mentee in one is taken out."""
-        for i, j in pairs:
-            part = self._slice(i)
-            self.open[part.start + np.flatnonzero(self.cols[part] == j)] = False
-            if self.mentor_of[i] == j:
-                self.remove(i)
-
     def with_room(self, i: int, exclude: int = -1) -> np.ndarray:
-        """Indices of i's open pairs, best first, whose mentor (other than `exclude`) has room for i."""
+        """Indices of i's pairs, best first, whose mentor (other than `exclude`) has room for i."""
         part = self._slice(i)
         mentors = self.cols[part]
-        fits = (self.open[part] & (self.capacity_left[mentors] >= 1)
+        fits = ((self.capacity_left[mentors] >= 1)
                 & (self.budget_left[mentors] >= self.pair_load[part] - EPSILON)
                 & (mentors != exclude))
         return part.start + np.flatnonzero(fits)
@@ -140,10 +131,10 @@ class LocalSearch(ExchangeMoves):
         return True
 
     def best_elsewhere(self) -> np.ndarray:
-        """(n,) the best open pair of each mentee with a mentor that has room for it, other
+        """(n,) the best pair of each mentee with a mentor that has room for it, other
         than its own (-1 where there is none)."""
         mentors = self.cols
-        fits = (self.open & (self.capacity_left[mentors] >= 1) & (self.budget_left[mentors] >= self.pair_load - EPSILON)
+        fits = ((self.capacity_left[mentors] >= 1) & (self.budget_left[mentors] >= self.pair_load - EPSILON)
                 & (mentors != self.mentor_of[self.rows]))
         hit = np.flatnonzero(fits)
         first = hit[first_of_runs(self.rows[hit])]
@@ -161,11 +152,11 @@ class LocalSearch(ExchangeMoves):
                                                                    self.cols[pairs[order]].tolist()))
 
     def _entries(self, waiting: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each open pair (u, j) of a waiting mentee u, once per mentee w that j holds:
+        """Each pair (u, j) of a waiting mentee u, once per mentee w that j holds:
         (the pair, w's pair with j), where u fits j's hours once w leaves."""
         waits = np.zeros(len(self.mentor_of), bool)
         waits[waiting] = True
-        entry, held = self.with_members(np.flatnonzero(self.open & waits[self.rows]))
+        entry, held = self.with_members(np.flatnonzero(waits[self.rows]))
         fits = self.budget_left[self.cols[entry]] + self.pair_load[held] >= self.pair_load[entry] - EPSILON
         return entry[fits], held[fits]
 
@@ -234,7 +225,7 @@ class LocalSearch(ExchangeMoves):
         """Each of `pairs` (indices) once per mentee its mentor holds: (the pair, the held
         mentee's pair with that mentor)."""
         mentors = self.cols
-        held = np.flatnonzero(self.open & (self.mentor_of[self.rows] == mentors))
+        held = np.flatnonzero(self.mentor_of[self.rows] == mentors)
         held = held[np.argsort(mentors[held], kind="stable")]
         first = np.searchsorted(mentors[held], np.arange(len(self.members) + 1))
         sizes = np.diff(first)[mentors[pairs]]
@@ -250,7 +241,7 @@ class LocalSearch(ExchangeMoves):
         n = len(self.mentor_of)
         mentors, loads = self.cols, self.pair_load
         here = self.mentor_of[self.rows] == mentors
-        usable = self.open & ~here
+        usable = ~here
         room = usable & (self.capacity_left[mentors] >= 1) & (self.budget_left[mentors] >= loads - EPSILON)
         entry, held = self.with_members(np.flatnonzero(usable))
         fits = self.budget_left[mentors[entry]] + loads[held] >= loads[entry] - EPSILON
@@ -288,7 +279,7 @@ class LocalSearch(ExchangeMoves):
         mentors, loads = self.cols, self.pair_load
         waits = np.zeros(len(self.mentor_of), bool)
         waits[waiting] = True
-        open_to = np.flatnonzero(self.open & waits[self.rows] & (self.capacity_left[mentors] >= 1))
+        open_to = np.flatnonzero(waits[self.rows] & (self.capacity_left[mentors] >= 1))
         order = open_to[np.lexsort((-self.gain[open_to], loads[open_to], mentors[open_to]))]
         first = np.flatnonzero(first_of_runs(mentors[order]))
         two = first[(first + 1 < len(order))]
@@ -309,17 +300,16 @@ class LocalSearch(ExchangeMoves):
         return self.apply_disjoint(([w], [(u, j), (v, j)]) for _, j, w, u, v in sorted(candidates, reverse=True))
 
     def held(self) -> tuple[np.ndarray, np.ndarray]:
-        """(mask of the open pairs the mentees hold now, (n,) what each mentee's own pair is
+        """(mask of the pairs the mentees hold now, (n,) what each mentee's own pair is
         worth, infinite for a waiting one)."""
-        here = (self.mentor_of[self.rows] == self.cols) & self.open
+        here = self.mentor_of[self.rows] == self.cols
         current = np.full(len(self.mentor_of), np.inf)
         current[self.rows[here]] = self.gain[here]
         return here, current
 
     def entry(self, mentees: np.ndarray, mentors: np.ndarray) -> np.ndarray:
-        """Index of the open pair of each (mentee, mentor), -1 where there is none."""
-        index = self.pair_index[mentees, mentors]
-        return np.where((index >= 0) & self.open[np.maximum(index, 0)], index, -1)
+        """Index of the pair of each (mentee, mentor), -1 where there is none."""
+        return self.pair_index[mentees, mentors]
 
     def swaps(self) -> int:
         """Move `swap`: two matched mentees trade mentors where both fit and the goal rises;
@@ -328,7 +318,7 @@ class LocalSearch(ExchangeMoves):
         to their mentee than its own are looked at, with the mentees of their mentors."""
         mentors, loads = self.cols, self.pair_load
         here, current = self.held()
-        usable = np.flatnonzero(self.open & ~here & (self.gain > current[self.rows]))
+        usable = np.flatnonzero(~here & (self.gain > current[self.rows]))
         there, other = self.with_members(usable)  # mentee i's pair with mentor B, and B's mentee k's
         home = self.mentor_of[self.rows[there]]  # i's mentor A
         mine = self.entry(self.rows[there], home)  # i's pair with A
