@@ -23,7 +23,7 @@ import numpy as np
 from matcher.model import Scenario
 from matcher.proposal import Session, Unplaced
 from matcher.solver.assignment import AssignmentProblem
-from matcher.solver.calendar import CalendarResult, plan_sessions
+from matcher.solver.calendar import CalendarResult, ScenarioPairs, plan_sessions
 
 HELD_SHARE = 0.75        # a new pair must hold this share of its sessions to be proposed
 FILL_TRIES = 20          # mentors with room tried per waiting mentee at the end (with 3, 2,000 x 500 at
@@ -36,6 +36,7 @@ class CalendarBook:
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
+        self.known = ScenarioPairs(scenario)
         self.plans = {m.id: m.sessions for m in scenario.mentees}
         self.pairs: dict[str, tuple[str, ...]] = {}
         self.sessions: dict[str, list[Session]] = {}
@@ -43,7 +44,7 @@ class CalendarBook:
         self.seconds = 0.0
 
     def _plan(self, pairs: list[tuple[str, str]], time_limit: float) -> CalendarResult:
-        result = plan_sessions(self.scenario, pairs, time_limit)
+        result = plan_sessions(self.scenario, pairs, time_limit, self.known)
         self.seconds += result.stats["seconds"]
         return result
 

@@ -15,7 +15,7 @@ from matcher.pipeline import propose
 from matcher.schema import load_scenario
 from matcher.solver import assignment
 from matcher.solver.assignment import AssignmentProblem
-from matcher.solver.calendar import plan_sessions
+from matcher.solver.calendar import ScenarioPairs, plan_sessions
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 
@@ -106,3 +106,18 @@ def test_a_waiting_mentee_is_tried_on_its_best_mentors_with_room_up_to_the_fill_
     assert book.tried == [f"m-{j}" for j in range(min(full + 1, agreement.FILL_TRIES))]
     assert assigned.tolist() == ([full] if matched else [-1])
     assert sorted(rejected) == [(0, j) for j in range(full)]
+
+
+def test_pairs_planned_again_are_built_once_and_planned_as_when_built_anew():
+    scenario = load_scenario(json.loads((SCENARIOS / "youth-mentors.json").read_text()))
+    pairs = [(m.mentor, m.mentee) for m in scenario.kept_matches()]
+    known = ScenarioPairs(scenario)
+    again = plan_sessions(scenario, pairs, 5.0, known)
+    built = dict(known.built)
+    assert set(built) == set(pairs) and any(pair.booked for pair in built.values())
+    plan_sessions(scenario, pairs[:3], 5.0, known)
+    assert all(known.built[key] is built[key] for key in built)
+    anew = plan_sessions(scenario, pairs, 5.0)
+    assert [(s.mentor, s.mentee, s.start) for s in again.sessions] == \
+        [(s.mentor, s.mentee, s.start) for s in anew.sessions]
+    assert again.unplaced == anew.unplaced

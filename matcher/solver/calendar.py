@@ -36,20 +36,40 @@ class CalendarResult:
     stats: dict
 
 
+class ScenarioPairs:
+    """The pairs of one scenario as the calendar sees them, each built once (its people, the
+    bookings of a kept match, its weekly slots), however often it is planned: the calendar
+    book plans a mentor again for every mentee tried on it."""
+
+    def __init__(self, scenario: Scenario):
+        self.programme = scenario.programme
+        self.mentors = {m.id: m for m in scenario.mentors}
+        self.mentees = {m.id: m for m in scenario.mentees}
+        self.bookings = {(m.mentor, m.mentee): m.sessions for m in scenario.kept_matches()}
+        self.built: dict[tuple[str, str], Pair] = {}
+
+    def pair(self, mentor_id: str, mentee_id: str) -> Pair:
+        """The pair of these two people."""
+        key = (mentor_id, mentee_id)
+        if key not in self.built:
+            mentor, mentee = self.mentors[mentor_id], self.mentees[mentee_id]
+            self.built[key] = Pair(mentor=mentor, mentee=mentee,
+                                   slots=weekly_slots(mentor, mentee, self.programme.slot_minutes),
+                                   booked=tuple(sorted(self.bookings.get(key, ()))),
+                                   required=mentee.sessions.total(self.programme.weeks))
+        return self.built[key]
+
+    def grouped(self, pairs: list[tuple[str, str]]) -> dict[str, list[Pair]]:
+        """The (mentor id, mentee id) pairs grouped by mentor."""
+        grouped = defaultdict(list)
+        for mentor_id, mentee_id in pairs:
+            grouped[mentor_id].append(self.pair(mentor_id, mentee_id))
+        return grouped
+
+
 def matched_pairs(scenario: Scenario, pairs: list[tuple[str, str]]) -> dict[str, list[Pair]]:
     """The pairs as the calendar sees them, grouped by mentor; kept matches bring their bookings."""
-    programme = scenario.programme
-    mentors = {m.id: m for m in scenario.mentors}
-    mentees = {m.id: m for m in scenario.mentees}
-    bookings = {(m.mentor, m.mentee): m.sessions for m in scenario.kept_matches()}
-    grouped = defaultdict(list)
-    for mentor_id, mentee_id in pairs:
-        mentor, mentee = mentors[mentor_id], mentees[mentee_id]
-        grouped[mentor_id].append(Pair(
-            mentor=mentor, mentee=mentee, slots=weekly_slots(mentor, mentee, programme.slot_minutes),
-            booked=tuple(sorted(bookings.get((mentor_id, mentee_id), ()))),
-            required=mentee.sessions.total(programme.weeks)))
-    return grouped
+    return ScenarioPairs(scenario).grouped(pairs)
 
 
 def as_session(horizon: Horizon, placement: Placement) -> Session:
@@ -89,16 +109,18 @@ def unplaced(calendar: MentorCalendar) -> list[Unplaced]:
     return missing
 
 
-def plan_sessions(scenario: Scenario, pairs: list[tuple[str, str]], time_limit: float = 10.0) -> CalendarResult:
+def plan_sessions(scenario: Scenario, pairs: list[tuple[str, str]], time_limit: float = 10.0,
+                  known: ScenarioPairs | None = None) -> CalendarResult:
     """Place the sessions of every (mentor id, mentee id) pair of a proposal, kept and new.
-    `time_limit` bounds the CP-SAT refinement of weekly patterns; the greedy always completes."""
+    `time_limit` bounds the CP-SAT refinement of weekly patterns; the greedy always completes.
+    `known`: the scenario's pairs built before, when it is planned repeatedly."""
     began = time.perf_counter()
     horizon = Horizon(scenario.programme)
     sessions: list[Session] = []
     missing: list[Unplaced] = []
     kinds = defaultdict(int)
     exact = 0
-    grouped = matched_pairs(scenario, pairs)
+    grouped = (known or ScenarioPairs(scenario)).grouped(pairs)
     for mentor_pairs in grouped.values():
         left = time_limit - (time.perf_counter() - began)
         calendar = MentorCalendar(horizon, mentor_pairs, min(EXACT_SECONDS_PER_MENTOR, max(left, 0.0))).plan()
