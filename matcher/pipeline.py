@@ -22,7 +22,7 @@ WEEKS_PER_MONTH = 52 / 12
 MOVE_COST = 10.0               # worth more than any score gain: moves only to match more mentees
 CALENDAR_ROUNDS = 8            # an exact assignment and the calendars solved in turn at most this often
 FIRST_ROUND_SHARE = 0.5        # of the time limit: the first assignment
-REPAIR_SHARE = 0.3             # of the time limit: later (exact) rounds together; the rest fills at the end
+LATER_ROUNDS_SHARE = 0.3       # of the time limit: the later (exact) rounds together; the rest fills at the end
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def propose(scenario: Scenario, options: Options = Options(),
     book = CalendarBook(scenario)
     spent = 0.0    # the time limit bounds assignment work; calendars always finish
     for round_ in range(CALENDAR_ROUNDS):
-        seconds = options.time_limit * (FIRST_ROUND_SHARE if round_ == 0 else REPAIR_SHARE / (CALENDAR_ROUNDS - 1))
+        seconds = options.time_limit * (FIRST_ROUND_SHARE if round_ == 0 else LATER_ROUNDS_SHARE / (CALENDAR_ROUNDS - 1))
         started = time.perf_counter()
         problem = _problem(scenario, scores, pool, movable, rejected)
         result = solve_assignment(problem, time_limit=seconds, progress=progress)
