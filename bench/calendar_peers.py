@@ -4,7 +4,7 @@
 
 Each size is bench.peers' seeded youth-mentors scenario. The pairs are those of the
 pipeline's first round, taken as bench.scaling takes them: score_pairs (timed and reported),
-the waiting mentees' assignment with FIRST_ROUND_SHARE of T, and the kept matches. Then the
+the waiting mentees' assignment with the first round's time, and the kept matches. Then the
 matcher's calendar (CalendarBook.update with T) and a plain CP-SAT model of the whole
 placement (same T, 2 workers; its seconds include building the model) place the sessions
 of the same pairs, and tests/checker.py checks each result as a proposal against the hard
@@ -25,7 +25,7 @@ from bench.peers import DOCS, command_line, generated_scenario, machine_line, wr
 from bench.scaling import FirstRound, first_round
 from matcher.agreement import CalendarBook
 from matcher.model import Mentor, Scenario
-from matcher.pipeline import FIRST_ROUND_SHARE, Options
+from matcher.pipeline import Options, first_round_rule
 from matcher.proposal import Proposal, ProposedMatch, Session, Unmatched
 from matcher.schema import dump_scenario
 from matcher.solver.calendar import as_session, matched_pairs
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> None:
     lines = [f"### The calendar against one whole-problem CP-SAT model, time limit {args.time_limit:g} s", "",
              f"Command: `{command}`", "", machine_line(), "",
              "Both place the sessions of the same pairs: the kept matches and the new ones of the pipeline's "
-             f"first round (assignment with {FIRST_ROUND_SHARE:g} of the time limit). matcher is "
+             f"first round (assignment with the first round's time: {first_round_rule()}). matcher is "
              "CalendarBook.update with the time limit, as the pipeline's first round runs it. cp-sat is one "
              "model of the whole horizon: a boolean per pair and weekly slot in each week (the calendar's own "
              "candidate slots), booked sessions fixed, no overlap, spacing, at most the required sessions and "

@@ -4,9 +4,10 @@
 
 Each size is bench.peers' seeded youth-mentors scenario; generating and loading it is not
 timed. The stages are the pipeline's first round with its time limit T: score_pairs; the
-assignment problem of the waiting mentees and solve_assignment with FIRST_ROUND_SHARE of T;
-the calendar of the kept and new pairs (CalendarBook.update) with T. Prints a markdown
-table, writes it to docs/benchmarks.md and plots seconds against size to docs/scaling.png.
+assignment problem of the waiting mentees and solve_assignment with the first round's time
+(pipeline.first_round_seconds); the calendar of the kept and new pairs (CalendarBook.update)
+with T. Prints a markdown table, writes it to docs/benchmarks.md and plots seconds against
+size to docs/scaling.png.
 """
 
 import argparse
@@ -27,7 +28,7 @@ from bench.peers import (
 )
 from matcher.agreement import CalendarBook
 from matcher.model import Scenario
-from matcher.pipeline import FIRST_ROUND_SHARE, Options, _ids, _pairs, _problem
+from matcher.pipeline import Options, _ids, _pairs, _problem, first_round_rule, first_round_seconds
 from matcher.scoring import score_pairs
 from matcher.solver.assignment import AssignmentResult, solve_assignment
 from matcher.allocator import keep_large_arrays_in_the_heap
@@ -83,13 +84,13 @@ class FirstRound:
 
 
 def first_round(scenario: Scenario, time_limit: float) -> FirstRound:
-    """Score every pair, assign the waiting mentees with FIRST_ROUND_SHARE of the time limit."""
+    """Score every pair, assign the waiting mentees with the first round's share of the time limit."""
     began = time.perf_counter()
     scores = score_pairs(scenario)
     scored = time.perf_counter()
     pool = waiting_pool(scenario)
     problem = _problem(scenario, scores, pool, movable=np.array([], int), rejected={})
-    result = solve_assignment(problem, time_limit=time_limit * FIRST_ROUND_SHARE)
+    result = solve_assignment(problem, time_limit=first_round_seconds(len(pool), time_limit))
     assigned = time.perf_counter()
     kept = {match.mentee: match.mentor for match in scenario.kept_matches()}
     return FirstRound(scenario, len(pool), scores.total, result,
@@ -123,8 +124,8 @@ def plot(timings: list[Timing], time_limit: float, path: Path) -> None:
                            ("assignment", [t.assignment for t in timings]),
                            ("calendar", [t.calendar for t in timings])):
         axes.plot(pairs, seconds, marker="o", label=label)
-    axes.axhline(time_limit * FIRST_ROUND_SHARE, color="grey", linestyle="--", linewidth=1,
-                 label=f"assignment time limit ({time_limit * FIRST_ROUND_SHARE:g} s)")
+    axes.plot(pairs, [first_round_seconds(t.waiting, time_limit) for t in timings], color="grey", linestyle="--",
+              linewidth=1, label="assignment time limit")
     for t, x in zip(timings, pairs):
         axes.annotate(f"{t.mentees}x{t.mentors}", (x, t.scoring), textcoords="offset points",
                       xytext=(0, -12), ha="center", fontsize=7)
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     head = [f"### Seconds against size, time limit {args.time_limit:g} s", "",
             f"Command: `{command}`", "", machine_line(), "",
             f"Scoring is score_pairs over every mentee x mentor pair; assignment builds the problem of "
-            f"the waiting mentees and runs solve_assignment with {FIRST_ROUND_SHARE:g} of the time limit, "
+            f"the waiting mentees and runs solve_assignment with the first round's time ({first_round_rule()}), "
             f"as the pipeline's first round does (objective / bound: its own proven bound); calendar plans "
             f"the sessions of the kept and new pairs with the whole time limit, once: the pipeline then "
             f"tries other mentors for the mentees of the new pairs that cannot hold their sessions, "

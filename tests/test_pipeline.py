@@ -4,6 +4,7 @@ import json
 import pytest
 
 from checker import session_shortfalls, violations
+from matcher import pipeline
 from matcher.pipeline import Options, UnknownPair, propose, rematch
 from matcher.proposal import Proposal
 from matcher.schema import load_scenario
@@ -213,3 +214,20 @@ def test_a_proposal_reads_back_from_its_contract_form(example):
     back = Proposal.from_dict(data)
     assert back.sessions[0].start.tzinfo is not None
     assert back.to_dict() == data
+
+
+@pytest.mark.parametrize("waiting, seconds", [(100, 2.0), (3_000, 3.0), (8_000, 5.0)])
+def test_the_first_round_gets_a_millisecond_per_waiting_mentee_within_its_shares(waiting, seconds):
+    # Between 0.2 and 0.5 of the time limit: the calendar trials at the end get the rest.
+    assert pipeline.first_round_seconds(waiting, 10.0) == pytest.approx(seconds)
+
+
+def test_the_first_assignment_is_given_the_first_rounds_time(example, monkeypatch):
+    limits, solve = [], pipeline.solve_assignment
+    monkeypatch.setattr(pipeline, "solve_assignment",
+                        lambda problem, time_limit, progress=None: limits.append(time_limit) or solve(
+                            problem, time_limit=time_limit, progress=progress))
+    scenario = load_scenario(example)
+    waiting = sum(1 for mentee in scenario.mentees if mentee.id not in {m.mentee for m in scenario.kept_matches()})
+    propose(scenario, Options(time_limit=10.0))
+    assert limits[0] == pytest.approx(pipeline.first_round_seconds(waiting, 10.0)) == pytest.approx(2.0)
