@@ -216,10 +216,11 @@ def test_a_proposal_reads_back_from_its_contract_form(example):
     assert back.to_dict() == data
 
 
-@pytest.mark.parametrize("waiting, seconds", [(100, 2.0), (3_000, 3.0), (8_000, 5.0)])
-def test_the_first_round_gets_a_millisecond_per_waiting_mentee_within_its_shares(waiting, seconds):
-    # Between 0.2 and 0.5 of the time limit: the calendar trials at the end get the rest.
-    assert pipeline.first_round_seconds(waiting, 10.0) == pytest.approx(seconds)
+@pytest.mark.parametrize("waiting, time_limit, seconds", [(100, 10.0, 2.0), (3_000, 10.0, 3.0), (8_000, 10.0, 5.0),
+                                                            (100, 20.0, 4.0), (100, 2.0, 1.0), (100, 5.0, 2.0)])
+def test_the_first_round_gets_a_millisecond_per_waiting_mentee_within_its_limits(waiting, time_limit, seconds):
+    # At least 2 s and 0.2 of the time limit, at most 0.5 of it: the calendar trials get the rest.
+    assert pipeline.first_round_seconds(waiting, time_limit) == pytest.approx(seconds)
 
 
 def test_the_first_assignment_is_given_the_first_rounds_time(example, monkeypatch):
