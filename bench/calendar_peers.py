@@ -28,7 +28,7 @@ from matcher.model import Mentor, Scenario
 from matcher.pipeline import Options, first_round_rule
 from matcher.proposal import Proposal, ProposedMatch, Session, Unmatched
 from matcher.schema import dump_scenario
-from matcher.solver.calendar import as_session, matched_pairs
+from matcher.solver.calendar import ScenarioPairs, as_session
 from matcher.solver.calendar_rules import (
     Blocker,
     Candidate,
@@ -89,7 +89,7 @@ class WholeCalendarModel:
         self.model = cp_model.CpModel()
         self.booked: list[Placement] = []
         self.options: list[Option] = []
-        for mentor_pairs in matched_pairs(scenario, pairs).values():
+        for mentor_pairs in ScenarioPairs(scenario).grouped(pairs).values():
             self._add_mentor(mentor_pairs)
         self.model.maximize(sum(var for _, var in self.options))
 

@@ -37,7 +37,6 @@ class CalendarBook:
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         self.known = ScenarioPairs(scenario)
-        self.plans = {m.id: m.sessions for m in scenario.mentees}
         self.pairs: dict[str, tuple[str, ...]] = {}
         self.sessions: dict[str, list[Session]] = {}
         self.unplaced: dict[str, list[Unplaced]] = {}
@@ -74,7 +73,7 @@ class CalendarBook:
         before = sum(u.missing for u in self.unplaced.get(mentor, []))
         mine = [u for u in result.unplaced if u.mentee == mentee]
         others = sum(u.missing for u in result.unplaced if u.mentee != mentee)
-        plan = self.plans[mentee]
+        plan = self.known.mentees[mentee].sessions
         if others > before:
             return f"it would cost {mentor}'s other mentees sessions"
         if mine and mine[0].missing > (1 - HELD_SHARE) * plan.total(self.scenario.programme.weeks):
@@ -93,7 +92,7 @@ class CalendarBook:
         unplaced = sorted((u for group in self.unplaced.values() for u in group),
                           key=lambda u: (u.mentor, u.mentee))
         weeks = self.scenario.programme.weeks
-        stats = {"sessions_required": sum(self.plans[i].total(weeks) for group in self.pairs.values() for i in group),
+        stats = {"sessions_required": sum(self.known.mentees[i].sessions.total(weeks) for group in self.pairs.values() for i in group),
                  "sessions_placed": len(sessions), "flexible_sessions": sum(s.flexible for s in sessions),
                  "missing_sessions": sum(u.missing for u in unplaced),
                  "calendar_seconds": round(self.seconds, 3)}
@@ -120,13 +119,16 @@ def fill(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, ass
     """Waiting mentees, most valuable first, each take the best mentor with room whose
     calendar holds them (updates `assigned`, `book` and `rejected` in place)."""
     capacity, budget = problem.room_left(assigned)
+    held_back = defaultdict(list)  # each mentee's rejected mentors; a trial adds only to its own mentee's
+    for i, j in rejected:
+        held_back[i].append(j)
     best = np.where(problem.allowed, problem.value, -np.inf).max(axis=1, initial=-np.inf)
     for row in np.argsort(-best):
         if assigned[row] >= 0 or not np.isfinite(best[row]) or time.perf_counter() > deadline:
             continue
         i = int(pool[row])
         room = problem.allowed[row] & (capacity >= 1) & (budget >= problem.load[row] - 1e-9)
-        room[[j for (mentee, j) in rejected if mentee == i]] = False
+        room[held_back[i]] = False
         for j in np.flatnonzero(room)[np.argsort(-problem.value[row, room])][:FILL_TRIES]:
             why = book.try_adding(scenario.mentors[j].id, scenario.mentees[i].id)
             if why is None:

@@ -67,11 +67,6 @@ class ScenarioPairs:
         return grouped
 
 
-def matched_pairs(scenario: Scenario, pairs: list[tuple[str, str]]) -> dict[str, list[Pair]]:
-    """The pairs as the calendar sees them, grouped by mentor; kept matches bring their bookings."""
-    return ScenarioPairs(scenario).grouped(pairs)
-
-
 def as_session(horizon: Horizon, placement: Placement) -> Session:
     """A placement as an aware local session with its flexible flag."""
     when = placement.when
