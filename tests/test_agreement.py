@@ -16,6 +16,7 @@ from matcher.schema import load_scenario
 from matcher.solver import assignment
 from matcher.solver.assignment import AssignmentProblem
 from matcher.solver.calendar import ScenarioPairs, plan_sessions
+from matcher.solver.calendar_weeks import MentorCalendar
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 
@@ -79,6 +80,33 @@ def test_only_an_assignment_solved_exactly_is_solved_again_after_the_calendars(e
     assert violations(example, proposal) == [] and session_shortfalls(example, proposal) == []
     assert [m["mentor"] for m in proposal["matches"]] == ["m-01"]
     assert proposal["unmatched"][0]["reason"].startswith("sessions cannot be held with m-01")
+
+
+@pytest.mark.parametrize("flexible_cap, held", [(1, False), (3, True)])
+def test_a_trial_whose_pair_gets_no_weekly_pattern_ends_before_its_weeks_are_planned(example, monkeypatch,
+                                                                                     flexible_cap, held):
+    # Both mentees can meet m-01 only on its Saturday, given "if needed": with one flexible
+    # session a week, y-01's pattern takes it and y-03 is turned down without planning weeks;
+    # with three, both have their Saturday and y-01 its made-up week (m-01 is away one).
+    example["mentees"] = [saturday_only(example, "y-01"), saturday_only(example, "y-03")]
+    example["feedback"] = []
+    example["mentors"][0]["max_flexible_per_week"] = flexible_cap
+    book = CalendarBook(load_scenario(example))
+    book.update([("m-01", "y-01")], 5.0)
+    planned, plan = [], MentorCalendar.plan
+
+    def counted(calendar):
+        planned.append(sorted(pair.mentee.id for pair in calendar.pairs))
+        return plan(calendar)
+
+    monkeypatch.setattr(MentorCalendar, "plan", counted)
+    why = book.try_adding("m-01", "y-03")
+    if held:
+        assert why is None and planned == [["y-01", "y-03"]]
+        assert book.pairs["m-01"] == ("y-01", "y-03") and len(book.sessions["m-01"]) == 24
+    else:
+        assert why.startswith("no regular weekly time left with m-01") and planned == []
+        assert book.pairs["m-01"] == ("y-01",) and {s.mentee for s in book.sessions["m-01"]} == {"y-01"}
 
 
 class RejectingBook:

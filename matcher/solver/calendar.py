@@ -43,6 +43,7 @@ class ScenarioPairs:
 
     def __init__(self, scenario: Scenario):
         self.programme = scenario.programme
+        self.horizon = Horizon(scenario.programme)  # its clock's answers are kept for every plan
         self.mentors = {m.id: m for m in scenario.mentors}
         self.mentees = {m.id: m for m in scenario.mentees}
         self.bookings = {(m.mentor, m.mentee): m.sessions for m in scenario.kept_matches()}
@@ -110,26 +111,33 @@ def plan_sessions(scenario: Scenario, pairs: list[tuple[str, str]], time_limit: 
     `time_limit` bounds the CP-SAT refinement of weekly patterns; the greedy always completes.
     `known`: the scenario's pairs built before, when it is planned repeatedly."""
     began = time.perf_counter()
-    horizon = Horizon(scenario.programme)
+    known = known or ScenarioPairs(scenario)
+    calendars = []
+    for mentor_pairs in known.grouped(pairs).values():
+        left = time_limit - (time.perf_counter() - began)
+        calendars.append(MentorCalendar(known.horizon, mentor_pairs,
+                                        min(EXACT_SECONDS_PER_MENTOR, max(left, 0.0))).plan())
+    return calendar_result(known.horizon, calendars, began)
+
+
+def calendar_result(horizon: Horizon, calendars: list[MentorCalendar], began: float) -> CalendarResult:
+    """The sessions, the unplaced pairs and the figures of planned mentors' calendars, the
+    seconds counted from `began`."""
     sessions: list[Session] = []
     missing: list[Unplaced] = []
     kinds = defaultdict(int)
-    exact = 0
-    grouped = (known or ScenarioPairs(scenario)).grouped(pairs)
-    for mentor_pairs in grouped.values():
-        left = time_limit - (time.perf_counter() - began)
-        calendar = MentorCalendar(horizon, mentor_pairs, min(EXACT_SECONDS_PER_MENTOR, max(left, 0.0))).plan()
-        exact += calendar.exact
+    for calendar in calendars:
         for placement in calendar.diary.placements:
             sessions.append(as_session(horizon, placement))
             kinds[placement.kind] += 1
         missing += unplaced(calendar)
     sessions.sort(key=lambda s: (s.start, s.mentor, s.mentee))
-    required = sum(pair.required for group in grouped.values() for pair in group)
-    stats = {"sessions_required": required, "sessions_placed": len(sessions),
+    stats = {"sessions_required": sum(pair.required for calendar in calendars for pair in calendar.pairs),
+             "sessions_placed": len(sessions),
              "flexible_sessions": sum(s.flexible for s in sessions),
              "moved_sessions": kinds["moved"], "made_up_sessions": kinds["makeup"],
-             "missing_sessions": sum(u.missing for u in missing), "exact_mentors": exact,
+             "missing_sessions": sum(u.missing for u in missing),
+             "exact_mentors": sum(calendar.exact for calendar in calendars),
              "seconds": round(time.perf_counter() - began, 3)}
     return CalendarResult(sessions=sessions, unplaced=sorted(missing, key=lambda u: (u.mentor, u.mentee)),
                           stats=stats)

@@ -48,6 +48,11 @@ class MentorCalendar:
         self.weekly = [pair for pair in self.pairs if pair.per_week]
         self.patterns, self.exact = weekly_patterns(self.weekly, seconds) if self.weekly else ({}, False)
 
+    def short_of_pattern(self, mentee_id: str) -> bool:
+        """Whether the mentee's weekly pair got fewer slots in the typical week than it meets a week."""
+        return any(pair.mentee.id == mentee_id and len(self.patterns[pair.key]) < pair.per_week
+                   for pair in self.weekly)
+
     def plan(self) -> MentorCalendar:
         """Place booked, pattern, moved, count-based and made-up sessions, in that order."""
         for pair in self.pairs:
