@@ -13,7 +13,7 @@ from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
 from matcher.scoring.reasons import pair_reasons, unmatched_reason
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
-from matcher.agreement import CalendarBook, fill, not_held
+from matcher.agreement import CalendarBook, fill, free_time_rounds, not_held
 
 WAIT_FULL_PRIORITY_DAYS = 90   # a mentee waiting this long weighs (1 + 90/30) = 4 times a new one
 WAIT_DAYS_PER_STEP = 30
@@ -160,8 +160,9 @@ def propose(scenario: Scenario, options: Options = Options(),
             break
     assigned[[row for row, i in enumerate(pool) if (int(i), int(assigned[row])) in rejected]] = -1
     book.update(_ids(scenario, _pairs(scenario, kept, pool, assigned, moving_from)), 0.0)
-    fill(book, scenario, problem, assigned, pool, rejected,
-         time.perf_counter() + max(options.time_limit - spent, 0.0))
+    deadline = time.perf_counter() + max(options.time_limit - spent, 0.0)
+    free_time_rounds(book, scenario, problem, assigned, pool, rejected, deadline)
+    fill(book, scenario, problem, assigned, pool, rejected, deadline)
     pairs = _pairs(scenario, kept, pool, assigned, moving_from)
     sessions, unplaced, placed = book.result()
 

@@ -89,7 +89,7 @@ def _days_needed(mentee: Mentee) -> int:
     return plan.per_week if plan.per_week and plan.min_days_apart >= 1 else 1
 
 
-def _weekly_spacing(mentee: Mentee) -> tuple[int, int]:
+def steady_week(mentee: Mentee) -> tuple[int, int]:
     """(sessions a week, days apart) a steady week must hold; (0, 0) when nothing to check."""
     plan = mentee.sessions
     if not plan.per_week or plan.min_days_apart < 1:
@@ -132,7 +132,7 @@ class AvailabilityTable:
     def __init__(self, mentees: tuple[Mentee, ...], mentors: tuple[Mentor, ...], slot: int, weeks: int):
         self.lengths = np.array([p.sessions.minutes for p in mentees], dtype=np.int64)
         self.days_needed = np.array([_days_needed(p) for p in mentees], dtype=np.float32)
-        self.spacing = np.array([_weekly_spacing(p) for p in mentees], dtype=np.int64).reshape(-1, 2)
+        self.spacing = np.array([steady_week(p) for p in mentees], dtype=np.int64).reshape(-1, 2)
         need = np.array([max(p.sessions.weekly_hours(weeks) * 60, p.sessions.minutes)
                          for p in mentees], dtype=np.float32)
         self.mentors = len(mentors)
@@ -175,7 +175,7 @@ class AvailabilityTable:
             cap[rows] = np.minimum(firm + FLEXIBLE_WORTH, 1.0, out=firm)
             spread = rows[spacing[rows, 0] > 0]
             if len(spread):
-                mask = _weekdays_with_starts(any_starts[spread], self.mentor_any[minutes], self.day_bounds)
+                mask = weekdays_with_starts(any_starts[spread], self.mentor_any[minutes], self.day_bounds)
                 spaced[spread] = SPACING[spacing[spread, 0, None], spacing[spread, 1, None], mask]
                 days = BITS_SET[mask].astype(np.float32)
                 days_short.append((spread, np.minimum(1.0, days / days_needed[spread, None])))
@@ -200,7 +200,7 @@ def _hour_grids(mentee_windows: Windows, mentor_windows: Windows) -> tuple[np.nd
 BITS_SET = np.array([bin(mask).count("1") for mask in range(128)], dtype=np.int64)
 
 
-def _weekdays_with_starts(mentee: np.ndarray, mentor: np.ndarray, day_bounds: np.ndarray) -> np.ndarray:
+def weekdays_with_starts(mentee: np.ndarray, mentor: np.ndarray, day_bounds: np.ndarray) -> np.ndarray:
     """(rows × mentors) weekday masks: bit d set when the two have a common start on day d,
     which is on grid columns day_bounds[d]:day_bounds[d + 1]."""
     mask = np.zeros((mentee.shape[0], mentor.shape[0]), dtype=np.int64)

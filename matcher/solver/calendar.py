@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from matcher.model import Scenario
 from matcher.proposal import Session, Unplaced
@@ -34,6 +34,7 @@ class CalendarResult:
     sessions: list[Session]      # every placed session, booked ones of kept matches included, by start
     unplaced: list[Unplaced]     # per pair with missing > 0: how many sessions could not be placed, why
     stats: dict
+    typical_weeks: dict[str, tuple] = field(default_factory=dict)  # mentor id -> MentorCalendar.typical_week()
 
 
 class ScenarioPairs:
@@ -140,4 +141,5 @@ def calendar_result(horizon: Horizon, calendars: list[MentorCalendar], began: fl
              "exact_mentors": sum(calendar.exact for calendar in calendars),
              "seconds": round(time.perf_counter() - began, 3)}
     return CalendarResult(sessions=sessions, unplaced=sorted(missing, key=lambda u: (u.mentor, u.mentee)),
-                          stats=stats)
+                          stats=stats, typical_weeks={calendar.pairs[0].mentor.id: calendar.typical_week()
+                                                      for calendar in calendars})

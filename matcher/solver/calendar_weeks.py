@@ -53,6 +53,11 @@ class MentorCalendar:
         return any(pair.mentee.id == mentee_id and len(self.patterns[pair.key]) < pair.per_week
                    for pair in self.weekly)
 
+    def typical_week(self) -> tuple[tuple[int, int, int, bool], ...]:
+        """The pattern slots of the mentor's pairs: (weekday, start, end, firm)."""
+        return tuple((slot.day, slot.start, slot.start + pair.minutes, slot.firm)
+                     for pair in self.weekly for slot in self.patterns[pair.key])
+
     def plan(self) -> MentorCalendar:
         """Place booked, pattern, moved, count-based and made-up sessions, in that order."""
         for pair in self.pairs:

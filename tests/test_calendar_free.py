@@ -1,0 +1,87 @@
+"""Free time in a mentor's typical week, and the assignment rounds over it."""
+import copy
+import time
+
+import numpy as np
+import pytest
+
+from matcher.agreement import CalendarBook, free_time_rounds
+from matcher.pipeline import _problem
+from matcher.schema import load_scenario
+from matcher.scoring import score_pairs
+from matcher.solver.calendar_free import FreeTime
+
+TUESDAY, FRIDAY, SATURDAY = 1, 4, 5
+
+
+def mentee(example, mentee_id, availability, **sessions):
+    return {**copy.deepcopy(example["mentees"][0]), "id": mentee_id,
+            "sessions": {"per_week": 1, "minutes": 90, **sessions}, "availability": availability}
+
+
+def fits(example, typical_week, mentor="m-01"):
+    scenario = load_scenario(example)
+    free = FreeTime(scenario.mentors, scenario.programme.slot_minutes)
+    column = [m.id for m in scenario.mentors].index(mentor)
+    return free.fits(list(scenario.mentees), {mentor: typical_week})[:, column].tolist()
+
+
+@pytest.mark.parametrize("taken_until, free", [(20 * 60, False), (17 * 60 + 30, True)])
+def test_a_mentee_fits_only_the_time_the_mentor_s_patterns_leave_free(example, taken_until, free):
+    # y-01 can meet m-01 only on Tuesday, 16:00-20:00 on m-01's side, for 90 minutes.
+    example["mentees"] = [mentee(example, "y-01", [{"day": "tue", "start": "15:00", "end": "21:00"}])]
+    example["feedback"] = []
+    assert fits(example, ((TUESDAY, 16 * 60, taken_until, True),)) == [free]
+
+
+@pytest.mark.parametrize("flexible_cap, free", [(1, False), (2, True)])
+def test_flexible_windows_count_only_while_the_mentor_has_flexible_sessions_left(example, flexible_cap, free):
+    # m-01's Saturday is flexible; a pattern slot holds 10:00-11:00 of it, 11:00-13:00 is clear.
+    example["mentees"] = [mentee(example, "y-01", [{"day": "sat", "start": "10:00", "end": "13:00"}], minutes=60)]
+    example["feedback"] = []
+    example["mentors"][0]["max_flexible_per_week"] = flexible_cap
+    assert fits(example, ((SATURDAY, 10 * 60, 11 * 60, False),)) == [free]
+
+
+@pytest.mark.parametrize("second_day, taken, free", [("fri", (), True), ("wed", (), False),
+                                                      ("fri", ((FRIDAY, 15 * 60, 19 * 60, True),), False)])
+def test_two_sessions_a_week_need_free_starts_on_days_far_enough_apart(example, second_day, taken, free):
+    # Two sessions a week, three days apart: Tuesday and Friday are, Tuesday and Wednesday are not.
+    days = [{"day": day, "start": "15:00", "end": "19:00"} for day in ("tue", second_day)]
+    example["mentees"] = [mentee(example, "y-01", days, per_week=2, min_days_apart=3, minutes=60)]
+    example["mentees"][0]["needs"] = {"school": 2}
+    example["feedback"] = []
+    example["mentors"][1]["availability"] = days
+    assert fits(example, taken, mentor="m-02") == [free]
+
+
+class CountingBook(CalendarBook):
+    """A calendar book that records each pair tried."""
+
+    def __init__(self, scenario):
+        super().__init__(scenario)
+        self.tried = []
+
+    def try_adding(self, mentor: str, mentee: str) -> str | None:
+        self.tried.append((mentor, mentee))
+        return super().try_adding(mentor, mentee)
+
+
+@pytest.mark.parametrize("second_start, matched", [("16:00", 1), ("18:00", 2)])
+def test_each_round_gives_a_mentor_one_mentee_whose_sessions_fit_its_free_time(example, second_start, matched):
+    # Both mentees can meet only m-01 (Tuesday) for 90 minutes from 16:00 or from `second_start`.
+    # From the same time, one is matched and the other is never tried: no free time is left
+    # for it; from different times, each round matches one.
+    end = {"16:00": "17:30", "18:00": "19:30"}
+    example["mentees"] = [mentee(example, "y-01", [{"day": "tue", "start": "16:00", "end": "17:30"}]),
+                          mentee(example, "y-03", [{"day": "tue", "start": second_start,
+                                                    "end": end[second_start]}])]
+    example["feedback"] = []
+    scenario = load_scenario(example)
+    pool = np.arange(2)
+    problem = _problem(scenario, score_pairs(scenario), pool, movable=np.array([], int), rejected={})
+    book, assigned, rejected = CountingBook(scenario), np.full(2, -1), {}
+    free_time_rounds(book, scenario, problem, assigned, pool, rejected, time.perf_counter() + 5)
+    assert len(book.tried) == matched and rejected == {}
+    assert sorted(assigned.tolist()) == sorted([0] * matched + [-1] * (2 - matched))
+    assert book.pairs["m-01"] == tuple(mentee for _, mentee in book.tried)
