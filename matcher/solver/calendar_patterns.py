@@ -117,37 +117,45 @@ def greedy_patterns(pairs: list[Pair]) -> dict[tuple, list[Slot]]:
     return patterns
 
 
+class PlainModel(cp_model.CpModel):
+    """A CP-SAT model without the camelCase aliases OR-Tools adds to each new model (about
+    1 ms a model, most of a small one's time); this module calls the snake_case names."""
+
+    def _add_pre_pep8_methods(self) -> None:
+        pass
+
+
 def exact_patterns(pairs: list[Pair], hint: dict[tuple, list[Slot]], seconds: float) -> dict | None:
     """CP-SAT over the whole typical week of one mentor: most pattern slots, firm before
     flexible, preferred before others. None when it finds nothing."""
-    model = cp_model.CpModel()
+    model = PlainModel()
     chosen = {}
     value = []
     for pair in pairs:
         for rank, slot in enumerate(preferred(pair)):
-            var = chosen[pair.key, slot] = model.NewBoolVar("")
-            model.AddHint(var, slot in hint[pair.key])
+            var = chosen[pair.key, slot] = model.new_bool_var("")
+            model.add_hint(var, slot in hint[pair.key])
             value.append(var * (SLOT_VALUE - FLEXIBLE_COST * (not slot.firm) - min(rank, RANK_COST_CAP)))
         _pair_constraints(model, pair, chosen)
     _mentor_constraints(model, pairs, chosen)
-    model.Maximize(sum(value))
+    model.maximize(sum(value))
     solver = cp_model.CpSolver()
     solver.parameters.max_deterministic_time = seconds   # the same answer on a busy machine
     solver.parameters.max_time_in_seconds = 2 * seconds
     solver.parameters.num_workers = 1
-    if solver.Solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return {pair.key: [s for s in preferred(pair) if solver.Value(chosen[pair.key, s])] for pair in pairs}
+    return {pair.key: [s for s in preferred(pair) if solver.value(chosen[pair.key, s])] for pair in pairs}
 
 
 def _pair_constraints(model, pair: Pair, chosen: dict) -> None:
     """Hard: at most per_week slots, spaced min_days_apart in the week and into the next."""
     on_day = {day: [chosen[pair.key, s] for s in pair.slots if s.day == day] for day in range(7)}
-    model.Add(sum(chosen[pair.key, s] for s in pair.slots) <= pair.per_week)
+    model.add(sum(chosen[pair.key, s] for s in pair.slots) <= pair.per_week)
     for a in range(7):
         for b in range(a, 7):
             if on_day[a] and on_day[b] and min((b - a) % 7, (a - b) % 7) < pair.apart:
-                model.Add(sum(on_day[a]) + (sum(on_day[b]) if b != a else 0) <= 1)
+                model.add(sum(on_day[a]) + (sum(on_day[b]) if b != a else 0) <= 1)
 
 
 def _mentor_constraints(model, pairs: list[Pair], chosen: dict) -> None:
@@ -157,12 +165,12 @@ def _mentor_constraints(model, pairs: list[Pair], chosen: dict) -> None:
         covering = [chosen[pair.key, s] for pair in pairs for s in pair.slots
                     if s.day == day and s.start <= point < s.start + pair.minutes]
         if len(covering) > 1:
-            model.Add(sum(covering) <= 1)
+            model.add(sum(covering) <= 1)
     mentor = pairs[0].mentor
-    model.Add(sum(chosen[pair.key, s] * pair.minutes for pair in pairs for s in pair.slots)
+    model.add(sum(chosen[pair.key, s] * pair.minutes for pair in pairs for s in pair.slots)
               <= int(mentor.hours_per_week * 60))
     if mentor.max_flexible_per_week is not None:
-        model.Add(sum(chosen[pair.key, s] for pair in pairs for s in pair.slots if not s.firm)
+        model.add(sum(chosen[pair.key, s] for pair in pairs for s in pair.slots if not s.firm)
                   <= mentor.max_flexible_per_week)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from matcher.solver.calendar_slots import Horizon, Pair, Slot, fit
@@ -37,7 +38,13 @@ class Candidate:
 
     @property
     def monday(self) -> date:
-        return self.day - timedelta(days=self.day.weekday())
+        return monday_of(self.day)
+
+
+@lru_cache(maxsize=4096)
+def monday_of(day: date) -> date:
+    """The Monday of a date's week (asked for every rule a session is checked against)."""
+    return day - timedelta(days=day.weekday())
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,7 @@ class Diary:
         self.minutes: Counter = Counter()          # Monday of a calendar week -> session minutes
         self.flexible: Counter = Counter()         # Monday of a calendar week -> flexible sessions
         self.days: dict[tuple, list[date]] = defaultdict(list)   # pair -> session dates
+        self.ordinals: dict[tuple, set[int]] = defaultdict(set)  # pair -> session dates as ordinals
         self.counts: Counter = Counter()           # (pair, horizon week) -> sessions
 
     def add(self, pair: Pair, when: Candidate, kind: str) -> Placement:
@@ -97,6 +105,7 @@ class Diary:
         self.minutes[when.monday] += pair.minutes
         self.flexible[when.monday] += not when.firm
         self.days[pair.key].append(when.day)
+        self.ordinals[pair.key].add(when.day.toordinal())
         self.counts[pair.key, self.horizon.week_of(when.day)] += 1
         return placement
 
@@ -124,8 +133,8 @@ def present(diary: Diary, pair: Pair, when: Candidate) -> Blocker | None:
 
 def spaced(diary: Diary, pair: Pair, when: Candidate) -> Blocker | None:
     """Hard: two sessions of a pair start at least min_days_apart calendar days apart."""
-    apart = pair.apart
-    if any(abs((when.day - day).days) < apart for day in diary.days[pair.key]):
+    apart, taken, day = pair.apart, diary.ordinals[pair.key], when.day.toordinal()
+    if any(day + offset in taken for offset in range(1 - apart, apart)):
         return Blocker(SPACING, f"{pair.mentee.id}'s sessions must be {apart} day(s) apart and no such "
                                 "common time is left", when.monday)
     return None

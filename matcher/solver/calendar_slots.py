@@ -105,9 +105,13 @@ class Horizon:
         self.weeks = programme.weeks
         self._instants: dict[tuple[date, int], int | None] = {}
         self._regular: dict[date, bool] = {}
+        self._dates: dict[tuple[int, int], date] = {}
 
     def date_of(self, week: int, weekday: int) -> date:
-        return self.programme.date_of(week, weekday)
+        key = (week, weekday)
+        if key not in self._dates:
+            self._dates[key] = self.programme.date_of(week, weekday)
+        return self._dates[key]
 
     def week_of(self, day: date) -> int:
         return self.programme.week_of(day)
