@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import gap, gap_peers, peers, scaling
+from bench import gap, gap_peers, peers, proposals, scaling
 from matcher.solver.assign_problem import AssignmentProblem, match_worth
 
 GAP_INSTANCE = Path(__file__).parents[2] / "shared/data/gap/c05100"
@@ -110,3 +110,16 @@ def test_scaling_writes_table_and_plot(tmp_path):
     header = lines.index(scaling.HEADER)
     assert _cells(lines[header + 2])[0] == "30 x 8"
     assert "![seconds per stage against size](scaling.png)" in lines
+
+
+def test_whole_proposals_are_compared_with_the_coordinator_on_the_same_scenario():
+    lines = proposals.rows("40x12", 1, 1.0)
+    cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    ours, peer, ratio = cells
+    assert [ours[2], peer[2], ratio[2]] == ["matcher", "coordinator", "matcher / coordinator"]
+    assert ours[:2] == peer[:2] == ratio[:2] and ours[0] == "40 x 12, seed 1"
+    waiting = int(ours[1])
+    for row in (ours, peer):
+        placed, required = (int(part) for part in row[6].split(" / "))
+        assert 0 < int(row[4]) <= waiting and placed <= required
+    assert float(ratio[4]) == pytest.approx(int(ours[4]) / int(peer[4]), abs=1e-3)
