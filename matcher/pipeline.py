@@ -26,6 +26,7 @@ FIRST_ROUND_FLOOR = 0.2        # and at least, and at least
 FIRST_ROUND_SECONDS = 2.0      # seconds; in between,
 FIRST_ROUND_PER_MENTEE = 0.001  # seconds per waiting mentee (see first_round_seconds)
 LATER_ROUNDS_SHARE = 0.3       # of the time limit: the later (exact) rounds together; the rest fills at the end
+REASON_ROWS = 256              # unmatched mentees whose hard-rule masks are computed together
 
 
 @dataclass(frozen=True)
@@ -206,14 +207,18 @@ def _unmatched(scenario: Scenario, scores: Scores, problem: AssignmentProblem, p
     for (i, j), why in rejected.items():
         held_back[i].append((j, why))
     unmatched = []
-    for row in np.flatnonzero(assigned < 0):
-        i = int(pool[row])
-        reason = unmatched_reason(scores, i, capacity_left, budget_left, problem.load[row],
-                                  {j for j, _ in held_back[i]})
-        if held_back[i]:
-            names = ", ".join(scenario.mentors[j].id for j, _ in held_back[i])
-            reason = f"sessions cannot be held with {names} ({held_back[i][0][1]}); {reason}"
-        unmatched.append(Unmatched(scenario.mentees[i].id, reason))
+    waiting = np.flatnonzero(assigned < 0)
+    for start in range(0, len(waiting), REASON_ROWS):
+        chunk = waiting[start:start + REASON_ROWS]
+        hard = scores.hard_rows(pool[chunk])
+        for k, row in enumerate(chunk):
+            i = int(pool[row])
+            reason = unmatched_reason(scores, i, {rule: mask[k] for rule, mask in hard.items()}, capacity_left,
+                                      budget_left, problem.load[row], {j for j, _ in held_back[i]})
+            if held_back[i]:
+                names = ", ".join(scenario.mentors[j].id for j, _ in held_back[i])
+                reason = f"sessions cannot be held with {names} ({held_back[i][0][1]}); {reason}"
+            unmatched.append(Unmatched(scenario.mentees[i].id, reason))
     return unmatched
 
 

@@ -21,6 +21,8 @@ class InterestTable:
         people = len(mentees) + len(mentors)
         holders = self.mentee.sum(axis=0) + self.mentor.sum(axis=0)
         self.rarity = np.log((1.0 + people) / (1.0 + holders)).astype(np.float32) + 1.0
+        # an interest is called rare from the rarest quarter's weight, when there are more than 3
+        self.rare_from = float(np.quantile(self.rarity, 0.75)) if len(self.rarity) > 3 else np.inf
         weighted = self.mentee * self.rarity
         total = weighted.sum(axis=1, keepdims=True)
         self.share = np.divide(weighted, total, out=np.zeros_like(weighted), where=total > 0)

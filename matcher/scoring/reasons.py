@@ -60,7 +60,7 @@ def _interest_reason(scores: Scores, i: int, j: int) -> str | None:
     if not len(shared):
         return None
     ordered = shared[np.argsort(-table.rarity[shared], kind="stable")]
-    rare = table.rarity[ordered[0]] >= np.quantile(table.rarity, 0.75) and len(table.rarity) > 3
+    rare = table.rarity[ordered[0]] >= table.rare_from
     names = [table.vocabulary[k] for k in ordered]
     return f"shares {', '.join(names)}" + (f" ({names[0]} is rare)" if rare else "")
 
@@ -109,17 +109,17 @@ def _names(ids: list[str]) -> str:
     return shown + (f" and {len(ids) - NAMES_SHOWN} more" if len(ids) > NAMES_SHOWN else "")
 
 
-def unmatched_reason(scores: Scores, i: int, capacity_left: np.ndarray, budget_left: np.ndarray,
-                     load: float, held_back: set[int] = frozenset()) -> str:
+def unmatched_reason(scores: Scores, i: int, hard: dict[str, np.ndarray], capacity_left: np.ndarray,
+                     budget_left: np.ndarray, load: float, held_back: set[int] = frozenset()) -> str:
     """The binding reason a mentee stays unmatched: the first hard rule that leaves no mentor,
-    or, when suitable mentors exist, that they are full. Mentors in `held_back` (whose
+    or, when suitable mentors exist, that they are full. `hard`: each rule's mask over the
+    mentors for this mentee (a row of Scores.hard_rows). Mentors in `held_back` (whose
     calendar could not hold the pair) are left out of the suitable ones."""
     mentee = scores.mentees[i]
-    hard = scores.hard_rows([i])
     passing = np.ones(len(scores.mentors), dtype=bool)
     applied: tuple[str, ...] = ()
     for rule in HARD_RULES:
-        remaining = passing & hard[rule][0]
+        remaining = passing & hard[rule]
         if not remaining.any():
             who = _describe(mentee, applied)
             ids = [scores.mentors[j].id for j in np.flatnonzero(passing)]
