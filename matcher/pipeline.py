@@ -26,7 +26,7 @@ FIRST_ROUND_FLOOR = 0.2        # and at least, and at least
 FIRST_ROUND_SECONDS = 2.0      # seconds; in between,
 FIRST_ROUND_PER_MENTEE = 0.001  # seconds per waiting mentee (see first_round_seconds)
 LATER_ROUNDS_SHARE = 0.3       # of the time limit: the later (exact) rounds together; the rest fills at the end
-REASON_ROWS = 256              # unmatched mentees whose hard-rule masks are computed together
+REASON_ROWS = 256              # mentees whose component rows or hard-rule masks are computed together
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,20 @@ def priority(mentee: Mentee, today) -> float:
 
 def _explained(scores: Scores, pairs: list[tuple[int, int, str]]) -> list[ProposedMatch]:
     """Proposed matches (mentee row, mentor column, status) with score, components, reasons;
-    the component rows of all these mentees are computed at once."""
-    rows = sorted({i for i, _, _ in pairs})
-    position = {i: k for k, i in enumerate(rows)}
-    components = scores.component_rows(np.array(rows, dtype=np.int64))
+    the component rows of REASON_ROWS mentees are computed together."""
+    ordered = sorted(pairs)
     matches = []
-    for i, j, status in pairs:
-        mine = {c: matrix[position[i]] for c, matrix in components.items()}
-        matches.append(ProposedMatch(
-            mentor=scores.mentors[j].id, mentee=scores.mentees[i].id, status=status,
-            score=float(scores.total[i, j]), components={c: float(row[j]) for c, row in mine.items()},
-            reasons=pair_reasons(scores, i, j, mine)))
+    for start in range(0, len(ordered), REASON_ROWS):
+        chunk = ordered[start:start + REASON_ROWS]
+        rows = sorted({i for i, _, _ in chunk})
+        position = {i: k for k, i in enumerate(rows)}
+        components = scores.component_rows(np.array(rows, dtype=np.int64))
+        for i, j, status in chunk:
+            mine = {c: matrix[position[i]] for c, matrix in components.items()}
+            matches.append(ProposedMatch(
+                mentor=scores.mentors[j].id, mentee=scores.mentees[i].id, status=status,
+                score=float(scores.total[i, j]), components={c: float(row[j]) for c, row in mine.items()},
+                reasons=pair_reasons(scores, i, j, mine)))
     return sorted(matches, key=lambda m: (m.mentor, m.mentee))
 
 
