@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -140,16 +141,17 @@ def not_held(scenario: Scenario, book: CalendarBook,
 
 
 def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, assigned: np.ndarray,
-                     pool: np.ndarray, rejected: dict[tuple[int, int], str], deadline: float) -> None:
+                     pool: np.ndarray, rejected: dict[tuple[int, int], str], deadline: float,
+                     progress: Callable[[str], None] | None = None) -> None:
     """Rounds in which the waiting mentees are assigned again, each mentor taking one at most,
     over the pairs whose sessions fit the free time of the mentor's typical week
     (calendar_free); each new pair is then tried on its mentor's calendar. They end when a
     round adds no match, after FREE_TIME_ROUNDS, or at `deadline`; a round begun tries every
     pair it proposed, as the calendars of the first assignment plan all of its pairs
-    (updates `assigned`, `book` and `rejected` in place)."""
+    (updates `assigned`, `book` and `rejected` in place). `progress` gets a line a round."""
     free = FreeTime(scenario.mentors, scenario.programme.slot_minutes)
     row_of = {int(i): row for row, i in enumerate(pool)}
-    for _ in range(FREE_TIME_ROUNDS):
+    for round_ in range(FREE_TIME_ROUNDS):
         capacity, budget = problem.room_left(assigned)
         allowed = problem.allowed & (capacity >= 1) & (budget >= problem.load[:, None] - 1e-9)
         allowed[assigned >= 0] = False
@@ -174,6 +176,8 @@ def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: Assignment
                 added += 1
             else:
                 rejected[(int(pool[row]), j)] = why
+        if progress:
+            progress(f"free-time round {round_ + 1}: {added} of {len(chosen)} new pair(s) held by the calendars")
         if not added:
             return
 

@@ -165,7 +165,7 @@ def propose(scenario: Scenario, options: Options = Options(),
     assigned[[row for row, i in enumerate(pool) if (int(i), int(assigned[row])) in rejected]] = -1
     book.update(_ids(scenario, _pairs(scenario, kept, pool, assigned, moving_from)), 0.0)
     deadline = time.perf_counter() + max(options.time_limit - spent, 0.0)
-    free_time_rounds(book, scenario, problem, assigned, pool, rejected, deadline)
+    free_time_rounds(book, scenario, problem, assigned, pool, rejected, deadline, progress)
     fill(book, scenario, problem, assigned, pool, rejected, deadline)
     pairs = _pairs(scenario, kept, pool, assigned, moving_from)
     sessions, unplaced, placed = book.result()

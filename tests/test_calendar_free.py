@@ -80,8 +80,10 @@ def test_each_round_gives_a_mentor_one_mentee_whose_sessions_fit_its_free_time(e
     scenario = load_scenario(example)
     pool = np.arange(2)
     problem = _problem(scenario, score_pairs(scenario), pool, movable=np.array([], int), rejected={})
-    book, assigned, rejected = CountingBook(scenario), np.full(2, -1), {}
-    free_time_rounds(book, scenario, problem, assigned, pool, rejected, time.perf_counter() + 5)
+    book, assigned, rejected, lines = CountingBook(scenario), np.full(2, -1), {}, []
+    free_time_rounds(book, scenario, problem, assigned, pool, rejected, time.perf_counter() + 5, lines.append)
     assert len(book.tried) == matched and rejected == {}
+    assert lines == [f"free-time round {k}: 1 of 1 new pair(s) held by the calendars"
+                               for k in range(1, matched + 1)]
     assert sorted(assigned.tolist()) == sorted([0] * matched + [-1] * (2 - matched))
     assert book.pairs["m-01"] == tuple(mentee for _, mentee in book.tried)
