@@ -66,7 +66,8 @@ def matcher(scenario: Scenario, time_limit: float) -> Outcome:
     began = time.perf_counter()
     proposal = propose(scenario, Options(time_limit=time_limit))
     seconds = time.perf_counter() - began
-    new = [m for m in proposal.matches if m.mentee in {scenario.mentees[i].id for i in waiting(scenario)}]
+    waited = {scenario.mentees[i].id for i in waiting(scenario)}
+    new = [m for m in proposal.matches if m.mentee in waited]
     return Outcome("matcher", seconds, len(new), float(np.mean([m.score for m in new])) if new else 0.0,
                    proposal.stats["sessions_placed"], proposal.stats["sessions_required"])
 

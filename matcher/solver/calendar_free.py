@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from matcher.model import Mentee, Mentor
-from matcher.scoring.availability import SPACING, Windows, start_grid, steady_week, weekdays_with_starts
-
-DAY_MINUTES = 24 * 60
+from matcher.scoring.availability import (DAY_MINUTES, SPACING, Windows, start_grid, steady_week,
+                                          weekdays_with_starts)
 
 
 class FreeTime:
