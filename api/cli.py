@@ -28,7 +28,9 @@ def cmd_import(args) -> int:
 
 def cmd_demo(args) -> int:
     from api.commands import demo
-    print(demo(args.file, args.time_limit))
+    with cli.native_output_to_stderr():  # the solver runs in the demo's server threads
+        report = demo(args.file, args.time_limit)
+    print(report)
     return 0
 
 

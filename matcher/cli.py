@@ -88,7 +88,7 @@ def cmd_validate(args) -> int:
 
 
 @contextmanager
-def _native_output_to_stderr():
+def native_output_to_stderr():
     """Send what native solver libraries print on standard output to standard error, so
     that standard output carries only the proposal."""
     sys.stdout.flush()
@@ -105,7 +105,7 @@ def _solve_and_show(args, solve) -> int:
     scenario = _read_scenario(args.file)
     options = Options(time_limit=args.time_limit, allow_moves=getattr(args, "allow_moves", False))
     try:
-        with _native_output_to_stderr():
+        with native_output_to_stderr():
             proposal = solve(scenario, options, _progress(time.perf_counter()))
     except (UnknownPair, InfeasibleAssignment) as error:
         raise CliError(str(error)) from None

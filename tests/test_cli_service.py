@@ -1,16 +1,20 @@
 """The service's commands as an operator runs them: token create, import, demo."""
+import os
 import subprocess
 import sys
 import threading
 import urllib.error
 import urllib.request
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
 
+from api import cli as service_cli, commands
 from api.auth import digest
 from api.commands import serving
+from matcher import cli as engine_cli
 
 
 def matcher(*args):
@@ -87,3 +91,22 @@ def test_the_demo_server_stops_its_threads_and_port_without_an_error(monkeypatch
         with pytest.raises(urllib.error.URLError):
             urllib.request.urlopen(base + "/", timeout=10)
     assert errors == []
+
+
+@pytest.mark.parametrize("command", ["demo", "propose"])
+def test_what_native_solvers_print_goes_to_standard_error(monkeypatch, capfd, command):
+    # HiGHS can print a stray line on the process's own standard output while it solves;
+    # standard output is the report's alone.
+    def solving(*_):
+        os.write(1, b"native solver line\n")
+        return "the report" if command == "demo" else None
+
+    if command == "demo":
+        monkeypatch.setattr(commands, "demo", solving)
+        code = service_cli.cmd_demo(SimpleNamespace(file="scenarios/youth-mentors.json", time_limit=1.0))
+    else:
+        monkeypatch.setattr(engine_cli, "render", lambda scenario, proposal: "the report")
+        args = SimpleNamespace(file="scenarios/youth-mentors.json", time_limit=1.0, json=None)
+        code = engine_cli._solve_and_show(args, solving)
+    captured = capfd.readouterr()
+    assert code == 0 and captured.out == "the report\n" and "native solver line" in captured.err
