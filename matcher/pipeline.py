@@ -175,8 +175,8 @@ def propose(scenario: Scenario, options: Options = Options(),
     unmatched += [Unmatched(m.id, "not part of this request") for i, m in enumerate(scenario.mentees)
                   if m.id not in kept and i not in in_pool]
     stats.update(objective=round(problem.objective(assigned), 6), matched=int((assigned >= 0).sum()))
-    stats["bound"] = round(max(stats["bound"], stats["objective"]), 6)
-    stats["gap"] = round((stats["bound"] - stats["objective"]) / max(abs(stats["bound"]), 1e-9), 6)
+    stats["bound"] = round(max(stats["bound"], stats["objective"]), 6) + 0.0  # + 0.0: never -0.0
+    stats["gap"] = round((stats["bound"] - stats["objective"]) / max(abs(stats["bound"]), 1e-9), 6) + 0.0
     stats.update(mentees=len(pool), mentors=len(scenario.mentors), **placed,
                  calendar_rounds=round_ + 1, rejected_pairs=len(rejected),
                  seconds=round(time.perf_counter() - began, 3))

@@ -133,6 +133,21 @@ def test_reason_names_the_need_no_mentor_covers(example):
     assert reasons(run(example))["y-01"] == "no mentor with substance ≥ 2"
 
 
+@pytest.mark.parametrize("mentors", [0, 1])
+def test_a_programme_without_mentors_leaves_every_mentee_waiting_with_that_reason(example, mentors):
+    # With no mentor at all, scoring has nothing to reshape; the proposal still comes.
+    example["mentors"] = example["mentors"][:mentors]
+    example["feedback"] = []
+    proposal = run(example)
+    if mentors:
+        assert pairs(proposal)
+    else:
+        assert proposal["matches"] == [] and proposal["sessions"] == []
+        assert reasons(proposal) == {"y-01": "no mentor in the programme", "y-02": "no mentor in the programme"}
+        assert proposal["stats"]["bound"] == proposal["stats"]["gap"] == 0.0
+        assert str(proposal["stats"]["bound"]) == "0.0"
+
+
 def test_reason_names_common_time_after_the_need(example):
     example["mentees"][0]["needs"] = {"adhd": 3}
     example["mentees"][0]["availability"] = [{"day": "fri", "start": "15:00", "end": "21:00"}]

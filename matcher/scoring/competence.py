@@ -56,7 +56,8 @@ class CompetenceTable:
         levels = level_matrix([m.competences for m in mentors], self.vocabulary)
         needs = level_matrix([m.needs for m in mentees], self.vocabulary)
         wishes = level_matrix([m.wishes for m in mentees], self.vocabulary)
-        self.one_hot = (levels[:, :, None] == LEVELS).reshape(len(mentors), -1).astype(np.float32)
+        width = len(self.vocabulary) * len(LEVELS)  # named, so that no mentors at all still reshape
+        self.one_hot = (levels[:, :, None] == LEVELS).reshape(len(mentors), width).astype(np.float32)
         self.shortfall = per_level(needs, _shortfall).astype(np.float32)
         need_count = (needs > 0).sum(axis=1)
         wish_count = (wishes > 0).sum(axis=1)
