@@ -90,7 +90,7 @@ def cmd_validate(args) -> int:
 @contextmanager
 def native_output_to_stderr():
     """Send what native solver libraries print on standard output to standard error, so
-    that standard output carries only the proposal."""
+    that standard output carries only the command's report."""
     sys.stdout.flush()
     saved = os.dup(1)
     os.dup2(2, 1)
