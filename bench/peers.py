@@ -71,9 +71,9 @@ class Outcome:
     solution: Solution
 
 
-def generated_scenario(mentees: int, mentors: int) -> Scenario:
-    """The seeded youth-mentors scenario of that size (seed 1, tightness 1)."""
-    return load_scenario(generate_scenario(mentees, mentors, seed=1, programme="youth-mentors", tightness=1.0))
+def generated_scenario(mentees: int, mentors: int, seed: int = 1) -> Scenario:
+    """The seeded youth-mentors scenario of that size (tightness 1)."""
+    return load_scenario(generate_scenario(mentees, mentors, seed=seed, programme="youth-mentors", tightness=1.0))
 
 
 def waiting_pool(scenario: Scenario) -> np.ndarray:
@@ -82,15 +82,19 @@ def waiting_pool(scenario: Scenario) -> np.ndarray:
     return np.array([i for i, mentee in enumerate(scenario.mentees) if mentee.id not in kept], dtype=np.int64)
 
 
+def longest_waiting_first(scenario: Scenario, rows: np.ndarray) -> list[int]:
+    """Positions in `rows` (mentee indices) of those mentees, longest waiting first."""
+    since = [scenario.mentees[i].waiting_since for i in rows]
+    return sorted(range(len(rows)), key=lambda row: (since[row] is None, since[row] or date.min))
+
+
 def scenario_instance(mentees: int, mentors: int) -> Instance:
     """The pipeline's assignment problem for the waiting mentees of a generated scenario."""
     scenario = generated_scenario(mentees, mentors)
     scores = score_pairs(scenario)
     pool = waiting_pool(scenario)
     problem = _problem(scenario, scores, pool, movable=np.array([], int), rejected={})
-    since = [scenario.mentees[i].waiting_since for i in pool]
-    order = sorted(range(len(pool)), key=lambda row: (since[row] is None, since[row] or date.min))
-    return Instance(problem, np.array(order, dtype=np.int64))
+    return Instance(problem, np.array(longest_waiting_first(scenario, pool), dtype=np.int64))
 
 
 def _pairs(problem: AssignmentProblem) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

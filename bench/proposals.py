@@ -16,17 +16,15 @@ import argparse
 import sys
 import time
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 
 from bench.calendar import take_pattern
-from bench.peers import DOCS, command_line, machine_line, write_docs
+from bench.peers import (DOCS, command_line, generated_scenario, longest_waiting_first, machine_line, waiting_pool,
+                         write_docs)
 from matcher.agreement import HELD_SHARE
-from matcher.generate import generate_scenario
 from matcher.model import Scenario
 from matcher.pipeline import Options, propose
-from matcher.schema import load_scenario
 from matcher.scoring import score_pairs
 from matcher.solver.calendar import plan_sessions
 from matcher.solver.calendar_patterns import TypicalWeek
@@ -48,17 +46,10 @@ class Outcome:
     required: int
 
 
-def scenario_of(mentees: int, mentors: int, seed: int) -> Scenario:
-    """The seeded youth-mentors scenario of that size (tightness 1)."""
-    return load_scenario(generate_scenario(mentees, mentors, seed=seed, programme="youth-mentors", tightness=1.0))
-
-
 def waiting(scenario: Scenario) -> list[int]:
     """Rows of the mentees without a kept match, longest waiting first."""
-    kept = {match.mentee for match in scenario.kept_matches()}
-    rows = [i for i, mentee in enumerate(scenario.mentees) if mentee.id not in kept]
-    return sorted(rows, key=lambda i: (scenario.mentees[i].waiting_since is None,
-                                       scenario.mentees[i].waiting_since or date.min))
+    pool = waiting_pool(scenario)
+    return [int(pool[k]) for k in longest_waiting_first(scenario, pool)]
 
 
 def matcher(scenario: Scenario, time_limit: float) -> Outcome:
@@ -113,7 +104,7 @@ def coordinator(scenario: Scenario, time_limit: float) -> Outcome:
 def rows(size: str, seed: int, time_limit: float) -> list[str]:
     """The table rows of one scenario, and its ratios row."""
     mentees, mentors = (int(part) for part in size.split("x"))
-    scenario = scenario_of(mentees, mentors, seed)
+    scenario = generated_scenario(mentees, mentors, seed)
     name, count = f"{mentees} x {mentors}, seed {seed}", len(waiting(scenario))
     outcomes = [matcher(scenario, time_limit), coordinator(scenario, time_limit)]
     lines = [f"| {name} | {count} | {o.method} | {o.seconds:.1f} | {o.matched} | {o.mean_score:.3f} | "

@@ -140,6 +140,16 @@ def not_held(scenario: Scenario, book: CalendarBook,
     return failing
 
 
+def without_rejected(allowed: np.ndarray, pool: np.ndarray, rejected: dict[tuple[int, int], str]) -> np.ndarray:
+    """`allowed` (rows: the mentees of `pool`) without the (mentee, mentor) pairs the
+    calendars rejected."""
+    row_of = {int(i): row for row, i in enumerate(pool)}
+    allowed = allowed.copy()
+    for i, j in rejected:
+        allowed[row_of[i], j] = False
+    return allowed
+
+
 def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, assigned: np.ndarray,
                      pool: np.ndarray, rejected: dict[tuple[int, int], str], deadline: float,
                      progress: Callable[[str], None] | None = None) -> None:
@@ -150,13 +160,11 @@ def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: Assignment
     pair it proposed, as the calendars of the first assignment plan all of its pairs
     (updates `assigned`, `book` and `rejected` in place). `progress` gets a line a round."""
     free = FreeTime(scenario.mentors, scenario.programme.slot_minutes)
-    row_of = {int(i): row for row, i in enumerate(pool)}
     for round_ in range(FREE_TIME_ROUNDS):
         capacity, budget = problem.room_left(assigned)
-        allowed = problem.allowed & (capacity >= 1) & (budget >= problem.load[:, None] - 1e-9)
+        allowed = (without_rejected(problem.allowed, pool, rejected) & (capacity >= 1)
+                   & (budget >= problem.load[:, None] - 1e-9))
         allowed[assigned >= 0] = False
-        for i, j in rejected:
-            allowed[row_of[i], j] = False
         rows = np.flatnonzero(allowed.any(axis=1))
         if not len(rows) or time.perf_counter() >= deadline:
             return
@@ -187,16 +195,13 @@ def fill(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, ass
     """Waiting mentees, most valuable first, each take the best mentor with room whose
     calendar holds them (updates `assigned`, `book` and `rejected` in place)."""
     capacity, budget = problem.room_left(assigned)
-    held_back = defaultdict(list)  # each mentee's rejected mentors; a trial adds only to its own mentee's
-    for i, j in rejected:
-        held_back[i].append(j)
+    open_pairs = without_rejected(problem.allowed, pool, rejected)  # a trial rejects only its own mentee's pair
     best = np.where(problem.allowed, problem.value, -np.inf).max(axis=1, initial=-np.inf)
     for row in np.argsort(-best):
         if assigned[row] >= 0 or not np.isfinite(best[row]) or time.perf_counter() > deadline:
             continue
         i = int(pool[row])
-        room = problem.allowed[row] & (capacity >= 1) & (budget >= problem.load[row] - 1e-9)
-        room[held_back[i]] = False
+        room = open_pairs[row] & (capacity >= 1) & (budget >= problem.load[row] - 1e-9)
         for j in np.flatnonzero(room)[np.argsort(-problem.value[row, room])][:FILL_TRIES]:
             why = book.try_adding(scenario.mentors[j].id, scenario.mentees[i].id)
             if why is None:
