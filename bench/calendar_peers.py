@@ -28,7 +28,7 @@ from matcher.model import Mentor, Scenario
 from matcher.pipeline import Options, first_round_rule
 from matcher.proposal import Proposal, ProposedMatch, Session, Unmatched
 from matcher.schema import dump_scenario
-from matcher.solver.calendar import ScenarioPairs, as_session
+from matcher.solver.calendar import ScenarioPairs, as_session, session_order
 from matcher.solver.calendar_rules import (
     Blocker,
     Candidate,
@@ -189,8 +189,7 @@ def cp_sat_calendar(instance: FirstRound, time_limit: float) -> Placed:
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Placed(None, note=f"no solution in {time_limit:g} s; {note}")
     chosen = whole.booked + [placement for placement, var in whole.options if solver.boolean_value(var)]
-    sessions = sorted((as_session(whole.horizon, placement) for placement in chosen),
-                      key=lambda s: (s.start, s.mentor, s.mentee))
+    sessions = sorted((as_session(whole.horizon, placement) for placement in chosen), key=session_order)
     bound = len(whole.booked) + math.floor(solver.best_objective_bound + TOLERANCE)
     return Placed(sessions, bound, f"{sum(s.flexible for s in sessions)} flexible; {note}")
 

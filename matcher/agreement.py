@@ -6,8 +6,9 @@ calendar decomposes by mentor, so a CalendarBook re-plans only the mentors whose
 changed. Then, in rounds, the waiting mentees are assigned again over the pairs whose
 sessions fit the free time of the mentor's typical week, one new mentee per mentor a round,
 so that no two new pairs of a round compete for the same time; each new pair is tried on
-its mentor's calendar. At the end, waiting mentees are tried, best first, on mentors with
-room, each trial re-planning that one mentor.
+its mentor's calendar, the trials shared with a forked process (background.shared_work). At
+the end, waiting mentees are tried, best first, on mentors with room, each trial
+re-planning that one mentor.
 
 Larger assignments are not re-solved: on generated youth scenarios (10 s), rounds of local
 search on the assignment kept proposing pairs the calendars rejected (about 300 a round at
@@ -22,16 +23,19 @@ and more at 10,000 x 2,000 once a round begun tries all its pairs (seeds 1-3: 5,
 """
 from __future__ import annotations
 
+import operator
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from matcher.model import Scenario
 from matcher.proposal import Session, Unplaced
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
-from matcher.solver.calendar import CalendarResult, ScenarioPairs, calendar_result, plan_sessions
+from matcher.solver.background import shared_work
+from matcher.solver.calendar import (CalendarResult, ScenarioPairs, calendar_result, plan_sessions, session_order,
+                                     unplaced_order)
 from matcher.solver.calendar_free import FreeTime
 from matcher.solver.calendar_weeks import MentorCalendar
 
@@ -39,6 +43,8 @@ HELD_SHARE = 0.75        # a new pair must hold this share of its sessions to be
 FILL_TRIES = 20          # mentors with room tried per waiting mentee at the end (with 3, 2,000 x 500 at
 # 10 s, seeds 1-3, the first round given 0.2 of it: 1,087, 1,020 and 1,071 matched against 1,116, 1,027 and 1,082)
 TRIAL_SECONDS = 0.2      # calendar time for one trial
+TRIAL_PATIENCE = 2.0 + TRIAL_SECONDS  # seconds the forked share of a round's trials is waited for after this
+# process's share (each process is then on its last trial)
 FREE_TIME_ROUNDS = 8     # rounds of assignment over the mentors' free time, at most
 ROUND_SHARE = 0.1        # share of the time left that one round's assignment may use
 
@@ -81,31 +87,57 @@ class CalendarBook:
 
     def try_adding(self, mentor: str, mentee: str) -> str | None:
         """Add the pair if its mentor's calendar then holds it and loses nothing else;
-        otherwise return why not. A weekly pair that gets no whole pattern in the mentor's
-        typical week is turned down before its weeks are planned, which take most of a
-        trial's time: of 2,082 such trials in generated youth scenarios (2,000 x 500, seeds
-        1-3) and 509 in recovery and job ones (1,000 x 250), planned in full, none held its
-        share of sessions."""
+        otherwise return why not (see trial)."""
         began = time.perf_counter()
-        grouped = {mentor: self.pairs.get(mentor, ()) + (mentee,)}
-        pairs = self.known.grouped([(mentor, i) for i in grouped[mentor]])[mentor]
+        why, planned = self.trial(mentor, mentee)
+        self._add(mentor, mentee, planned)
+        self.seconds += time.perf_counter() - began
+        return why
+
+    def try_each(self, pairs: list[tuple[str, str]]) -> list[str | None]:
+        """try_adding for every (mentor, mentee) pair, no two of the same mentor (each trial
+        then sees only its own mentor's calendar, as it is now), the trials shared with a
+        forked process (shared_work)."""
+        if len({mentor for mentor, _ in pairs}) < len(pairs):
+            raise ValueError("two trials of the same mentor depend on each other's outcome")
+        began = time.perf_counter()
+
+        def tried(indices: Iterator[int]) -> dict[int, tuple[str | None, CalendarResult | None]]:
+            return {k: self.trial(*pairs[k]) for k in indices}
+
+        outcomes = shared_work(len(pairs), tried, operator.or_, TRIAL_PATIENCE)
+        for k, (mentor, mentee) in enumerate(pairs):
+            self._add(mentor, mentee, outcomes[k][1])
+        self.seconds += time.perf_counter() - began
+        return [outcomes[k][0] for k in range(len(pairs))]
+
+    def trial(self, mentor: str, mentee: str) -> tuple[str | None, CalendarResult | None]:
+        """(None, the mentor's calendar with the pair added) if that calendar holds the pair
+        and loses nothing else; otherwise (why not, None). The book is left as it is. A
+        weekly pair that gets no whole pattern in the mentor's typical week is turned down
+        before its weeks are planned, which take most of a trial's time: of 2,082 such trials
+        in generated youth scenarios (2,000 x 500, seeds 1-3) and 509 in recovery and job
+        ones (1,000 x 250), planned in full, none held its share of sessions."""
+        pairs = self.known.grouped([(mentor, i) for i in self.pairs.get(mentor, ()) + (mentee,)])[mentor]
         calendar = MentorCalendar(self.known.horizon, pairs, TRIAL_SECONDS)
         if calendar.short_of_pattern(mentee):
-            self.seconds += time.perf_counter() - began
             return (f"no regular weekly time left with {mentor}: its other mentees' sessions, "
-                    "its hours or its flexible sessions take it")
-        result = calendar_result(self.known.horizon, [calendar.plan()], began)
-        self.seconds += result.stats["seconds"]
+                    "its hours or its flexible sessions take it"), None
+        result = calendar_result(self.known.horizon, [calendar.plan()], time.perf_counter())
         before = sum(u.missing for u in self.unplaced.get(mentor, []))
         mine = [u for u in result.unplaced if u.mentee == mentee]
         others = sum(u.missing for u in result.unplaced if u.mentee != mentee)
         plan = self.known.mentees[mentee].sessions
         if others > before:
-            return f"it would cost {mentor}'s other mentees sessions"
+            return f"it would cost {mentor}'s other mentees sessions", None
         if mine and mine[0].missing > (1 - HELD_SHARE) * plan.total(self.scenario.programme.weeks):
-            return mine[0].reason
-        self._store([mentor], grouped, result)
-        return None
+            return mine[0].reason, None
+        return None, result
+
+    def _add(self, mentor: str, mentee: str, planned: CalendarResult | None) -> None:
+        """Keep the mentor's calendar `planned` with the pair added (nothing when None)."""
+        if planned is not None:
+            self._store([mentor], {mentor: self.pairs.get(mentor, ()) + (mentee,)}, planned)
 
     def missing(self) -> dict[tuple[str, str], Unplaced]:
         """(mentee, mentor) -> what could not be placed, for pairs missing sessions."""
@@ -113,10 +145,8 @@ class CalendarBook:
 
     def result(self) -> tuple[list[Session], list[Unplaced], dict]:
         """All sessions by start, all unplaced by pair, and the calendar's figures."""
-        sessions = sorted((s for group in self.sessions.values() for s in group),
-                          key=lambda s: (s.start, s.mentor, s.mentee))
-        unplaced = sorted((u for group in self.unplaced.values() for u in group),
-                          key=lambda u: (u.mentor, u.mentee))
+        sessions = sorted((s for group in self.sessions.values() for s in group), key=session_order)
+        unplaced = sorted((u for group in self.unplaced.values() for u in group), key=unplaced_order)
         weeks = self.scenario.programme.weeks
         stats = {"sessions_required": sum(self.known.mentees[i].sessions.total(weeks) for group in self.pairs.values() for i in group),
                  "sessions_placed": len(sessions), "flexible_sessions": sum(s.flexible for s in sessions),
@@ -175,15 +205,13 @@ def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: Assignment
                                           capacity=np.clip(capacity, 0, 1), budget=np.maximum(budget, 0.0))
         found = solve_assignment(round_problem, ROUND_SHARE * (deadline - time.perf_counter())).mentor_of
         chosen = np.flatnonzero(found >= 0)
-        added = 0
-        for k in chosen[np.argsort(-round_problem.value[chosen, found[chosen]], kind="stable")]:
-            row, j = rows[k], int(found[k])
-            why = book.try_adding(scenario.mentors[j].id, scenario.mentees[pool[row]].id)
+        whys = book.try_each([(scenario.mentors[found[k]].id, scenario.mentees[pool[rows[k]]].id) for k in chosen])
+        for k, why in zip(chosen, whys):
             if why is None:
-                assigned[row] = j
-                added += 1
+                assigned[rows[k]] = found[k]
             else:
-                rejected[(int(pool[row]), j)] = why
+                rejected[(int(pool[rows[k]]), int(found[k]))] = why
+        added = whys.count(None)
         if progress:
             progress(f"free-time round {round_ + 1}: {added} of {len(chosen)} new pair(s) held by the calendars")
         if not added:

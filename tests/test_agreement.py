@@ -11,9 +11,9 @@ import pytest
 from checker import session_shortfalls, violations
 from matcher import agreement
 from matcher.agreement import CalendarBook
-from matcher.pipeline import propose
+from matcher.pipeline import Options, propose
 from matcher.schema import load_scenario
-from matcher.solver import assignment
+from matcher.solver import assignment, background
 from matcher.solver.assignment import AssignmentProblem
 from matcher.solver.calendar import ScenarioPairs, plan_sessions
 from matcher.solver.calendar_weeks import MentorCalendar
@@ -149,3 +149,52 @@ def test_pairs_planned_again_are_built_once_and_planned_as_when_built_anew():
     assert [(s.mentor, s.mentee, s.start) for s in again.sessions] == \
         [(s.mentor, s.mentee, s.start) for s in anew.sessions]
     assert again.unplaced == anew.unplaced
+
+
+@pytest.fixture(scope="module")
+def youth_proposal():
+    scenario = load_scenario(json.loads((SCENARIOS / "youth-mentors.json").read_text()))
+    return scenario, propose(scenario, Options(time_limit=2.0))
+
+
+def test_calendars_planned_beside_a_forked_process_are_the_ones_planned_here_alone(youth_proposal, monkeypatch):
+    scenario, proposal = youth_proposal
+    pairs = [(match.mentor, match.mentee) for match in proposal.matches]
+    monkeypatch.setattr(background, "SHARED_LEAST", len(pairs) + 1)
+    alone = plan_sessions(scenario, pairs, 5.0)
+    monkeypatch.setattr(background, "SHARED_LEAST", 2)
+    shared = plan_sessions(scenario, pairs, 5.0)
+    assert shared.sessions == alone.sessions and len(shared.sessions) > 300
+    assert shared.unplaced == alone.unplaced and shared.typical_weeks == alone.typical_weeks
+    assert {key: value for key, value in shared.stats.items() if key != "seconds"} == \
+        {key: value for key, value in alone.stats.items() if key != "seconds"}
+
+
+def test_trials_shared_with_a_forked_process_end_as_the_trials_one_by_one(youth_proposal, monkeypatch):
+    # Waiting mentees are tried on different mentors, whose calendars hold every other one.
+    scenario, proposal = youth_proposal
+    monkeypatch.setattr(background, "SHARED_LEAST", 2)
+    pairs = [(match.mentor, match.mentee) for match in proposal.matches]
+    books = [CalendarBook(scenario) for _ in range(2)]
+    for book in books:
+        book.update(pairs, 5.0)
+    trials = []
+    for gap in proposal.unmatched:
+        free = [mentor.id for mentor in scenario.mentors if mentor.id not in dict(trials)]
+        holding = len(trials) % 2 == 0
+        trials += [(mentor, gap.mentee) for mentor in free
+                   if (books[0].trial(mentor, gap.mentee)[0] is None) == holding][:1]
+    assert len(trials) >= 6
+    shared = books[0].try_each(trials)
+    one_by_one = [books[1].try_adding(mentor, mentee) for mentor, mentee in trials]
+    assert shared == one_by_one and shared[::2] == [None] * len(shared[::2]) and None not in shared[1::2]
+    assert books[0].pairs == books[1].pairs
+    assert books[0].result()[:2] == books[1].result()[:2]
+    assert books[0].typical_weeks == books[1].typical_weeks
+
+
+def test_two_trials_of_one_mentor_are_not_shared(youth_proposal):
+    scenario, proposal = youth_proposal
+    first, second = [gap.mentee for gap in proposal.unmatched][:2]
+    with pytest.raises(ValueError, match="same mentor"):
+        CalendarBook(scenario).try_each([("m-01", first), ("m-01", second)])

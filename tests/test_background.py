@@ -1,12 +1,13 @@
 """Tests of work forked off beside the solve (matcher.solver.background)."""
 
+import operator
 import os
 import time
 
 import numpy as np
 import pytest
 
-from matcher.solver.background import Forked, can_fork
+from matcher.solver.background import SHARED_LEAST, Forked, can_fork, shared_work
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="processes do not fork here")
 
@@ -42,3 +43,39 @@ def test_a_child_too_slow_gives_no_result_and_is_stopped():
 def test_the_childs_exception_is_raised_in_the_parent():
     with pytest.raises(ValueError, match="no prices"):
         Forked(failing, "no prices").result(10)
+
+
+def worked_by(indices) -> list[tuple[int, int]]:
+    """(index, process) for each index taken, a millisecond each."""
+    done = []
+    for k in indices:
+        time.sleep(0.001)
+        done.append((k, os.getpid()))
+    return done
+
+
+def test_shared_work_is_taken_by_both_processes_each_item_once():
+    done = shared_work(200, worked_by, operator.add, patience=5.0)
+    assert sorted(k for k, _ in done) == list(range(200))
+    processes = [process for _, process in done]
+    assert processes[0] == os.getpid() and len(set(processes)) == 2
+
+
+def test_few_items_are_worked_here_alone():
+    done = shared_work(SHARED_LEAST - 1, worked_by, operator.add, patience=5.0)
+    assert done == [(k, os.getpid()) for k in range(SHARED_LEAST - 1)]
+
+
+def test_the_items_of_a_forked_process_that_does_not_answer_are_worked_here_again():
+    parent = os.getpid()
+
+    def hanging_there(indices) -> list[tuple[int, int]]:
+        if os.getpid() != parent:
+            next(indices)  # takes an item, then never answers
+            time.sleep(30)
+        return worked_by(indices)
+
+    started = time.perf_counter()
+    done = shared_work(100, hanging_there, operator.add, patience=0.2)
+    assert sorted(done) == [(k, parent) for k in range(100)]
+    assert time.perf_counter() - started < 5.0

@@ -1,4 +1,5 @@
-"""Work done in a forked process while the solve goes on, on the machine's other core.
+"""Work done in a forked process on the machine's other core: beside the solve, or a share
+of many independent items (shared_work: the mentors' calendars, a round's calendar trials).
 
 Only where processes fork (Linux): the child starts with the parent's memory as it is, so
 nothing is copied up front; only the result travels back, through a pipe. A fork does not
@@ -8,10 +9,14 @@ hangs all the same is only waited for until its deadline, then killed.
 
 import multiprocessing
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 FORK_MARGIN = 0.02  # work forked in a solve ends this share of the time limit before the solve's end
 FORK_GRACE = 0.05  # and is waited for until this share of the time limit after it
+SHARED_LEAST = 32  # work of fewer items is done here alone: forking would cost more than it saves
+
+Result = TypeVar("Result")
 
 
 def can_fork() -> bool:
@@ -62,3 +67,38 @@ def _send(sender, function: Callable, args: tuple) -> None:
         sender.send((True, error))
     finally:
         sender.close()
+
+
+def shared_work(count: int, work: Callable[[Iterator[int]], Result], merged: Callable[[Result, Result], Result],
+                patience: float) -> Result:
+    """`work(indices)` over the indices of `count` items, shared with a forked process: each
+    takes the next index when it is ready for one, so the two end together, and their
+    results are `merged` here (this process's first). Fewer than SHARED_LEAST items, or where
+    processes cannot fork, are worked here alone. Should the forked process not answer
+    within `patience` seconds after this one has ended, or die, the items it took are worked
+    here again. What `work` changes in the forked process stays there: only its result
+    comes back."""
+    if count < SHARED_LEAST or not can_fork():
+        return work(iter(range(count)))
+    following = multiprocessing.get_context("fork").Value("q", 0)
+    forked = Forked(work, _taken(following, count, []))
+    mine: list[int] = []
+    own = work(_taken(following, count, mine))
+    other = forked.result(patience)
+    if other is None:
+        done = set(mine)
+        other = work(iter([k for k in range(count) if k not in done]))
+    return merged(own, other)
+
+
+def _taken(following, count: int, taken: list[int]) -> Iterator[int]:
+    """The indices below `count` this process takes from the shared counter `following`,
+    one at a time, each also appended to `taken`."""
+    while True:
+        with following.get_lock():
+            index = following.value
+            following.value = index + 1
+        if index >= count:
+            return
+        taken.append(index)
+        yield index

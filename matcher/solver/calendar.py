@@ -11,21 +11,27 @@ The calendar decomposes by mentor, since a mentee has exactly one mentor. For ea
 4. count-based pairs get their sessions spread over the horizon, the first one early;
 5. weeks that are still short are made up in the nearest week with room (calendar_weeks).
 Every session keeps the hard rules of DESIGN.md (calendar_rules); what cannot be placed
-is reported per pair with the reason.
+is reported per pair with the reason. Where processes fork, a child process on the other core
+plans a share of the mentors (background.shared_work).
 """
 from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from matcher.model import Scenario
 from matcher.proposal import Session, Unplaced
+from matcher.solver.background import shared_work
 from matcher.solver.calendar_rules import Blocker, Placement
 from matcher.solver.calendar_slots import Horizon, Pair, weekly_slots
 from matcher.solver.calendar_weeks import MentorCalendar
 
 EXACT_SECONDS_PER_MENTOR = 0.5   # CP-SAT's share for one mentor whose greedy patterns fall short
+FORKED_PATIENCE = 2.0 + EXACT_SECONDS_PER_MENTOR  # seconds the forked share of the mentors is waited for
+# after this process has planned its own (each process is then on its last mentor)
 WEEKS_LISTED = 3
 
 
@@ -69,6 +75,16 @@ class ScenarioPairs:
         return grouped
 
 
+def session_order(session: Session) -> tuple:
+    """Sessions in order of start, then mentor and mentee."""
+    return session.start, session.mentor, session.mentee
+
+
+def unplaced_order(gap: Unplaced) -> tuple[str, str]:
+    """Unplaced sessions in order of mentor and mentee."""
+    return gap.mentor, gap.mentee
+
+
 def as_session(horizon: Horizon, placement: Placement) -> Session:
     """A placement as an aware local session with its flexible flag."""
     when = placement.when
@@ -110,15 +126,21 @@ def plan_sessions(scenario: Scenario, pairs: list[tuple[str, str]], time_limit: 
                   known: ScenarioPairs | None = None) -> CalendarResult:
     """Place the sessions of every (mentor id, mentee id) pair of a proposal, kept and new.
     `time_limit` bounds the CP-SAT refinement of weekly patterns; the greedy always completes.
-    `known`: the scenario's pairs built before, when it is planned repeatedly."""
+    `known`: the scenario's pairs built before, when it is planned repeatedly. The mentors'
+    calendars are shared with a forked process where there are enough of them (shared_work)."""
     began = time.perf_counter()
     known = known or ScenarioPairs(scenario)
-    calendars = []
-    for mentor_pairs in known.grouped(pairs).values():
-        left = time_limit - (time.perf_counter() - began)
-        calendars.append(MentorCalendar(known.horizon, mentor_pairs,
-                                        min(EXACT_SECONDS_PER_MENTOR, max(left, 0.0))).plan())
-    return calendar_result(known.horizon, calendars, began)
+    groups = list(known.grouped(pairs).values())
+
+    def planned(indices: Iterator[int]) -> CalendarResult:
+        calendars = []
+        for k in indices:
+            left = time_limit - (time.perf_counter() - began)
+            calendars.append(MentorCalendar(known.horizon, groups[k],
+                                            min(EXACT_SECONDS_PER_MENTOR, max(left, 0.0))).plan())
+        return calendar_result(known.horizon, calendars, began)
+
+    return shared_work(len(groups), planned, partial(merged_results, began=began), FORKED_PATIENCE)
 
 
 def calendar_result(horizon: Horizon, calendars: list[MentorCalendar], began: float) -> CalendarResult:
@@ -132,7 +154,7 @@ def calendar_result(horizon: Horizon, calendars: list[MentorCalendar], began: fl
             sessions.append(as_session(horizon, placement))
             kinds[placement.kind] += 1
         missing += unplaced(calendar)
-    sessions.sort(key=lambda s: (s.start, s.mentor, s.mentee))
+    sessions.sort(key=session_order)
     stats = {"sessions_required": sum(pair.required for calendar in calendars for pair in calendar.pairs),
              "sessions_placed": len(sessions),
              "flexible_sessions": sum(s.flexible for s in sessions),
@@ -140,6 +162,15 @@ def calendar_result(horizon: Horizon, calendars: list[MentorCalendar], began: fl
              "missing_sessions": sum(u.missing for u in missing),
              "exact_mentors": sum(calendar.exact for calendar in calendars),
              "seconds": round(time.perf_counter() - began, 3)}
-    return CalendarResult(sessions=sessions, unplaced=sorted(missing, key=lambda u: (u.mentor, u.mentee)),
+    return CalendarResult(sessions=sessions, unplaced=sorted(missing, key=unplaced_order),
                           stats=stats, typical_weeks={calendar.pairs[0].mentor.id: calendar.typical_week()
                                                       for calendar in calendars})
+
+
+def merged_results(first: CalendarResult, second: CalendarResult, began: float) -> CalendarResult:
+    """The calendars of two results of different mentors as one, the seconds counted from `began`."""
+    stats = {key: first.stats[key] + second.stats[key] for key in first.stats}
+    stats["seconds"] = round(time.perf_counter() - began, 3)
+    return CalendarResult(sessions=sorted(first.sessions + second.sessions, key=session_order),
+                          unplaced=sorted(first.unplaced + second.unplaced, key=unplaced_order),
+                          stats=stats, typical_weeks=first.typical_weeks | second.typical_weeks)
