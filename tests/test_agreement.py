@@ -11,8 +11,9 @@ import pytest
 from checker import session_shortfalls, violations
 from matcher import agreement
 from matcher.agreement import CalendarBook
-from matcher.pipeline import Options, propose
+from matcher.pipeline import Options, _problem, propose
 from matcher.schema import load_scenario
+from matcher.scoring import score_pairs
 from matcher.solver import assignment, background
 from matcher.solver.assignment import AssignmentProblem
 from matcher.solver.calendar import ScenarioPairs, plan_sessions
@@ -100,7 +101,7 @@ def test_a_trial_whose_pair_gets_no_weekly_pattern_ends_before_its_weeks_are_pla
         return plan(calendar)
 
     monkeypatch.setattr(MentorCalendar, "plan", counted)
-    why = book.try_adding("m-01", "y-03")
+    why, = book.try_each([("m-01", "y-03")])
     if held:
         assert why is None and planned == [["y-01", "y-03"]]
         assert book.pairs["m-01"] == ("y-01", "y-03") and len(book.sessions["m-01"]) == 24
@@ -113,11 +114,17 @@ class RejectingBook:
     """A calendar book whose mentors' calendars hold a mentee only past the first `full` tried."""
 
     def __init__(self, full: int):
-        self.full, self.tried = full, []
+        self.full, self.tried, self.kept = full, [], []
 
-    def try_adding(self, mentor: str, mentee: str) -> str | None:
-        self.tried.append(mentor)
-        return "no common time left" if len(self.tried) <= self.full else None
+    def trials(self, pairs):
+        outcomes = []
+        for mentor, _ in pairs:
+            self.tried.append(mentor)
+            outcomes.append(("no common time left", None) if len(self.tried) <= self.full else (None, None))
+        return outcomes
+
+    def keep(self, mentor, mentee, planned):
+        self.kept.append(mentor)
 
 
 @pytest.mark.parametrize("full, matched", [(agreement.FILL_TRIES - 1, True), (agreement.FILL_TRIES, False)])
@@ -131,9 +138,30 @@ def test_a_waiting_mentee_is_tried_on_its_best_mentors_with_room_up_to_the_fill_
                              mentees=[SimpleNamespace(id="y-0")])
     book, assigned, rejected = RejectingBook(full), np.array([-1]), {}
     agreement.fill(book, people, problem, assigned, np.array([0]), rejected, time.perf_counter() + 5)
-    assert book.tried == [f"m-{j}" for j in range(min(full + 1, agreement.FILL_TRIES))]
+    assert book.tried == [f"m-{j}" for j in range(agreement.FILL_TRIES)]
     assert assigned.tolist() == ([full] if matched else [-1])
+    assert book.kept == ([f"m-{full}"] if matched else [])
     assert sorted(rejected) == [(0, j) for j in range(full)]
+
+
+def test_a_mentee_whose_mentor_took_another_of_its_batch_is_tried_again(example):
+    # Two mentees can meet only m-01, on Tuesday from 16:00 to 17:30: tried together, each
+    # calendar holds either; in turn, the first takes the time and the second is turned down.
+    availability = [{"day": "tue", "start": "16:00", "end": "17:30"}]
+    example["mentees"] = [{**copy.deepcopy(example["mentees"][0]), "id": mentee_id, "availability": availability,
+                           "sessions": {"per_week": 1, "minutes": 90}} for mentee_id in ("y-01", "y-03")]
+    example["feedback"] = []
+    scenario = load_scenario(example)
+    pool = np.arange(2)
+    problem = _problem(scenario, score_pairs(scenario), pool, movable=np.array([], int), rejected={})
+    book, assigned, rejected = CalendarBook(scenario), np.full(2, -1), {}
+    assert [why for why, _ in book.trials([("m-01", "y-01"), ("m-01", "y-03")])] == [None, None]
+    agreement.fill(book, scenario, problem, assigned, pool, rejected, time.perf_counter() + 5)
+    first = int(np.argmax(problem.value[:, 0]))
+    assert assigned.tolist() == [0 if row == first else -1 for row in range(2)]
+    assert list(rejected) == [(1 - first, 0)]
+    assert rejected[(1 - first, 0)].startswith("no regular weekly time left with m-01")
+    assert book.pairs["m-01"] == (scenario.mentees[first].id,)
 
 
 def test_pairs_planned_again_are_built_once_and_planned_as_when_built_anew():
@@ -186,7 +214,7 @@ def test_trials_shared_with_a_forked_process_end_as_the_trials_one_by_one(youth_
                    if (books[0].trial(mentor, gap.mentee)[0] is None) == holding][:1]
     assert len(trials) >= 6
     shared = books[0].try_each(trials)
-    one_by_one = [books[1].try_adding(mentor, mentee) for mentor, mentee in trials]
+    one_by_one = [books[1].try_each([trial])[0] for trial in trials]
     assert shared == one_by_one and shared[::2] == [None] * len(shared[::2]) and None not in shared[1::2]
     assert books[0].pairs == books[1].pairs
     assert books[0].result()[:2] == books[1].result()[:2]
