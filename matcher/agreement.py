@@ -6,9 +6,10 @@ calendar decomposes by mentor, so a CalendarBook re-plans only the mentors whose
 changed. Then, in rounds, the waiting mentees are assigned again over the pairs whose
 sessions fit the free time of the mentor's typical week, one new mentee per mentor a round,
 so that no two new pairs of a round compete for the same time; each new pair is tried on
-its mentor's calendar, the trials shared with a forked process (background.shared_work). At
-the end, waiting mentees are tried, best first, on mentors with room, each trial
-re-planning that one mentor.
+its mentor's calendar, the trials shared with a forked process (background.shared_work).
+Then, in rounds of moves, a waiting mentee takes the time a new mentee held with a mentor,
+who moves to another mentor's free time. At the end, waiting mentees are tried, best first,
+on mentors with room, each trial re-planning that one mentor.
 
 Larger assignments are not re-solved: on generated youth scenarios (10 s), rounds of local
 search on the assignment kept proposing pairs the calendars rejected (about 300 a round at
@@ -20,6 +21,9 @@ The rounds over the free time matched more than the trials alone (2,000 x 500, s
 1,188, 1,098 and 1,174 against 1,146, 1,036 and 1,127; 10,000 x 2,000: 4,815 against 4,270),
 and more at 10,000 x 2,000 once a round begun tries all its pairs (seeds 1-3: 5,104, 4,322 and
 5,759 against 4,508-4,916, 4,137 and 5,556, the last round ending 0-1.6 s past the deadline).
+The moves matched more from the same state after the rounds, the trials at the end run
+after both (2,000 x 500, seeds 1-3: 1,197, 1,106 and 1,191 against 1,188, 1,098 and 1,174;
+recovery and job 1,000 x 250: 505 and 742 against 490 and 738), in 0.2-0.7 s.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import operator
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import numpy as np
 
@@ -48,6 +53,7 @@ TRIAL_SECONDS = 0.2      # calendar time for one trial
 TRIAL_PATIENCE = 2.0 + TRIAL_SECONDS  # seconds the forked share of a round's trials is waited for after this
 # process's share (each process is then on its last trial)
 FREE_TIME_ROUNDS = 8     # rounds of assignment over the mentors' free time, at most
+MOVE_ROUNDS = 8          # rounds of moves that make room for waiting mentees, at most
 ROUND_SHARE = 0.1        # share of the time left that one round's assignment may use
 
 
@@ -98,9 +104,9 @@ class CalendarBook:
             self.keep(mentor, mentee, planned)
         return [why for why, _ in outcomes]
 
-    def trials(self, pairs: list[tuple[str, str]]) -> list[tuple[str | None, CalendarResult | None]]:
-        """trial for every (mentor, mentee) pair against the book as it is, the trials shared
-        with a forked process (background.shared_work)."""
+    def trials(self, pairs: list[tuple]) -> list[tuple[str | None, CalendarResult | None]]:
+        """trial for every (mentor, mentee) or (mentor, mentee, leaving) against the book as it
+        is, the trials shared with a forked process (background.shared_work)."""
         began = time.perf_counter()
 
         def tried(indices: Iterator[int]) -> dict[int, tuple[str | None, CalendarResult | None]]:
@@ -110,20 +116,22 @@ class CalendarBook:
         self.seconds += time.perf_counter() - began
         return [outcomes[k] for k in range(len(pairs))]
 
-    def trial(self, mentor: str, mentee: str) -> tuple[str | None, CalendarResult | None]:
-        """(None, the mentor's calendar with the pair added) if that calendar holds the pair
-        and loses nothing else; otherwise (why not, None). The book is left as it is. A
-        weekly pair that gets no whole pattern in the mentor's typical week is turned down
-        before its weeks are planned, which take most of a trial's time: of 2,082 such trials
-        in generated youth scenarios (2,000 x 500, seeds 1-3) and 509 in recovery and job
-        ones (1,000 x 250), planned in full, none held its share of sessions."""
-        pairs = self.known.grouped([(mentor, i) for i in self.pairs.get(mentor, ()) + (mentee,)])[mentor]
+    def trial(self, mentor: str, mentee: str, leaving: str | None = None
+              ) -> tuple[str | None, CalendarResult | None]:
+        """(None, the mentor's calendar with the pair added, and without its pair with
+        `leaving` if given) if that calendar holds the pair and loses nothing else; otherwise
+        (why not, None). The book is left as it is. A weekly pair that gets no whole pattern
+        in the mentor's typical week is turned down before its weeks are planned, which take
+        most of a trial's time: of 2,082 such trials in generated youth scenarios (2,000 x
+        500, seeds 1-3) and 509 in recovery and job ones (1,000 x 250), planned in full, none
+        held its share of sessions."""
+        pairs = self.known.grouped([(mentor, i) for i in self._with(mentor, mentee, leaving)])[mentor]
         calendar = MentorCalendar(self.known.horizon, pairs, TRIAL_SECONDS)
         if calendar.short_of_pattern(mentee):
             return (f"no regular weekly time left with {mentor}: its other mentees' sessions, "
                     "its hours or its flexible sessions take it"), None
         result = calendar_result(self.known.horizon, [calendar.plan()], time.perf_counter())
-        before = sum(u.missing for u in self.unplaced.get(mentor, []))
+        before = sum(u.missing for u in self.unplaced.get(mentor, []) if u.mentee != leaving)
         mine = [u for u in result.unplaced if u.mentee == mentee]
         others = sum(u.missing for u in result.unplaced if u.mentee != mentee)
         plan = self.known.mentees[mentee].sessions
@@ -133,10 +141,15 @@ class CalendarBook:
             return mine[0].reason, None
         return None, result
 
-    def keep(self, mentor: str, mentee: str, planned: CalendarResult | None) -> None:
-        """Keep the mentor's calendar `planned` (a trial's) with the pair added (nothing when None)."""
+    def keep(self, mentor: str, mentee: str, planned: CalendarResult | None, leaving: str | None = None) -> None:
+        """Keep the mentor's calendar `planned` (a trial's) with the pair added, and without
+        its pair with `leaving` if given (nothing when `planned` is None)."""
         if planned is not None:
-            self._store([mentor], {mentor: self.pairs.get(mentor, ()) + (mentee,)}, planned)
+            self._store([mentor], {mentor: self._with(mentor, mentee, leaving)}, planned)
+
+    def _with(self, mentor: str, mentee: str, leaving: str | None) -> tuple[str, ...]:
+        """The mentor's mentees with `mentee` added and `leaving` gone."""
+        return tuple(i for i in self.pairs.get(mentor, ()) if i != leaving) + (mentee,)
 
     def missing(self) -> dict[tuple[str, str], Unplaced]:
         """(mentee, mentor) -> what could not be placed, for pairs missing sessions."""
@@ -215,6 +228,96 @@ def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: Assignment
             progress(f"free-time round {round_ + 1}: {added} of {len(chosen)} new pair(s) held by the calendars")
         if not added:
             return
+
+
+def move_rounds(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, assigned: np.ndarray,
+                pool: np.ndarray, rejected: dict[tuple[int, int], str], deadline: float, fixed: np.ndarray,
+                progress: Callable[[str], None] | None = None) -> None:
+    """Rounds in which waiting mentees take the time of a mentee matched in this proposal,
+    who moves to another mentor's free time: waiting B may meet mentor X, whose typical week
+    would fit B without its new mentee A, and A fits the free time of a mentor Y with room
+    (calendar_free). Each mentor is in one move a round at most, the moves worth most first;
+    a move is made when both calendars hold their new pairs (X with B instead of A, Y with
+    A). The rounds end when a round makes no move, after MOVE_ROUNDS, or at `deadline`
+    (updates `assigned`, `book` and `rejected` in place). `fixed`: rows of `pool` that may
+    not move. `progress` gets a line a round."""
+    free = FreeTime(scenario.mentors, scenario.programme.slot_minutes)
+    held_not: set[tuple[int, int]] = set()  # (B, A): X's calendar did not hold B in A's place
+    for round_ in range(MOVE_ROUNDS):
+        if time.perf_counter() >= deadline:
+            return
+        moves = [move for move in possible_moves(free, book, scenario, problem, assigned, pool, rejected, fixed)
+                 if move[:2] not in held_not]
+        moves = disjoint_moves(moves)
+        if not moves:
+            return
+        ids = [(scenario.mentees[pool[b]].id, scenario.mentees[pool[a]].id, scenario.mentors[x].id,
+                scenario.mentors[y].id) for b, a, x, y, _ in moves]
+        outcomes = book.trials([trial for b, a, x, y in ids for trial in ((x, b, a), (y, a))])
+        made = 0
+        for k, ((b, a, x, y, _), (b_id, a_id, x_id, y_id)) in enumerate(zip(moves, ids)):
+            (why_x, planned_x), (why_y, planned_y) = outcomes[2 * k], outcomes[2 * k + 1]
+            if why_x is None and why_y is None:
+                book.keep(x_id, b_id, planned_x, leaving=a_id)
+                book.keep(y_id, a_id, planned_y)
+                assigned[b], assigned[a] = x, y
+                made += 1
+            if why_x is not None:
+                held_not.add((b, a))
+            if why_y is not None:
+                rejected[(int(pool[a]), y)] = why_y
+        if progress:
+            progress(f"move round {round_ + 1}: {made} of {len(moves)} waiting mentee(s) matched "
+                     "in the time of a new mentee moved to another mentor")
+        if not made:
+            return
+
+
+def possible_moves(free: FreeTime, book: CalendarBook, scenario: Scenario, problem: AssignmentProblem,
+                   assigned: np.ndarray, pool: np.ndarray, rejected: dict[tuple[int, int], str],
+                   fixed: np.ndarray) -> list[tuple[int, int, int, int, float]]:
+    """Every (B, A, X, Y, gain) of move_rounds, B and A rows of `pool`, Y the mentor worth
+    most to A; gain: what the assignment's value rises by."""
+    capacity, budget = problem.room_left(assigned)
+    open_pairs = without_rejected(problem.allowed, pool, rejected)
+    movers = np.flatnonzero((assigned >= 0) & ~fixed)
+    waiting = np.flatnonzero((assigned < 0) & open_pairs.any(axis=1))
+    if not len(movers) or not len(waiting):
+        return []
+    places = assigned[movers]
+    targets = (free.fits([scenario.mentees[i] for i in pool[movers]], book.typical_weeks) & open_pairs[movers]
+               & (capacity >= 1) & (budget >= problem.load[movers, None] - 1e-9))
+    targets[np.arange(len(movers)), places] = False
+    onward = np.where(targets, problem.value[movers], -np.inf).argmax(axis=1)
+    keep = targets.any(axis=1)
+    movers, places, onward = movers[keep], places[keep], onward[keep]
+    if not len(movers):
+        return []
+    weeks, vacated = {}, []
+    for k, (a, x) in enumerate(zip(movers.tolist(), places.tolist())):
+        mentor, mentee = scenario.mentors[x], scenario.mentees[pool[a]].id
+        vacated.append(replace(mentor, id=str(k)))
+        weeks[str(k)] = tuple(slot for slot in book.typical_weeks.get(mentor.id, ()) if slot.mentee != mentee)
+    fits = (FreeTime(tuple(vacated), scenario.programme.slot_minutes).fits(
+        [scenario.mentees[i] for i in pool[waiting]], weeks) & open_pairs[np.ix_(waiting, places)]
+        & (budget[places] + problem.load[movers] >= problem.load[waiting, None] - 1e-9))
+    b, k = np.nonzero(fits)
+    gain = (problem.value[waiting[b], places[k]] + problem.value[movers[k], onward[k]]
+            - problem.value[movers[k], places[k]])
+    return list(zip(waiting[b].tolist(), movers[k].tolist(), places[k].tolist(), onward[k].tolist(), gain.tolist()))
+
+
+def disjoint_moves(moves: list[tuple[int, int, int, int, float]]) -> list[tuple[int, int, int, int, float]]:
+    """The moves worth most first, each skipped when it shares a mentee or a mentor with one
+    taken before."""
+    mentees, mentors, taken = set(), set(), []
+    for move in sorted(moves, key=lambda move: -move[4]):
+        b, a, x, y, _ = move
+        if not ({b, a} & mentees or {x, y} & mentors):
+            mentees |= {b, a}
+            mentors |= {x, y}
+            taken.append(move)
+    return taken
 
 
 def fill(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, assigned: np.ndarray,

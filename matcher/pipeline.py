@@ -13,7 +13,7 @@ from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
 from matcher.scoring.reasons import pair_reasons, unmatched_reason
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
-from matcher.agreement import CalendarBook, fill, free_time_rounds, not_held, without_rejected
+from matcher.agreement import CalendarBook, fill, free_time_rounds, move_rounds, not_held, without_rejected
 
 WAIT_FULL_PRIORITY_DAYS = 90   # a mentee waiting this long weighs (1 + 90/30) = 4 times a new one
 WAIT_DAYS_PER_STEP = 30
@@ -163,6 +163,8 @@ def propose(scenario: Scenario, options: Options = Options(),
     book.update(_ids(scenario, _pairs(scenario, kept, pool, assigned, moving_from)), 0.0)
     deadline = time.perf_counter() + max(options.time_limit - spent, 0.0)
     free_time_rounds(book, scenario, problem, assigned, pool, rejected, deadline, progress)
+    fixed = np.array([scenario.mentees[i].id in (moving_from or {}) for i in pool], dtype=bool)
+    move_rounds(book, scenario, problem, assigned, pool, rejected, deadline, fixed, progress)
     fill(book, scenario, problem, assigned, pool, rejected, deadline)
     pairs = _pairs(scenario, kept, pool, assigned, moving_from)
     sessions, unplaced, placed = book.result()

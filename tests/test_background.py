@@ -46,17 +46,17 @@ def test_the_childs_exception_is_raised_in_the_parent():
 
 
 def worked_by(indices) -> list[tuple[int, int]]:
-    """(index, process) for each index taken, a millisecond each."""
+    """(index, process) for each index taken, two milliseconds each."""
     done = []
     for k in indices:
-        time.sleep(0.001)
+        time.sleep(0.002)
         done.append((k, os.getpid()))
     return done
 
 
 def test_shared_work_is_taken_by_both_processes_each_item_once():
-    done = shared_work(200, worked_by, operator.add, patience=5.0)
-    assert sorted(k for k, _ in done) == list(range(200))
+    done = shared_work(500, worked_by, operator.add, patience=5.0)  # a second's work: the fork starts long before
+    assert sorted(k for k, _ in done) == list(range(500))
     processes = [process for _, process in done]
     assert processes[0] == os.getpid() and len(set(processes)) == 2
 

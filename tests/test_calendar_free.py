@@ -5,11 +5,12 @@ import time
 import numpy as np
 import pytest
 
-from matcher.agreement import CalendarBook, free_time_rounds
+from matcher.agreement import CalendarBook, disjoint_moves, free_time_rounds, move_rounds
 from matcher.pipeline import _problem
 from matcher.schema import load_scenario
 from matcher.scoring import score_pairs
 from matcher.solver.calendar_free import FreeTime
+from matcher.solver.calendar_weeks import PatternSlot
 
 TUESDAY, FRIDAY, SATURDAY = 1, 4, 5
 
@@ -31,7 +32,7 @@ def test_a_mentee_fits_only_the_time_the_mentor_s_patterns_leave_free(example, t
     # y-01 can meet m-01 only on Tuesday, 16:00-20:00 on m-01's side, for 90 minutes.
     example["mentees"] = [mentee(example, "y-01", [{"day": "tue", "start": "15:00", "end": "21:00"}])]
     example["feedback"] = []
-    assert fits(example, ((TUESDAY, 16 * 60, taken_until, True),)) == [free]
+    assert fits(example, (PatternSlot(TUESDAY, 16 * 60, taken_until, True, "y-02"),)) == [free]
 
 
 @pytest.mark.parametrize("flexible_cap, free", [(1, False), (2, True)])
@@ -40,11 +41,11 @@ def test_flexible_windows_count_only_while_the_mentor_has_flexible_sessions_left
     example["mentees"] = [mentee(example, "y-01", [{"day": "sat", "start": "10:00", "end": "13:00"}], minutes=60)]
     example["feedback"] = []
     example["mentors"][0]["max_flexible_per_week"] = flexible_cap
-    assert fits(example, ((SATURDAY, 10 * 60, 11 * 60, False),)) == [free]
+    assert fits(example, (PatternSlot(SATURDAY, 10 * 60, 11 * 60, False, "y-02"),)) == [free]
 
 
-@pytest.mark.parametrize("second_day, taken, free", [("fri", (), True), ("wed", (), False),
-                                                      ("fri", ((FRIDAY, 15 * 60, 19 * 60, True),), False)])
+@pytest.mark.parametrize("second_day, taken, free", [
+    ("fri", (), True), ("wed", (), False), ("fri", (PatternSlot(FRIDAY, 15 * 60, 19 * 60, True, "y-02"),), False)])
 def test_two_sessions_a_week_need_free_starts_on_days_far_enough_apart(example, second_day, taken, free):
     # Two sessions a week, three days apart: Tuesday and Friday are, Tuesday and Wednesday are not.
     days = [{"day": day, "start": "15:00", "end": "19:00"} for day in ("tue", second_day)]
@@ -87,3 +88,37 @@ def test_each_round_gives_a_mentor_one_mentee_whose_sessions_fit_its_free_time(e
                                for k in range(1, matched + 1)]
     assert sorted(assigned.tolist()) == sorted([0] * matched + [-1] * (2 - matched))
     assert book.pairs["m-01"] == tuple(mentee for _, mentee in book.tried)
+
+
+@pytest.mark.parametrize("mover_wednesday, fixed, moved", [(True, False, True), (False, False, False),
+                                                            (True, True, False)])
+def test_a_waiting_mentee_takes_the_time_of_a_new_mentee_who_moves_to_another_mentors_free_time(
+        example, mover_wednesday, fixed, moved):
+    # y-03 can meet only m-01 (adhd 3), on Tuesday 16:00-17:30, the time y-01 holds there;
+    # y-01 may move to m-02 on Wednesday, if it can meet then and may move at all.
+    tuesday = [{"day": "tue", "start": "16:00", "end": "17:30"}]
+    wednesday = [{"day": "wed", "start": "15:00", "end": "19:00"}] if mover_wednesday else []
+    example["mentees"] = [mentee(example, "y-01", tuesday + wednesday),
+                          {**mentee(example, "y-03", tuesday), "needs": {"adhd": 3}}]
+    example["feedback"] = []
+    scenario = load_scenario(example)
+    pool = np.arange(2)
+    problem = _problem(scenario, score_pairs(scenario), pool, movable=np.array([], int), rejected={})
+    book, assigned, rejected, lines = CalendarBook(scenario), np.array([0, -1]), {}, []
+    book.update([("m-01", "y-01")], 5.0)
+    move_rounds(book, scenario, problem, assigned, pool, rejected, time.perf_counter() + 5,
+                np.array([fixed, False]), lines.append)
+    if moved:
+        assert assigned.tolist() == [1, 0] and rejected == {}
+        assert book.pairs == {"m-01": ("y-03",), "m-02": ("y-01",)}
+        assert {(s.mentor, s.mentee) for s in book.result()[0]} == {("m-01", "y-03"), ("m-02", "y-01")}
+        assert lines[0].startswith("move round 1: 1 of 1 waiting mentee(s) matched")
+    else:
+        assert assigned.tolist() == [0, -1] and lines == []
+        assert book.pairs == {"m-01": ("y-01",)}
+
+
+def test_moves_sharing_a_mentee_or_a_mentor_with_one_worth_more_wait_for_a_later_round():
+    # (waiting, mover, its mentor, the mover's new mentor, gain)
+    moves = [(0, 1, 5, 6, 1.0), (2, 3, 5, 7, 2.0), (4, 1, 8, 9, 0.5), (10, 11, 12, 7, 0.1)]
+    assert disjoint_moves(moves) == [(2, 3, 5, 7, 2.0), (4, 1, 8, 9, 0.5)]

@@ -14,6 +14,7 @@ import numpy as np
 from matcher.model import Mentee, Mentor
 from matcher.scoring.availability import (DAY_MINUTES, SPACING, Windows, start_grid, steady_week,
                                           weekdays_with_starts)
+from matcher.solver.calendar_weeks import PatternSlot
 
 
 class FreeTime:
@@ -36,28 +37,28 @@ class FreeTime:
                                     start_grid(self.windows, minutes, self.slot, firm_only=True))
         return self.starts[minutes]
 
-    def busy(self, typical_weeks: dict[str, tuple]) -> np.ndarray:
+    def busy(self, typical_weeks: dict[str, tuple[PatternSlot, ...]]) -> np.ndarray:
         """(mentors, columns + 1) running count of the grid columns the mentors' pattern slots
         touch, 0 in the first column."""
         owner, first, last = [], [], []
         for j, mentor in enumerate(self.mentors):
-            for day, start, end, _ in typical_weeks.get(mentor.id, ()):
+            for slot in typical_weeks.get(mentor.id, ()):
                 owner.append(j)
-                first.append((day * DAY_MINUTES + start) // self.slot)
-                last.append((day * DAY_MINUTES + end - 1) // self.slot)
+                first.append((slot.day * DAY_MINUTES + slot.start) // self.slot)
+                last.append((slot.day * DAY_MINUTES + slot.end - 1) // self.slot)
         marks = np.zeros((len(self.mentors), self.columns + 1), dtype=np.int64)
         np.add.at(marks, (np.array(owner, dtype=np.int64), np.array(first, dtype=np.int64)), 1)
         np.add.at(marks, (np.array(owner, dtype=np.int64), np.array(last, dtype=np.int64) + 1), -1)
         taken = np.cumsum(marks[:, :-1], axis=1) > 0
         return np.hstack([np.zeros((len(self.mentors), 1), dtype=np.int64), np.cumsum(taken, axis=1)])
 
-    def flexible_left(self, typical_weeks: dict[str, tuple]) -> np.ndarray:
+    def flexible_left(self, typical_weeks: dict[str, tuple[PatternSlot, ...]]) -> np.ndarray:
         """(mentors,) whether a mentor's pattern slots leave it a flexible session in the week."""
-        used = [sum(not firm for *_, firm in typical_weeks.get(m.id, ())) for m in self.mentors]
+        used = [sum(not slot.firm for slot in typical_weeks.get(m.id, ())) for m in self.mentors]
         return np.array([m.max_flexible_per_week is None or count < m.max_flexible_per_week
                          for m, count in zip(self.mentors, used)], dtype=bool)
 
-    def fits(self, mentees: list[Mentee], typical_weeks: dict[str, tuple]) -> np.ndarray:
+    def fits(self, mentees: list[Mentee], typical_weeks: dict[str, tuple[PatternSlot, ...]]) -> np.ndarray:
         """(mentees × mentors) bool: the mentee's weekly sessions fit the mentor's free time,
         given each mentor's pattern slots (mentor id -> MentorCalendar.typical_week())."""
         busy = self.busy(typical_weeks)

@@ -7,6 +7,7 @@ never more, and only for a week that was lost; a pair never gets more than its t
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from matcher.solver.calendar_patterns import constrained_first, early, firm_first, weekly_patterns
 from matcher.solver.calendar_rules import Blocker, Diary, booked, concrete
@@ -36,6 +37,16 @@ def nearest_weeks(week: int, weeks: int) -> list[int]:
     return sorted((w for w in range(weeks) if w != week), key=lambda w: (abs(w - week), w < week))
 
 
+class PatternSlot(NamedTuple):
+    """A slot of a pair's weekly pattern: weekday, minutes from midnight, firm or flexible, whose."""
+
+    day: int
+    start: int
+    end: int
+    firm: bool
+    mentee: str
+
+
 class MentorCalendar:
     """Places the sessions of one mentor's pairs; `losses` says, per pair, which weeks or
     sessions could not be placed and why."""
@@ -53,9 +64,9 @@ class MentorCalendar:
         return any(pair.mentee.id == mentee_id and len(self.patterns[pair.key]) < pair.per_week
                    for pair in self.weekly)
 
-    def typical_week(self) -> tuple[tuple[int, int, int, bool], ...]:
-        """The pattern slots of the mentor's pairs: (weekday, start, end, firm)."""
-        return tuple((slot.day, slot.start, slot.start + pair.minutes, slot.firm)
+    def typical_week(self) -> tuple[PatternSlot, ...]:
+        """The pattern slots of the mentor's pairs."""
+        return tuple(PatternSlot(slot.day, slot.start, slot.start + pair.minutes, slot.firm, pair.mentee.id)
                      for pair in self.weekly for slot in self.patterns[pair.key])
 
     def plan(self) -> MentorCalendar:
