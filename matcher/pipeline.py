@@ -1,10 +1,11 @@
 """From a scenario to a proposal: score, assign, explain, plan the sessions. Pure: no I/O."""
 from __future__ import annotations
 
+import operator
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
 from matcher.scoring.reasons import pair_reasons, unmatched_reason
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
+from matcher.solver.background import shared_work
 from matcher.agreement import CalendarBook, fill, free_time_rounds, move_rounds, not_held, without_rejected
 
 WAIT_FULL_PRIORITY_DAYS = 90   # a mentee waiting this long weighs (1 + 90/30) = 4 times a new one
@@ -27,6 +29,8 @@ FIRST_ROUND_SECONDS = 2.0      # seconds; in between,
 FIRST_ROUND_PER_MENTEE = 0.001  # seconds per waiting mentee (see first_round_seconds)
 LATER_ROUNDS_SHARE = 0.3       # of the time limit: the later (exact) rounds together; the rest fills at the end
 REASON_ROWS = 256              # mentees whose component rows or hard-rule masks are computed together
+SHARED_CHUNKS = 4              # so many chunks of them or more are shared with a forked process
+REASON_PATIENCE = 2.0          # seconds its share is waited for after this process's
 
 
 @dataclass(frozen=True)
@@ -49,21 +53,35 @@ def priority(mentee: Mentee, today) -> float:
 
 def _explained(scores: Scores, pairs: list[tuple[int, int, str]]) -> list[ProposedMatch]:
     """Proposed matches (mentee row, mentor column, status) with score, components, reasons;
-    the component rows of REASON_ROWS mentees are computed together."""
+    the component rows of REASON_ROWS mentees are computed together (in_chunks)."""
     ordered = sorted(pairs)
-    matches = []
-    for start in range(0, len(ordered), REASON_ROWS):
-        chunk = ordered[start:start + REASON_ROWS]
-        rows = sorted({i for i, _, _ in chunk})
+
+    def explained(chunk: slice) -> list[ProposedMatch]:
+        rows = sorted({i for i, _, _ in ordered[chunk]})
         position = {i: k for k, i in enumerate(rows)}
         components = scores.component_rows(np.array(rows, dtype=np.int64))
-        for i, j, status in chunk:
+        matches = []
+        for i, j, status in ordered[chunk]:
             mine = {c: matrix[position[i]] for c, matrix in components.items()}
             matches.append(ProposedMatch(
                 mentor=scores.mentors[j].id, mentee=scores.mentees[i].id, status=status,
                 score=float(scores.total[i, j]), components={c: float(row[j]) for c, row in mine.items()},
                 reasons=pair_reasons(scores, i, j, mine)))
-    return sorted(matches, key=lambda m: (m.mentor, m.mentee))
+        return matches
+
+    return sorted(in_chunks(len(ordered), explained), key=lambda m: (m.mentor, m.mentee))
+
+
+def in_chunks(count: int, build: Callable[[slice], list]) -> list:
+    """build(chunk) for each chunk of REASON_ROWS of `count` items, joined in order; from
+    SHARED_CHUNKS chunks, shared with a forked process (background.shared_work)."""
+    chunks = [slice(start, start + REASON_ROWS) for start in range(0, count, REASON_ROWS)]
+
+    def built(indices: Iterator[int]) -> dict[int, list]:
+        return {k: build(chunks[k]) for k in indices}
+
+    done = shared_work(len(chunks), built, operator.or_, REASON_PATIENCE, least=SHARED_CHUNKS)
+    return [item for k in range(len(chunks)) for item in done[k]]
 
 
 def _problem(scenario: Scenario, scores: Scores, pool: np.ndarray, movable: np.ndarray,
@@ -208,12 +226,12 @@ def _unmatched(scenario: Scenario, scores: Scores, problem: AssignmentProblem, p
     held_back = defaultdict(list)
     for (i, j), why in rejected.items():
         held_back[i].append((j, why))
-    unmatched = []
     waiting = np.flatnonzero(assigned < 0)
-    for start in range(0, len(waiting), REASON_ROWS):
-        chunk = waiting[start:start + REASON_ROWS]
-        hard = scores.hard_rows(pool[chunk])
-        for k, row in enumerate(chunk):
+
+    def explained(chunk: slice) -> list[Unmatched]:
+        hard = scores.hard_rows(pool[waiting[chunk]])
+        unmatched = []
+        for k, row in enumerate(waiting[chunk]):
             i = int(pool[row])
             reason = unmatched_reason(scores, i, {rule: mask[k] for rule, mask in hard.items()}, capacity_left,
                                       budget_left, problem.load[row], {j for j, _ in held_back[i]})
@@ -221,7 +239,9 @@ def _unmatched(scenario: Scenario, scores: Scores, problem: AssignmentProblem, p
                 names = ", ".join(scenario.mentors[j].id for j, _ in held_back[i])
                 reason = f"sessions cannot be held with {names} ({held_back[i][0][1]}); {reason}"
             unmatched.append(Unmatched(scenario.mentees[i].id, reason))
-    return unmatched
+        return unmatched
+
+    return in_chunks(len(waiting), explained)
 
 
 class UnknownPair(ValueError):

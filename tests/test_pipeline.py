@@ -1,6 +1,8 @@
 """propose and rematch: the rules of who is matched with whom, end to end from contract JSON."""
 import json
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from checker import session_shortfalls, violations
@@ -8,6 +10,9 @@ from matcher import pipeline
 from matcher.pipeline import Options, UnknownPair, propose, rematch
 from matcher.proposal import Proposal
 from matcher.schema import load_scenario
+from matcher.scoring import score_pairs
+
+SCENARIOS = Path(__file__).parent.parent / "scenarios"
 
 
 def run(data, **options):
@@ -247,3 +252,26 @@ def test_the_first_assignment_is_given_the_first_rounds_time(example, monkeypatc
     waiting = sum(1 for mentee in scenario.mentees if mentee.id not in {m.mentee for m in scenario.kept_matches()})
     propose(scenario, Options(time_limit=10.0))
     assert limits[0] == pytest.approx(pipeline.first_round_seconds(waiting, 10.0)) == pytest.approx(2.0)
+
+
+def test_reasons_worked_out_beside_a_forked_process_are_the_ones_worked_out_here_alone(monkeypatch):
+    # Every pair of the bundled youth scenario's proposal explained, and every mentee left
+    # waiting, in chunks of 4 mentees: shared with a forked process or not, the same text.
+    scenario = load_scenario(json.loads((SCENARIOS / "youth-mentors.json").read_text()))
+    scores = score_pairs(scenario)
+    index = {m.id: i for i, m in enumerate(scenario.mentees)}
+    mentor_index = {m.id: j for j, m in enumerate(scenario.mentors)}
+    proposal = propose(scenario, Options(time_limit=2.0))
+    proposed = [(index[m.mentee], mentor_index[m.mentor], m.status) for m in proposal.matches]
+    pool = np.arange(len(scenario.mentees))
+    problem = pipeline._problem(scenario, scores, pool, movable=np.array([], int), rejected={})
+    nobody = np.full(len(pool), -1)
+    monkeypatch.setattr(pipeline, "REASON_ROWS", 4)
+    made = []
+    for shared_from in (2, 10 ** 6):
+        monkeypatch.setattr(pipeline, "SHARED_CHUNKS", shared_from)
+        made.append((pipeline._explained(scores, proposed),
+                     pipeline._unmatched(scenario, scores, problem, pool, nobody, {(0, 1): "no common time"})))
+    assert made[0] == made[1]
+    assert [m.mentee for m in made[0][0]] == [m.mentee for m in proposal.matches]
+    assert len(made[0][1]) == len(scenario.mentees) and made[0][1][0].reason.startswith("sessions cannot be held")
