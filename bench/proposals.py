@@ -120,7 +120,7 @@ def header(argv: list[str], time_limit: float) -> list[str]:
     return [f"### Whole proposals against a greedy coordinator, time limit {time_limit:g} s", "",
             f"Command: `{command_line('bench.proposals', argv)}`", "", machine_line(), "",
             "Generated youth-mentors scenarios (tightness 1). matcher is `propose` with the time limit "
-            "(assignment, calendars, rounds over the mentors' free time, trials); its seconds include "
+            "(assignment, calendars, rounds over the mentors' free time, moves, trials); its seconds include "
             "scoring and the calendars, which the time limit does not bound. The coordinator takes the "
             "mentees in waiting order, each to the best-scored allowed mentor with a place and hours left "
             "whose typical week still has a whole weekly pattern free for it, then the same calendar plans "

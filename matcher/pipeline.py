@@ -228,7 +228,7 @@ def _unmatched(scenario: Scenario, scores: Scores, problem: AssignmentProblem, p
         held_back[i].append((j, why))
     waiting = np.flatnonzero(assigned < 0)
 
-    def explained(chunk: slice) -> list[Unmatched]:
+    def reasons(chunk: slice) -> list[Unmatched]:
         hard = scores.hard_rows(pool[waiting[chunk]])
         unmatched = []
         for k, row in enumerate(waiting[chunk]):
@@ -241,7 +241,7 @@ def _unmatched(scenario: Scenario, scores: Scores, problem: AssignmentProblem, p
             unmatched.append(Unmatched(scenario.mentees[i].id, reason))
         return unmatched
 
-    return in_chunks(len(waiting), explained)
+    return in_chunks(len(waiting), reasons)
 
 
 class UnknownPair(ValueError):

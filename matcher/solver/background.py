@@ -1,5 +1,6 @@
 """Work done in a forked process on the machine's other core: beside the solve, or a share
-of many independent items (shared_work: the mentors' calendars, a round's calendar trials).
+of many independent items (shared_work: the mentors' calendars, calendar trials, the
+proposal's reasons).
 
 Only where processes fork (Linux): the child starts with the parent's memory as it is, so
 nothing is copied up front; only the result travels back, through a pipe. A fork does not
@@ -80,7 +81,7 @@ def shared_work(count: int, work: Callable[[Iterator[int]], Result], merged: Cal
     within `patience` seconds after this one has ended, or die, the items it took are worked
     here again. What `work` changes in the forked process stays there: only its result
     comes back. Both run on one BLAS thread: with OpenBLAS's threads in both, the reasons of
-    10,000 x 2,000's matches took 3.4-10.3 s shared against 1.8-2.0 s alone, and 1.0-1.2 s
+    10,000 x 2,000's matches took 3.4-10.3 s shared against 1.6-2.1 s alone, and 1.0-1.2 s
     with one thread each."""
     if count < least or not can_fork():
         return work(iter(range(count)))
