@@ -199,20 +199,21 @@ def test_calendars_planned_beside_a_forked_process_are_the_ones_planned_here_alo
 
 
 def test_trials_shared_with_a_forked_process_end_as_the_trials_one_by_one(youth_proposal, monkeypatch):
-    # Waiting mentees are tried on different mentors, whose calendars hold every other one.
-    scenario, proposal = youth_proposal
+    # Mentees without a current match are tried on different mentors, whose calendars (of the
+    # current matches) hold every other one.
+    scenario, _ = youth_proposal
     monkeypatch.setattr(background, "SHARED_LEAST", 2)
-    pairs = [(match.mentor, match.mentee) for match in proposal.matches]
+    kept = [(match.mentor, match.mentee) for match in scenario.kept_matches()]
     books = [CalendarBook(scenario) for _ in range(2)]
     for book in books:
-        book.update(pairs, 5.0)
+        book.update(kept, 5.0)
     trials = []
-    for gap in proposal.unmatched:
+    for mentee in [m for m in scenario.mentees if m.id not in {i for _, i in kept}]:
         free = [mentor.id for mentor in scenario.mentors if mentor.id not in dict(trials)]
         holding = len(trials) % 2 == 0
-        trials += [(mentor, gap.mentee) for mentor in free
-                   if (books[0].trial(mentor, gap.mentee)[0] is None) == holding][:1]
-    assert len(trials) >= 6
+        trials += [(mentor, mentee.id) for mentor in free
+                   if (books[0].trial(mentor, mentee.id)[0] is None) == holding][:1]
+    assert len(trials) >= 10
     shared = books[0].try_each(trials)
     one_by_one = [books[1].try_each([trial])[0] for trial in trials]
     assert shared == one_by_one and shared[::2] == [None] * len(shared[::2]) and None not in shared[1::2]
@@ -222,7 +223,7 @@ def test_trials_shared_with_a_forked_process_end_as_the_trials_one_by_one(youth_
 
 
 def test_two_trials_of_one_mentor_are_not_shared(youth_proposal):
-    scenario, proposal = youth_proposal
-    first, second = [gap.mentee for gap in proposal.unmatched][:2]
+    scenario, _ = youth_proposal
+    first, second = scenario.mentees[:2]
     with pytest.raises(ValueError, match="same mentor"):
-        CalendarBook(scenario).try_each([("m-01", first), ("m-01", second)])
+        CalendarBook(scenario).try_each([("m-001", first.id), ("m-001", second.id)])
