@@ -203,9 +203,7 @@ def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: Assignment
     (updates `assigned`, `book` and `rejected` in place). `progress` gets a line a round."""
     free = FreeTime(scenario.mentors, scenario.programme.slot_minutes)
     for round_ in range(FREE_TIME_ROUNDS):
-        capacity, budget = problem.room_left(assigned)
-        allowed = (without_rejected(problem.allowed, pool, rejected) & (capacity >= 1)
-                   & (budget >= problem.load[:, None] - 1e-9))
+        allowed = without_rejected(problem.allowed, pool, rejected) & problem.room_for(assigned, slice(None))
         allowed[assigned >= 0] = False
         rows = np.flatnonzero(allowed.any(axis=1))
         if not len(rows) or time.perf_counter() >= deadline:
@@ -213,6 +211,7 @@ def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: Assignment
         allowed = allowed[rows] & free.fits([scenario.mentees[i] for i in pool[rows]], book.typical_weeks)
         if not allowed.any():
             return
+        capacity, budget = problem.room_left(assigned)
         round_problem = AssignmentProblem(value=problem.value[rows], allowed=allowed, load=problem.load[rows],
                                           capacity=np.clip(capacity, 0, 1), budget=np.maximum(budget, 0.0))
         found = solve_assignment(round_problem, ROUND_SHARE * (deadline - time.perf_counter())).mentor_of
@@ -278,7 +277,6 @@ def possible_moves(free: FreeTime, book: CalendarBook, scenario: Scenario, probl
                    fixed: np.ndarray) -> list[tuple[int, int, int, int, float]]:
     """Every (B, A, X, Y, gain) of move_rounds, B and A rows of `pool`, Y the mentor worth
     most to A; gain: what the assignment's value rises by."""
-    capacity, budget = problem.room_left(assigned)
     open_pairs = without_rejected(problem.allowed, pool, rejected)
     movers = np.flatnonzero((assigned >= 0) & ~fixed)
     waiting = np.flatnonzero((assigned < 0) & open_pairs.any(axis=1))
@@ -286,7 +284,7 @@ def possible_moves(free: FreeTime, book: CalendarBook, scenario: Scenario, probl
         return []
     places = assigned[movers]
     targets = (free.fits([scenario.mentees[i] for i in pool[movers]], book.typical_weeks) & open_pairs[movers]
-               & (capacity >= 1) & (budget >= problem.load[movers, None] - 1e-9))
+               & problem.room_for(assigned, movers))
     targets[np.arange(len(movers)), places] = False
     onward = np.where(targets, problem.value[movers], -np.inf).argmax(axis=1)
     keep = targets.any(axis=1)
@@ -298,6 +296,7 @@ def possible_moves(free: FreeTime, book: CalendarBook, scenario: Scenario, probl
         mentor, mentee = scenario.mentors[x], scenario.mentees[pool[a]].id
         vacated.append(replace(mentor, id=str(k)))
         weeks[str(k)] = tuple(slot for slot in book.typical_weeks.get(mentor.id, ()) if slot.mentee != mentee)
+    budget = problem.room_left(assigned)[1]
     fits = (FreeTime(tuple(vacated), scenario.programme.slot_minutes).fits(
         [scenario.mentees[i] for i in pool[waiting]], weeks) & open_pairs[np.ix_(waiting, places)]
         & (budget[places] + problem.load[movers] >= problem.load[waiting, None] - 1e-9))
@@ -328,13 +327,12 @@ def fill(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, ass
     they are (CalendarBook.trials); a mentor that took a mentee of the batch is tried again
     for the mentees after it, so the outcome is the one of trying every mentee in turn. A
     batch is begun only before `deadline`."""
-    capacity, budget = problem.room_left(assigned)
     open_pairs = without_rejected(problem.allowed, pool, rejected)  # a trial rejects only its own mentee's pair
     best = np.where(problem.allowed, problem.value, -np.inf).max(axis=1, initial=-np.inf)
     waiting = [row for row in np.argsort(-best).tolist() if assigned[row] < 0 and np.isfinite(best[row])]
 
     def mentors_to_try(row: int) -> list[int]:
-        room = open_pairs[row] & (capacity >= 1) & (budget >= problem.load[row] - 1e-9)
+        room = open_pairs[row] & problem.room_for(assigned, row)
         return np.flatnonzero(room)[np.argsort(-problem.value[row, room])][:FILL_TRIES].tolist()
 
     def pair(row: int, j: int) -> tuple[str, str]:
@@ -354,8 +352,6 @@ def fill(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, ass
                 if why is None:
                     book.keep(*pair(row, j), planned)
                     assigned[row] = j
-                    capacity[j] -= 1
-                    budget[j] -= problem.load[row]
                     taken.add(j)
                     break
                 rejected[(int(pool[row]), j)] = why

@@ -366,3 +366,14 @@ def test_the_search_looks_first_at_each_mentees_best_priced_pairs_when_they_are_
         assert len(looked_at) == 1
     assert_feasible(problem, found)
     assert solver.combined_value(found, combined) >= solver.combined_value(start, combined)
+
+
+@pytest.mark.parametrize("load", [np.array([2.0, 1.0, 3.0]), np.array([[2.0, 2.0], [1.0, 1.0], [3.0, 1.0]])])
+def test_room_for_a_mentee_needs_a_place_and_its_hours(load):
+    # Mentor 0 holds mentee 0 (2 of its 3 hours, 1 of its 2 places): room for mentee 1's hour,
+    # not for mentee 2's 3; mentor 1 holds mentee 1 in its only place.
+    problem = AssignmentProblem(value=np.ones((3, 2)), allowed=np.ones((3, 2), bool), load=load,
+                                capacity=np.array([2, 1]), budget=np.array([3.0, 4.0]))
+    assigned = np.array([0, 1, -1])
+    assert problem.room_for(assigned, np.array([1, 2])).tolist() == [[True, False], [False, False]]
+    assert problem.room_for(assigned, 1).tolist() == [True, False]

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.solver.assign_matrix import feasible_mask, pair_load
+from matcher.solver.assign_matrix import feasible_mask, load_rows, pair_load
 
 MATCH_WORTH = 1.0  # in large solves a match is worth this many times (1 + the largest pair value)
 
@@ -41,6 +41,13 @@ class AssignmentProblem:
         taken = mentor_of[mentor_of >= 0]
         return (self.capacity - np.bincount(taken, minlength=self.shape[1]),
                 self.budget - self.hours_given(mentor_of))
+
+    def room_for(self, mentor_of: np.ndarray, rows) -> np.ndarray:
+        """Mask over the mentors (a row per mentee of `rows`, an index array or a slice; one
+        row for a single index) of those with a place and the hours left for the mentee in
+        an assignment."""
+        capacity, budget = self.room_left(mentor_of)
+        return (capacity >= 1) & (budget >= load_rows(self.load, rows) - 1e-9)
 
     def objective(self, mentor_of: np.ndarray) -> float:
         """Value of the matched pairs minus the shortfall penalty of an assignment."""
