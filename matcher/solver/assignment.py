@@ -6,6 +6,7 @@ problems: one exact HiGHS MILP per goal, with the larger ones' path forked besid
 processes fork (kept when the MILPs prove nothing better in time). Larger ones: one combined
 goal (a match worth MATCH_WORTH more than any pair's value), solved from fitted Lagrangian
 prices, a priced core, its LP relaxation when it fits (assign_relaxation), rounded starts,
+a dive over the mentors' near-best sets where every mentee must be matched (assign_dive),
 local search, fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood search (beside
 them, forked, a MILP over every pair that could still beat the best), and a master over the
 sets of mentees the knapsack bound's mentors take (README, "Assignment"); no phase gives up
@@ -22,11 +23,13 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from matcher.solver.assign_count import COUNT_LP_PAIRS, flow_bound, tightened_count_bound
+from matcher.solver.assign_dive import DiveProblem, dive_applies, dives, mentee_prices
 from matcher.solver.assign_duals import fitted_prices
 from matcher.solver.assign_finish import Finish
 from matcher.solver.assign_fixing import beyond_agreement, completed_lp, fixed_and_solved
 from matcher.solver.assign_knapsack import ValueBound, value_bound
-from matcher.solver.assign_matrix import best_pairs, pair_load, priced_top_pairs, regret_priority, with_pairs_of
+from matcher.solver.assign_matrix import (best_pairs, load_rows, pair_load, priced_top_pairs, regret_priority,
+                                          with_pairs_of)
 from matcher.solver.assign_patterns import MentorPatterns, master_assignments, master_fits
 from matcher.solver.assign_model import Objective, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
@@ -45,6 +48,8 @@ FORK_FACTOR = 0.75  # forked only when it would have this many times the bound's
 MASTER_SHARE = 0.1  # and kept at the end for the master over the mentors' sets (assign_patterns), when it fits
 # that time (where the bound is forked, the master runs after it in the child and the search keeps this share)
 RELINK_SHARE = 0.5  # share of the time left that relinking one of the master's assignments with the start may use
+DIVE_SHARE = 0.6  # share of the time left after the starts for the dive, where every mentee must be matched
+DIVE_PRICE_SHARE = 0.4  # share of the dive's time for its prices on the mentees, at most
 FORKED_MASTER_SHARE = 0.4  # share of a forked bound's time kept for the master after it, when it has one
 RELINK_FORKED_SHARE = 0.05  # share of the time limit left after a forked master to relink its answer with the search's
 
@@ -184,6 +189,9 @@ class _Solver(Finish):
             starts += [start for start in lp_starts if start is not None]
         mentor_of = self.best_start(starts, combined)
         self.progress(f"rounded and filled: {self.summary(mentor_of)}")
+        if not count_varies and self.dive_problem() is not None:
+            dived = self.dived(time.perf_counter() + DIVE_SHARE * self.remaining())
+            mentor_of = self.adopted(mentor_of, dived, "dive over the mentors' near-best sets")
         fork = count_varies and self.forks_value_bound()
         self.deadline += (VALUE_BOUND_SHARE + master_share) * self.time_limit if fork else 0.0
         settled = partial(self.fork_value_bound, master=master, worth=worth) if fork else None
@@ -218,6 +226,51 @@ class _Solver(Finish):
             self.progress(f"bound on value {bound_on_value:.6g} with {self.matched(mentor_of)} matched")
         bound = min(combined_bound - worth * self.matched(mentor_of), bound_on_value)
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
+
+    def dive_problem(self) -> DiveProblem | None:
+        """The matchable mentees' problem in the dive's terms (costs by mentor, whole-unit
+        loads), or None where the dive does not apply (see dive_applies)."""
+        problem, rows = self.problem, np.flatnonzero(self.matchable)
+        load = np.broadcast_to(load_rows(problem.load, rows), (len(rows), problem.shape[1]))
+        if not dive_applies(load[self.feasible[rows]], self.budget, bool(self.required[rows].all()),
+                            problem.target_hours is None or problem.shortfall_penalty == 0):
+            return None
+        cost = np.where(self.feasible[rows], -problem.value[rows], np.inf).T
+        return DiveProblem(np.ascontiguousarray(cost), np.ascontiguousarray(load.T, dtype=np.int64),
+                           self.budget.astype(np.int64), np.minimum(self.capacity, len(rows)).astype(np.int64))
+
+    def dived(self, deadline: float) -> np.ndarray | None:
+        """The best of the dives' assignments (assign_dive) by `deadline`, from prices on the
+        mentees fitted for DIVE_PRICE_SHARE of the time: the LP relaxation's duals improved by
+        subgradient steps; None when they find none."""
+        rows, problem = np.flatnonzero(self.matchable), self.dive_problem()
+        lp = solve_lp(self.model(*np.nonzero(self.feasible), Objective(0.0, 1.0, 1.0)),
+                      max(deadline - time.perf_counter(), 0.0))
+        if lp is None:
+            return None
+        priced = time.perf_counter() + DIVE_PRICE_SHARE * (deadline - time.perf_counter())
+        prices = mentee_prices(problem, -lp.mentee_dual[rows], -lp.objective, priced)
+
+        def finish(placed: np.ndarray, mentors: np.ndarray, seconds: float) -> np.ndarray | None:
+            rest = np.full(self.problem.shape[0], -1)
+            rest[rows] = np.where(placed >= 0, placed, -1)
+            free = rows[placed < 0]
+            mentees, chosen = np.nonzero(self.feasible[np.ix_(free, mentors)])
+            pairs = (free[mentees], mentors[chosen])
+            found = self.solve_fixed(Objective(0.0, 1.0, 1.0), pairs, rest, seconds, len(free))
+            if found.x is None:
+                return None
+            rest[pairs[0][found.x]] = pairs[1][found.x]
+            return rest
+
+        best = None
+        for found in dives(problem, prices, finish, deadline):
+            capacity, budget = self.problem.room_left(found)
+            if (capacity < 0).any() or (budget < -1e-9).any():
+                continue  # never met: each set fits its mentor and the MILP keeps the limits
+            self.progress(f"dive: {self.summary(found)}")
+            best = self.better(best, found)
+        return best
 
     def flow_bound(self) -> int:
         """The most mentees a flow can match (assign_count.flow_bound)."""
