@@ -86,9 +86,17 @@ def test_price_steps_tighten_the_bound_from_the_lps_duals():
     problem = random_dive_problem(3, 4, 16)
     start = problem.cost.min(axis=0)
     before = _lagrangian(problem.cost, problem.load, problem.allowed, problem.budget, start)[0]
-    prices = mentee_prices(problem, start, before + 50.0, time.perf_counter() + 5)
+    prices, bound = mentee_prices(problem, start, before + 50.0, time.perf_counter() + 5)
     after = _lagrangian(problem.cost, problem.load, problem.allowed, problem.budget, prices)[0]
-    assert after > before
+    assert after > before and bound == after
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10_000))
+def test_the_prices_bound_holds(seed):
+    problem = random_dive_problem(seed, 3, 6)
+    prices, bound = mentee_prices(problem, problem.cost.min(axis=0), 0.0, time.perf_counter() + 5)
+    assert bound <= optimum(problem) + 1e-9
 
 
 def test_columns_fit_their_mentor_and_are_capped():
@@ -102,7 +110,7 @@ def test_columns_fit_their_mentor_and_are_capped():
 def test_each_dive_places_every_mentee_within_the_budgets():
     problem = random_dive_problem(7, 6, 40)
     solver = assignment._Solver(as_assignment(problem), 10.0, None)
-    prices = mentee_prices(problem, problem.cost.min(axis=0), 0.0, time.perf_counter() + 1)
+    prices, _ = mentee_prices(problem, problem.cost.min(axis=0), 0.0, time.perf_counter() + 1)
 
     def finish(placed, mentors, seconds):
         rest = placed.copy()
@@ -123,29 +131,32 @@ def test_each_dive_places_every_mentee_within_the_budgets():
 
 
 def test_the_dive_applies_to_whole_loads_with_every_mentee_required():
-    load, budget = np.array([[2, 3], [4, 1]]), np.array([5, 6])
+    load, budget = np.tile([[2, 3], [4, 1]], (1, 5)), np.arange(5, 15)
     assert dive_applies(load, budget, True, True)
 
 
-def test_the_dive_does_not_apply_to_fractional_loads_optional_mentees_or_targets():
-    load, budget = np.array([[2, 3], [4, 1]]), np.array([5, 6])
+def test_the_dive_does_not_apply_to_fractional_loads_optional_mentees_targets_or_few_mentors():
+    load, budget = np.tile([[2, 3], [4, 1]], (1, 5)), np.arange(5, 15)
     assert not dive_applies(load + 0.5, budget, True, True)
     assert not dive_applies(load, budget, False, True)
     assert not dive_applies(load, budget, True, False)
     assert not dive_applies(load, budget * 10_000, True, True)
+    assert not dive_applies(load[:, :8], budget[:8], True, True)
 
 
 def test_solver_adopts_the_dive_where_every_mentee_is_required(monkeypatch):
-    problem = as_assignment(random_dive_problem(11, 8, 60))
+    problem = as_assignment(random_dive_problem(11, 12, 60))
     monkeypatch.setattr(assignment, "EXACT_PAIRS", 0)  # the large path, where the dive runs
     messages = []
     result = solve_assignment(problem, 4.0, progress=messages.append)
     assert any(message.startswith("dive: 60 matched") for message in messages)
     assert result.matched == 60 and result.objective <= result.bound + 1e-6
+    priced = next(message for message in messages if message.startswith("prices on the mentees: bound "))
+    assert result.bound <= float(priced.rsplit(" ", 1)[1]) * (1 + 1e-5)  # printed to 6 digits
 
 
 def test_solver_skips_the_dive_where_mentees_may_wait(monkeypatch):
-    problem = as_assignment(random_dive_problem(11, 8, 60), required=False)
+    problem = as_assignment(random_dive_problem(11, 12, 60), required=False)
     monkeypatch.setattr(assignment, "EXACT_PAIRS", 0)
     messages = []
     solve_assignment(problem, 3.0, progress=messages.append)

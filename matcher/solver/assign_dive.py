@@ -41,6 +41,7 @@ LEFT_OUT = 10.0  # a mentee left out of the LP costs this many times the spread 
 FIX_RULES = (0.5, 1.0)  # one dive fixes the columns above one half, the next the whole ones and the largest
 END_MENTORS = 8  # the MILP over the pairs ends the dive when this many mentors are left
 END_SECONDS = 1.5  # time for that MILP, at most
+MAX_PAIRS = 200_000  # feasible pairs, at most (the LP over every pair comes first)
 MAX_UNITS = 4_096  # budgets of at most this many whole units (the knapsacks count every unit)
 
 
@@ -61,10 +62,13 @@ class DiveProblem:
 
 
 def dive_applies(load: np.ndarray, budget: np.ndarray, every_mentee_required: bool, no_targets: bool) -> bool:
-    """Whether the dive can run: every mentee must be matched, no soft targets, and loads and
-    budgets are whole units with budgets of at most MAX_UNITS."""
+    """Whether the dive can run: every mentee must be matched, no soft targets, more mentors
+    than END_MENTORS (with fewer the dive is its last MILP alone), at most MAX_PAIRS pairs
+    (`load`: the feasible pairs' loads) and whole-unit loads and budgets, budgets of at most
+    MAX_UNITS."""
     whole = np.array_equal(load, np.round(load)) and np.array_equal(budget, np.round(budget))
-    return every_mentee_required and no_targets and whole and budget.size > 0 and budget.max() <= MAX_UNITS
+    return (every_mentee_required and no_targets and whole and budget.size > END_MENTORS
+            and load.size <= MAX_PAIRS and budget.max() <= MAX_UNITS)
 
 
 @numba.njit(cache=True)
@@ -170,9 +174,11 @@ def _near_best_sets(values, load, allowed, budget, capacity, limit, out, most):
     return count
 
 
-def mentee_prices(problem: DiveProblem, start: np.ndarray, lp_cost: float, deadline: float) -> np.ndarray:
+def mentee_prices(problem: DiveProblem, start: np.ndarray, lp_cost: float,
+                  deadline: float) -> tuple[np.ndarray, float]:
     """Prices on the mentees from `start` (the LP's duals), improved by subgradient steps on
-    the knapsack Lagrangian until PRICE_STEPS or `deadline`, aiming AIM above `lp_cost`."""
+    the knapsack Lagrangian until PRICE_STEPS or `deadline`, aiming AIM above `lp_cost`, and
+    their Lagrangian bound: no assignment of every mentee costs less."""
     cost = np.where(problem.allowed, problem.cost, 0.0)
     args = (cost, problem.load, problem.allowed, problem.budget)
     aim = lp_cost + AIM * max(abs(lp_cost), 1.0)
@@ -185,7 +191,9 @@ def mentee_prices(problem: DiveProblem, start: np.ndarray, lp_cost: float, deadl
             *args, prices, best_bound, aim, step, direction, stall, STEPS_PER_CHECK)
         if found > best_bound:
             best_bound, best_prices = found, found_prices
-    return best_prices
+    if best_bound == -np.inf:
+        best_bound = _lagrangian(*args, best_prices)[0]
+    return best_prices, best_bound
 
 
 def columns(problem: DiveProblem, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

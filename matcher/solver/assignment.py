@@ -31,7 +31,7 @@ from matcher.solver.assign_knapsack import ValueBound, value_bound
 from matcher.solver.assign_matrix import (best_pairs, load_rows, pair_load, priced_top_pairs, regret_priority,
                                           with_pairs_of)
 from matcher.solver.assign_patterns import MentorPatterns, master_assignments, master_fits
-from matcher.solver.assign_model import Objective, solve_lp, solve_milp
+from matcher.solver.assign_model import LPTimeLimit, Objective, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_relaxation import lp_deadline, relaxation, start_plan
 from matcher.solver.background import FORK_MARGIN, Forked
@@ -190,8 +190,9 @@ class _Solver(Finish):
         mentor_of = self.best_start(starts, combined)
         self.progress(f"rounded and filled: {self.summary(mentor_of)}")
         if not count_varies and self.dive_problem() is not None:
-            dived = self.dived(time.perf_counter() + DIVE_SHARE * self.remaining())
+            dived, cost_bound = self.dived(time.perf_counter() + DIVE_SHARE * self.remaining())
             mentor_of = self.adopted(mentor_of, dived, "dive over the mentors' near-best sets")
+            combined_bound = min(combined_bound, worth * int(self.matchable.sum()) - cost_bound)
         fork = count_varies and self.forks_value_bound()
         self.deadline += (VALUE_BOUND_SHARE + master_share) * self.time_limit if fork else 0.0
         settled = partial(self.fork_value_bound, master=master, worth=worth) if fork else None
@@ -239,17 +240,23 @@ class _Solver(Finish):
         return DiveProblem(np.ascontiguousarray(cost), np.ascontiguousarray(load.T, dtype=np.int64),
                            self.budget.astype(np.int64), np.minimum(self.capacity, len(rows)).astype(np.int64))
 
-    def dived(self, deadline: float) -> np.ndarray | None:
-        """The best of the dives' assignments (assign_dive) by `deadline`, from prices on the
-        mentees fitted for DIVE_PRICE_SHARE of the time: the LP relaxation's duals improved by
-        subgradient steps; None when they find none."""
+    def dived(self, deadline: float) -> tuple[np.ndarray | None, float]:
+        """The best of the dives' assignments (assign_dive) by `deadline` (None when they find
+        none), and the Lagrangian bound of their prices on the mentees, as a bound on minus the
+        value of every feasible assignment (every mentee is matched in each). The prices are
+        fitted for DIVE_PRICE_SHARE of the time: the LP relaxation's duals improved by
+        subgradient steps."""
         rows, problem = np.flatnonzero(self.matchable), self.dive_problem()
-        lp = solve_lp(self.model(*np.nonzero(self.feasible), Objective(0.0, 1.0, 1.0)),
-                      max(deadline - time.perf_counter(), 0.0))
+        try:
+            lp = solve_lp(self.model(*np.nonzero(self.feasible), Objective(0.0, 1.0, 1.0)),
+                          max(deadline - time.perf_counter(), 0.0))
+        except LPTimeLimit:
+            lp = None
         if lp is None:
-            return None
+            return None, -np.inf
         priced = time.perf_counter() + DIVE_PRICE_SHARE * (deadline - time.perf_counter())
-        prices = mentee_prices(problem, -lp.mentee_dual[rows], -lp.objective, priced)
+        prices, cost_bound = mentee_prices(problem, -lp.mentee_dual[rows], -lp.objective, priced)
+        self.progress(f"prices on the mentees: bound {-cost_bound:.6g}")
 
         def finish(placed: np.ndarray, mentors: np.ndarray, seconds: float) -> np.ndarray | None:
             rest = np.full(self.problem.shape[0], -1)
@@ -270,7 +277,7 @@ class _Solver(Finish):
                 continue  # never met: each set fits its mentor and the MILP keeps the limits
             self.progress(f"dive: {self.summary(found)}")
             best = self.better(best, found)
-        return best
+        return best, cost_bound
 
     def flow_bound(self) -> int:
         """The most mentees a flow can match (assign_count.flow_bound)."""
