@@ -132,16 +132,17 @@ def test_each_dive_places_every_mentee_within_the_budgets():
 
 def test_the_dive_applies_to_whole_loads_with_every_mentee_required():
     load, budget = np.tile([[2, 3], [4, 1]], (1, 5)), np.arange(5, 15)
-    assert dive_applies(load, budget, True, True)
+    assert dive_applies(load, budget, True, True, 10.0)
 
 
-def test_the_dive_does_not_apply_to_fractional_loads_optional_mentees_targets_or_few_mentors():
+def test_the_dive_does_not_apply_to_fractional_loads_optional_mentees_targets_few_mentors_or_little_time():
     load, budget = np.tile([[2, 3], [4, 1]], (1, 5)), np.arange(5, 15)
-    assert not dive_applies(load + 0.5, budget, True, True)
-    assert not dive_applies(load, budget, False, True)
-    assert not dive_applies(load, budget, True, False)
-    assert not dive_applies(load, budget * 10_000, True, True)
-    assert not dive_applies(load[:, :8], budget[:8], True, True)
+    assert not dive_applies(load + 0.5, budget, True, True, 10.0)
+    assert not dive_applies(load, budget, False, True, 10.0)
+    assert not dive_applies(load, budget, True, False, 10.0)
+    assert not dive_applies(load, budget * 10_000, True, True, 10.0)
+    assert not dive_applies(load[:, :8], budget[:8], True, True, 10.0)
+    assert not dive_applies(load, budget, True, True, load.size / 2_000 / 2)
 
 
 def test_solver_adopts_the_dive_where_every_mentee_is_required(monkeypatch):

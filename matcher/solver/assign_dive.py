@@ -41,7 +41,8 @@ LEFT_OUT = 10.0  # a mentee left out of the LP costs this many times the spread 
 FIX_RULES = (0.5, 1.0)  # one dive fixes the columns above one half, the next the whole ones and the largest
 END_MENTORS = 8  # the MILP over the pairs ends the dive when this many mentors are left
 END_SECONDS = 1.5  # time for that MILP, at most
-MAX_PAIRS = 200_000  # feasible pairs, at most (the LP over every pair comes first)
+PAIRS_PER_SECOND = 2_000  # feasible pairs a second of the time limit, at most: at 10 s the dive gained on
+# the GAP library up to 16,000 pairs, left 13,500-54,000 as they were, and on 80 x 1,600 took the whole time
 MAX_UNITS = 4_096  # budgets of at most this many whole units (the knapsacks count every unit)
 
 
@@ -61,14 +62,15 @@ class DiveProblem:
         return np.isfinite(self.cost)
 
 
-def dive_applies(load: np.ndarray, budget: np.ndarray, every_mentee_required: bool, no_targets: bool) -> bool:
+def dive_applies(load: np.ndarray, budget: np.ndarray, every_mentee_required: bool, no_targets: bool,
+                 seconds: float) -> bool:
     """Whether the dive can run: every mentee must be matched, no soft targets, more mentors
-    than END_MENTORS (with fewer the dive is its last MILP alone), at most MAX_PAIRS pairs
-    (`load`: the feasible pairs' loads) and whole-unit loads and budgets, budgets of at most
-    MAX_UNITS."""
+    than END_MENTORS (with fewer the dive is its last MILP alone), at most PAIRS_PER_SECOND
+    pairs (`load`: the feasible pairs' loads) for each of the `seconds`, and whole-unit loads
+    and budgets, budgets of at most MAX_UNITS."""
     whole = np.array_equal(load, np.round(load)) and np.array_equal(budget, np.round(budget))
     return (every_mentee_required and no_targets and whole and budget.size > END_MENTORS
-            and load.size <= MAX_PAIRS and budget.max() <= MAX_UNITS)
+            and load.size <= PAIRS_PER_SECOND * seconds and budget.max() <= MAX_UNITS)
 
 
 @numba.njit(cache=True)
@@ -196,14 +198,16 @@ def mentee_prices(problem: DiveProblem, start: np.ndarray, lp_cost: float,
     return best_prices, best_bound
 
 
-def columns(problem: DiveProblem, prices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def columns(problem: DiveProblem, prices: np.ndarray, deadline: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """(sets, mentor): each mentor's sets of mentees within a margin of its best at `prices`,
     at most SETS_PER_MENTOR each (the margin halved until they fit; the first ones found
-    when even a tiny margin holds more)."""
+    when even a tiny margin holds more); the mentors reached by `deadline` only."""
     m, n = problem.cost.shape
     out = np.zeros((SETS_PER_MENTOR + 1, n), np.bool_)
-    found, owners = [], []
+    found, owners = [np.zeros((0, n), bool)], [np.zeros(0, int)]
     for i in range(m):
+        if time.perf_counter() >= deadline:
+            break
         values = np.where(problem.allowed[i], problem.cost[i] - prices, np.inf)
         best = _knapsack_table(values, problem.load[i], problem.allowed[i], int(problem.budget[i]))[0, -1]
         margin = FIRST_MARGIN
@@ -225,7 +229,7 @@ def dives(problem: DiveProblem, prices: np.ndarray, finish: Callable[[np.ndarray
     """The assignments of a dive by each of FIX_RULES in turn over the columns at `prices`
     (see the module) that end by `deadline`. `finish(fixed, free_mentors, seconds)` is the
     MILP over the pairs of the mentees `fixed` leaves out (mentor -1) and the `free_mentors`."""
-    sets, owner = columns(problem, prices)
+    sets, owner = columns(problem, prices, deadline)
     found = (dive(problem, sets, owner, finish, deadline, fix_above) for fix_above in FIX_RULES)
     return [mentor_of for mentor_of in found if mentor_of is not None]
 
@@ -255,7 +259,7 @@ def dive(problem: DiveProblem, sets: np.ndarray, owner: np.ndarray, finish, dead
         placed = mentor_of >= 0
         alive = np.flatnonzero(~banned & ~sets[:, placed].any(axis=1) & ~used[owner])
         taken = _column_lp(sets[alive][:, ~placed], owner[alive], cost[alive], np.flatnonzero(~used), left_out,
-                           fix_above)
+                           fix_above, deadline)
         if taken is None:
             if not fixed:
                 return None
@@ -266,11 +270,11 @@ def dive(problem: DiveProblem, sets: np.ndarray, owner: np.ndarray, finish, dead
 
 
 def _column_lp(sets: np.ndarray, owner: np.ndarray, cost: np.ndarray, mentors: np.ndarray,
-               left_out: float, fix_above: float) -> np.ndarray | None:
+               left_out: float, fix_above: float, deadline: float) -> np.ndarray | None:
     """Positions of the columns to fix from the LP over `sets` (mentees not yet placed) of the
     free `mentors`: those above one half when `fix_above` is at most one half and there are
     any (no two of them share a mentee or a mentor), else those at `fix_above` or more and
-    the largest of the others; None when the LP fails."""
+    the largest of the others; None when the LP fails or is not solved by `deadline`."""
     if not len(owner):
         return None
     rows, positions = np.nonzero(sets.T)
@@ -282,7 +286,8 @@ def _column_lp(sets: np.ndarray, owner: np.ndarray, cost: np.ndarray, mentors: n
     one_set = csc_matrix((np.ones(len(owner)), (np.searchsorted(mentors, owner), np.arange(len(owner)))),
                          shape=(len(mentors), width))
     result = linprog(np.r_[cost, np.full(mentees, left_out)], A_ub=one_set, b_ub=np.ones(len(mentors)),
-                     A_eq=covers, b_eq=np.ones(mentees), bounds=(0, 1), method="highs")
+                     A_eq=covers, b_eq=np.ones(mentees), bounds=(0, 1), method="highs",
+                     options={"time_limit": max(deadline - time.perf_counter(), 0.01)})
     if result.status != 0:
         return None
     x = result.x[:len(owner)]

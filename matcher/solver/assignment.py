@@ -234,7 +234,7 @@ class _Solver(Finish):
         problem, rows = self.problem, np.flatnonzero(self.matchable)
         load = np.broadcast_to(load_rows(problem.load, rows), (len(rows), problem.shape[1]))
         if not dive_applies(load[self.feasible[rows]], self.budget, bool(self.required[rows].all()),
-                            problem.target_hours is None or problem.shortfall_penalty == 0):
+                            problem.target_hours is None or problem.shortfall_penalty == 0, self.time_limit):
             return None
         cost = np.where(self.feasible[rows], -problem.value[rows], np.inf).T
         return DiveProblem(np.ascontiguousarray(cost), np.ascontiguousarray(load.T, dtype=np.int64),
