@@ -260,7 +260,7 @@ def dive(problem: DiveProblem, sets: np.ndarray, owner: np.ndarray, finish, dead
         alive = np.flatnonzero(~banned & ~sets[:, placed].any(axis=1) & ~used[owner])
         taken = _column_lp(sets[alive][:, ~placed], owner[alive], cost[alive], np.flatnonzero(~used), left_out,
                            fix_above, deadline)
-        if taken is None:
+        if taken is None or not len(taken):
             if not fixed:
                 return None
             banned[fixed.pop()] = True
@@ -274,7 +274,8 @@ def _column_lp(sets: np.ndarray, owner: np.ndarray, cost: np.ndarray, mentors: n
     """Positions of the columns to fix from the LP over `sets` (mentees not yet placed) of the
     free `mentors`: those above one half when `fix_above` is at most one half and there are
     any (no two of them share a mentee or a mentor), else those at `fix_above` or more and
-    the largest of the others; None when the LP fails or is not solved by `deadline`."""
+    the largest of the others (none when the LP leaves every mentee out); None when the LP
+    fails or is not solved by `deadline`."""
     if not len(owner):
         return None
     rows, positions = np.nonzero(sets.T)

@@ -189,8 +189,9 @@ class _Solver(Finish):
             starts += [start for start in lp_starts if start is not None]
         mentor_of = self.best_start(starts, combined)
         self.progress(f"rounded and filled: {self.summary(mentor_of)}")
-        if not count_varies and self.dive_problem() is not None:
-            dived, cost_bound = self.dived(time.perf_counter() + DIVE_SHARE * self.remaining())
+        dive_problem = None if count_varies else self.dive_problem()
+        if dive_problem is not None:
+            dived, cost_bound = self.dived(dive_problem, time.perf_counter() + DIVE_SHARE * self.remaining())
             mentor_of = self.adopted(mentor_of, dived, "dive over the mentors' near-best sets")
             combined_bound = min(combined_bound, worth * int(self.matchable.sum()) - cost_bound)
         fork = count_varies and self.forks_value_bound()
@@ -240,13 +241,13 @@ class _Solver(Finish):
         return DiveProblem(np.ascontiguousarray(cost), np.ascontiguousarray(load.T, dtype=np.int64),
                            self.budget.astype(np.int64), np.minimum(self.capacity, len(rows)).astype(np.int64))
 
-    def dived(self, deadline: float) -> tuple[np.ndarray | None, float]:
-        """The best of the dives' assignments (assign_dive) by `deadline` (None when they find
-        none), and the Lagrangian bound of their prices on the mentees, as a bound on minus the
-        value of every feasible assignment (every mentee is matched in each). The prices are
-        fitted for DIVE_PRICE_SHARE of the time: the LP relaxation's duals improved by
-        subgradient steps."""
-        rows, problem = np.flatnonzero(self.matchable), self.dive_problem()
+    def dived(self, problem: DiveProblem, deadline: float) -> tuple[np.ndarray | None, float]:
+        """The best of the dives' assignments (assign_dive) over `problem` (dive_problem) by
+        `deadline` (None when they find none), and the Lagrangian bound of their prices on the
+        mentees, as a bound on minus the value of every feasible assignment (every mentee is
+        matched in each). The prices are fitted for DIVE_PRICE_SHARE of the time: the LP
+        relaxation's duals improved by subgradient steps."""
+        rows = np.flatnonzero(self.matchable)
         try:
             lp = solve_lp(self.model(*np.nonzero(self.feasible), Objective(0.0, 1.0, 1.0)),
                           max(deadline - time.perf_counter(), 0.0))
@@ -260,7 +261,7 @@ class _Solver(Finish):
 
         def finish(placed: np.ndarray, mentors: np.ndarray, seconds: float) -> np.ndarray | None:
             rest = np.full(self.problem.shape[0], -1)
-            rest[rows] = np.where(placed >= 0, placed, -1)
+            rest[rows] = placed
             free = rows[placed < 0]
             mentees, chosen = np.nonzero(self.feasible[np.ix_(free, mentors)])
             pairs = (free[mentees], mentors[chosen])
@@ -274,7 +275,7 @@ class _Solver(Finish):
         for found in dives(problem, prices, finish, deadline):
             capacity, budget = self.problem.room_left(found)
             if (capacity < 0).any() or (budget < -1e-9).any():
-                continue  # never met: each set fits its mentor and the MILP keeps the limits
+                continue  # a guard: each set fits its mentor and the MILP keeps the limits
             self.progress(f"dive: {self.summary(found)}")
             best = self.better(best, found)
         return best, cost_bound
