@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.allocator import keep_large_arrays_in_the_heap
+from matcher.solver.assign_dive import compile_kernels
 from matcher.solver.assignment import (
     AssignmentProblem,
     InfeasibleAssignment,
@@ -71,6 +72,7 @@ def total_cost(cost: np.ndarray, agent_of: np.ndarray) -> int:
 def main(argv=None) -> None:
     """Solve each file and print one line per instance."""
     keep_large_arrays_in_the_heap()
+    compile_kernels()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--time-limit", type=float, default=10.0)

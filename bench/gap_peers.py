@@ -35,6 +35,7 @@ from bench.peers import (
 )
 from matcher.solver.assignment import InfeasibleAssignment
 from matcher.allocator import keep_large_arrays_in_the_heap
+from matcher.solver.assign_dive import compile_kernels
 
 HEADER = ("| instance | agents x jobs | best known | LP bound | LP seconds | method | cost "
           "| above best known | seconds | lower bound | note |")
@@ -227,6 +228,7 @@ def summary(instances: list[GapInstance], costs: list[dict[str, int | None]],
 def main(argv: list[str] | None = None) -> None:
     """Parse the arguments, print the table and the summary, and write them with --write-docs."""
     keep_large_arrays_in_the_heap()
+    compile_kernels()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--time-limit", type=float, default=10.0)

@@ -11,9 +11,12 @@ from matcher.solver import assignment
 from matcher.solver.assign_dive import (
     SETS_PER_MENTOR,
     DiveProblem,
+    _knapsack_table,
     _lagrangian,
     _near_best_sets,
+    _price_steps,
     columns,
+    compile_kernels,
     dive_applies,
     dives,
     mentee_prices,
@@ -162,3 +165,8 @@ def test_solver_skips_the_dive_where_mentees_may_wait(monkeypatch):
     messages = []
     solve_assignment(problem, 3.0, progress=messages.append)
     assert not any(message.startswith("dive") for message in messages)
+
+
+def test_compile_kernels_compiles_every_kernel():
+    compile_kernels()
+    assert all(kernel.signatures for kernel in (_knapsack_table, _lagrangian, _price_steps, _near_best_sets))

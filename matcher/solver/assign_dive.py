@@ -176,6 +176,16 @@ def _near_best_sets(values, load, allowed, budget, capacity, limit, out, most):
     return count
 
 
+def compile_kernels() -> None:
+    """Compile the knapsacks and the enumeration of the sets, or load them from numba's cache
+    (about 4 s the first time after an install or a change of this file, 0.2 s after), so
+    that a timed solve does not pay for it."""
+    problem = DiveProblem(np.ones((2, 3)), np.ones((2, 3), np.int64), np.full(2, 2, np.int64),
+                          np.full(2, 3, np.int64))
+    prices, _ = mentee_prices(problem, np.zeros(3), 0.0, np.inf)
+    columns(problem, prices)
+
+
 def mentee_prices(problem: DiveProblem, start: np.ndarray, lp_cost: float,
                   deadline: float) -> tuple[np.ndarray, float]:
     """Prices on the mentees from `start` (the LP's duals), improved by subgradient steps on
