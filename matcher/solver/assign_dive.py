@@ -191,8 +191,8 @@ def mentee_prices(problem: DiveProblem, start: np.ndarray, lp_cost: float,
     """Prices on the mentees from `start` (the LP's duals), improved by subgradient steps on
     the knapsack Lagrangian until PRICE_STEPS or `deadline`, aiming AIM above `lp_cost`, and
     their Lagrangian bound: no assignment of every mentee costs less."""
-    cost = np.where(problem.allowed, problem.cost, 0.0)
-    args = (cost, problem.load, problem.allowed, problem.budget)
+    allowed = problem.allowed
+    args = (np.where(allowed, problem.cost, 0.0), problem.load, allowed, problem.budget)
     aim = lp_cost + AIM * max(abs(lp_cost), 1.0)
     best_bound, best_prices = -np.inf, start.astype(float)
     prices, step, direction, stall = best_prices.copy(), FIRST_STEP, np.zeros_like(best_prices), 0
@@ -215,14 +215,15 @@ def columns(problem: DiveProblem, prices: np.ndarray, deadline: float = np.inf) 
     m, n = problem.cost.shape
     out = np.zeros((SETS_PER_MENTOR + 1, n), np.bool_)
     found, owners = [np.zeros((0, n), bool)], [np.zeros(0, int)]
+    allowed = problem.allowed
     for i in range(m):
         if time.perf_counter() >= deadline:
             break
-        values = np.where(problem.allowed[i], problem.cost[i] - prices, np.inf)
-        best = _knapsack_table(values, problem.load[i], problem.allowed[i], int(problem.budget[i]))[0, -1]
+        values = np.where(allowed[i], problem.cost[i] - prices, np.inf)
+        best = _knapsack_table(values, problem.load[i], allowed[i], int(problem.budget[i]))[0, -1]
         margin = FIRST_MARGIN
         while True:
-            count = _near_best_sets(values, problem.load[i], problem.allowed[i], int(problem.budget[i]),
+            count = _near_best_sets(values, problem.load[i], allowed[i], int(problem.budget[i]),
                                     int(problem.capacity[i]), best + margin, out, SETS_PER_MENTOR + 1)
             if count <= SETS_PER_MENTOR or margin < 1e-3:
                 break
@@ -250,8 +251,9 @@ def dive(problem: DiveProblem, sets: np.ndarray, owner: np.ndarray, finish, dead
     `sets` of the mentors `owner`, fixing the columns the LP takes at `fix_above` or more at
     each step (see _column_lp); None when it ends without one by `deadline`."""
     m, n = problem.cost.shape
-    cost = np.where(sets, np.where(problem.allowed, problem.cost, 0.0)[owner], 0.0).sum(axis=1)
-    left_out = LEFT_OUT * (np.ptp(problem.cost[problem.allowed]) + 1.0)
+    allowed = problem.allowed
+    cost = np.where(sets, np.where(allowed, problem.cost, 0.0)[owner], 0.0).sum(axis=1)
+    left_out = LEFT_OUT * (np.ptp(problem.cost[allowed]) + 1.0)
     banned = np.zeros(len(owner), bool)
     fixed: list[int] = []
     while time.perf_counter() < deadline:
