@@ -301,11 +301,11 @@ def forked_bound_problem() -> tuple[AssignmentProblem, float]:
 
 @pytest.mark.parametrize("fork", [True, False])
 def test_the_bound_on_value_holds_forked_beside_the_search_or_not(monkeypatch, fork):
+    import matcher.solver.assign_bounding as assign_bounding
     import matcher.solver.assign_state as assign_state
-    import matcher.solver.assignment as assignment
     problem, optimum = forked_bound_problem()
-    assert problem.allowed.sum() > assignment.COUNT_LP_PAIRS
-    monkeypatch.setattr(assignment, "FORK_FACTOR", 0.0)  # whatever the time left (not what is tested here)
+    assert problem.allowed.sum() > assign_bounding.COUNT_LP_PAIRS
+    monkeypatch.setattr(assign_bounding, "FORK_FACTOR", 0.0)  # whatever the time left (not what is tested here)
     if not fork:
         monkeypatch.setattr(assign_state, "can_fork", lambda: False)
     lines = []

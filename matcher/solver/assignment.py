@@ -22,16 +22,15 @@ from functools import partial
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from matcher.solver.assign_count import COUNT_LP_PAIRS, flow_bound, tightened_count_bound
-from matcher.solver.assign_dive import DiveProblem, dive_applies, dives, mentee_prices
+from matcher.solver.assign_count import flow_bound, tightened_count_bound
 from matcher.solver.assign_duals import fitted_prices
+from matcher.solver.assign_bounding import FORK_SHARE, MASTER_SHARE, VALUE_BOUND_SHARE, ValueBounding
+from matcher.solver.assign_diving import DIVE_SHARE, Diving
 from matcher.solver.assign_finish import Finish
-from matcher.solver.assign_fixing import beyond_agreement, completed_lp, fixed_and_solved
-from matcher.solver.assign_knapsack import ValueBound, value_bound
-from matcher.solver.assign_matrix import (best_pairs, load_rows, pair_load, priced_top_pairs, regret_priority,
-                                          with_pairs_of)
-from matcher.solver.assign_patterns import MentorPatterns, master_assignments, master_fits
-from matcher.solver.assign_model import LPTimeLimit, Objective, solve_lp, solve_milp
+from matcher.solver.assign_fixing import beyond_agreement, completed_lp
+from matcher.solver.assign_matrix import best_pairs, pair_load, priced_top_pairs, regret_priority, with_pairs_of
+from matcher.solver.assign_patterns import master_fits
+from matcher.solver.assign_model import Objective, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_relaxation import lp_deadline, relaxation, start_plan
 from matcher.solver.background import FORK_MARGIN, Forked
@@ -42,16 +41,6 @@ CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed 
 SEARCH_SHARE = 0.95  # share of the time left after the LP that local search may use
 FOCUS_PAIRS = 50  # the search first looks at each mentee's this many best pairs at the smoothed prices
 FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of its candidates
-VALUE_BOUND_SHARE = 0.2  # share of the whole time limit kept for the bound on value at the end, unless forked
-FORK_SHARE = 0.25  # it is forked when the search stops matching more, or after this share of its time
-FORK_FACTOR = 0.75  # forked only when it would have this many times the bound's share at least
-MASTER_SHARE = 0.1  # and kept at the end for the master over the mentors' sets (assign_patterns), when it fits
-# that time (where the bound is forked, the master runs after it in the child and the search keeps this share)
-RELINK_SHARE = 0.5  # share of the time left that relinking one of the master's assignments with the start may use
-DIVE_SHARE = 0.6  # share of the time left after the starts for the dive, where every mentee must be matched
-DIVE_PRICE_SHARE = 0.4  # share of the dive's time for its prices on the mentees, at most
-FORKED_MASTER_SHARE = 0.4  # share of a forked bound's time kept for the master after it, when it has one
-RELINK_FORKED_SHARE = 0.05  # share of the time limit left after a forked master to relink its answer with the search's
 
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
                      progress: Callable[[str], None] | None = None) -> AssignmentResult:
@@ -71,7 +60,7 @@ def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
         return _Solver(problem, time_limit, progress).solve()
 
 
-class _Solver(Finish):
+class _Solver(Finish, Diving, ValueBounding):
     """One solve: exact stages for small problems, the phases of the combined goal for large ones."""
 
     def __init__(self, problem: AssignmentProblem, time_limit: float, progress):
@@ -229,57 +218,6 @@ class _Solver(Finish):
         bound = min(combined_bound - worth * self.matched(mentor_of), bound_on_value)
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
 
-    def dive_problem(self) -> DiveProblem | None:
-        """The matchable mentees' problem in the dive's terms (costs by mentor, whole-unit
-        loads), or None where the dive does not apply (see dive_applies)."""
-        problem, rows = self.problem, np.flatnonzero(self.matchable)
-        load = np.broadcast_to(load_rows(problem.load, rows), (len(rows), problem.shape[1]))
-        if not dive_applies(load[self.feasible[rows]], self.budget, bool(self.required[rows].all()),
-                            problem.target_hours is None or problem.shortfall_penalty == 0, self.time_limit):
-            return None
-        cost = np.where(self.feasible[rows], -problem.value[rows], np.inf).T
-        return DiveProblem(np.ascontiguousarray(cost), np.ascontiguousarray(load.T, dtype=np.int64),
-                           self.budget.astype(np.int64), np.minimum(self.capacity, len(rows)).astype(np.int64))
-
-    def dived(self, problem: DiveProblem, deadline: float) -> tuple[np.ndarray | None, float]:
-        """The best of the dives' assignments (assign_dive) over `problem` (dive_problem) by
-        `deadline` (None when they find none), and the Lagrangian bound of their prices on the
-        mentees, as a bound on minus the value of every feasible assignment (every mentee is
-        matched in each). The prices are fitted for DIVE_PRICE_SHARE of the time: the LP
-        relaxation's duals improved by subgradient steps."""
-        rows = np.flatnonzero(self.matchable)
-        try:
-            lp = solve_lp(self.model(*np.nonzero(self.feasible), Objective(0.0, 1.0, 1.0)),
-                          max(deadline - time.perf_counter(), 0.0))
-        except LPTimeLimit:
-            lp = None
-        if lp is None:
-            return None, -np.inf
-        priced = time.perf_counter() + DIVE_PRICE_SHARE * (deadline - time.perf_counter())
-        prices, cost_bound = mentee_prices(problem, -lp.mentee_dual[rows], -lp.objective, priced)
-        self.progress(f"prices on the mentees: bound {-cost_bound:.6g}")
-
-        def finish(placed: np.ndarray, mentors: np.ndarray, seconds: float) -> np.ndarray | None:
-            rest = np.full(self.problem.shape[0], -1)
-            rest[rows] = placed
-            free = rows[placed < 0]
-            mentees, chosen = np.nonzero(self.feasible[np.ix_(free, mentors)])
-            pairs = (free[mentees], mentors[chosen])
-            found = self.solve_fixed(Objective(0.0, 1.0, 1.0), pairs, rest, seconds, len(free))
-            if found.x is None:
-                return None
-            rest[pairs[0][found.x]] = pairs[1][found.x]
-            return rest
-
-        best = None
-        for found in dives(problem, prices, finish, deadline):
-            capacity, budget = self.problem.room_left(found)
-            if (capacity < 0).any() or (budget < -1e-9).any():
-                continue  # a guard: each set fits its mentor and the MILP keeps the limits
-            self.progress(f"dive: {self.summary(found)}")
-            best = self.better(best, found)
-        return best, cost_bound
-
     def flow_bound(self) -> int:
         """The most mentees a flow can match (assign_count.flow_bound)."""
         return flow_bound(self.feasible, self.problem.load, self.capacity, self.budget)
@@ -331,82 +269,6 @@ class _Solver(Finish):
         start matched 17 fewer than the prices' (5,918 against 5,935) but rated higher, and the
         search from it ended with 5,942 matches and 8,950 against 5,938 and 8,936."""
         return max((self.filled(start) for start in starts), key=partial(self.combined_value, objective=objective))
-
-    def value_bound(self, mentor_of: np.ndarray, deadline: float, patterns: MentorPatterns | None = None) -> ValueBound:
-        """Bounds on the value of every assignment matching at least as many mentees as
-        `mentor_of`, computed until `deadline`, the mentors' sets it meets added to `patterns`
-        (see assign_knapsack.value_bound)."""
-        return value_bound(self.problem, self.table, self.required, self.in_pool, self.priced, mentor_of, deadline,
-                           self.fit.bound_seconds, patterns)
-
-    def forks_value_bound(self) -> bool:
-        """Whether the bound on value is to be forked beside the search: where it can, on a
-        large problem (the count's own bound is not tightened), when the time left after
-        FORK_SHARE of the search is FORK_FACTOR times the bound's share of the time limit at
-        least (the two run slower side by side: at 10,000 x 2,000 and 5 s, 1.0 s forked
-        bounded worse than 1.2 s alone; at 20 s after the LP, 4.8 s forked bounded 10,508.3
-        against 10,512.2 with 4 s alone, and the search kept those 4 s; where the LP took 4 s,
-        seed 1, 4.1 s forked bounded 10,529.1 against 10,525.4 with 4 s alone, and the search
-        had 4.7 s instead of 0.7 s: 7,042 matched and 10,417.7 against 6,984 and 10,330.3)."""
-        left = self.started + self.time_limit - time.perf_counter()
-        return (int(self.feasible.sum()) > COUNT_LP_PAIRS and self.forking
-                and (1 - FORK_SHARE) * left >= FORK_FACTOR * VALUE_BOUND_SHARE * self.time_limit)
-
-    def fork_value_bound(self, mentor_of: np.ndarray, master: bool, worth: float) -> None:
-        """Start the bound on value for assignments matching at least as many as `mentor_of`
-        in a forked process (with the master over the mentors' sets after it, a match worth
-        `worth` in its goal, when `master`), to end FORK_MARGIN of the time limit before its end."""
-        self.progress(f"bound on value forked with {self.matched(mentor_of)} matched")
-        end = self.started + (1 - FORK_MARGIN - (RELINK_FORKED_SHARE if master else 0.0)) * self.time_limit
-        self.forked_bound = Forked(self.bound_and_master, mentor_of, end, master,
-                                   FORKED_MASTER_SHARE * (end - time.perf_counter()), worth)
-
-    def bound_and_master(self, mentor_of: np.ndarray, end: float, master: bool, master_seconds: float,
-                         worth: float = 0.0) -> tuple[ValueBound, np.ndarray]:
-        """The bound on value for assignments matching at least as many as `mentor_of` until
-        `master_seconds` before `end` (all of the time without `master`); with `master`, the
-        best of `mentor_of` and the master's assignments over the mentors' sets it met,
-        by `end`, a match worth `worth` in the master's goal beyond its value.
-
-        Forked, the master takes the combined goal, as the search may match more than
-        `mentor_of` by then (2,000 x 500 at 10 s, seeds 1-8, two runs: 10,696 matched in both
-        against 10,690 on value alone, a mean of 0.9969 and 0.9959 of the bound against
-        0.9957 and 0.9958); after the search, value alone (200 x 60 at 2 s, seeds 3-5: the
-        combined goal lost value at the same count, 163.5 against 164.6 on seed 4)."""
-        patterns = MentorPatterns(self.problem.shape) if master else None
-        found = self.value_bound(mentor_of, end - (master_seconds if master else 0.0), patterns)
-        return found, self.from_patterns(mentor_of, patterns, end, worth) if master else mentor_of
-
-    def forked_value_bound(self) -> tuple[ValueBound, np.ndarray] | None:
-        """The forked bound on value and assignment (see bound_and_master), waited for until
-        FORK_GRACE of the time limit after its end; None when none was forked or it did not
-        come in time."""
-        if self.forked_bound is None:
-            return None
-        return self.forked_bound.result(self.fork_wait())
-
-    def from_patterns(self, mentor_of: np.ndarray, patterns: MentorPatterns, end: float,
-                      worth: float = 0.0) -> np.ndarray:
-        """The best of `mentor_of` and the master's assignments over the mentors' sets in
-        `patterns` (its LP rounded and searched from, its MILP; a match worth `worth` in its
-        goal beyond its value), each also relinked with `mentor_of`, by `end`."""
-        start = mentor_of
-        for found in master_assignments(self.problem, self.feasible, self.required, patterns, start, end,
-                                        self.search, worth):
-            mentor_of = self.adopted(mentor_of, found, f"master over {len(patterns)} mentor sets")
-            relinked = self.relinked(start, found, time.perf_counter() + RELINK_SHARE * (end - time.perf_counter()))
-            mentor_of = self.adopted(mentor_of, relinked, "master relinked with the start")
-        return mentor_of
-
-    def relinked(self, first: np.ndarray, second: np.ndarray, deadline: float) -> np.ndarray | None:
-        """The pairs on which `first` and `second` agree, and the rest of their pairs
-        re-solved by `deadline` as one MILP (on value) matching at least as many as either."""
-        agreed = np.where(first == second, first, -1)
-        mentees, mentors = np.tile(np.arange(len(first)), 2), np.r_[first, second]
-        taken = mentors >= 0  # a pair both take is the agreed one's twice; fixed, it is not re-solved
-        return fixed_and_solved(agreed, (mentees[taken], mentors[taken]),
-                                partial(self.solve_fixed, Objective(0.0, 1.0, 1.0)), deadline - time.perf_counter(),
-                                max(self.matched(first), self.matched(second)))
 
     def agreed_core(self, mentor_of: np.ndarray, x: np.ndarray, objective: Objective) -> np.ndarray:
         """The better of `mentor_of` and the MILP beyond the pairs it and the LP agree on."""
