@@ -8,12 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.assignment import synthetic
 from matcher.solver.assign_duals import PairList, Prices, fitted_prices
 from matcher.solver.assign_knapsack import (LoadGrid, MenteePrices, MentorKnapsacks, ValueBound,
                                             descending_within, knapsack_bound, subgradient_prices)
 from matcher.solver.assign_matrix import PairTable
 from matcher.solver.assign_model import Objective, PairModel, solve_lp, solve_milp
+from matcher.solver.assign_patterns import MentorPatterns
 from matcher.solver.assign_problem import AssignmentProblem
+from matcher.solver.assignment import solve_assignment
 from tests.test_assign_core import heavy_valued
 
 
@@ -166,8 +169,8 @@ def test_programmes_too_large_give_no_bound():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 10_000), st.integers(2, 6), st.integers(1, 3))
-def test_the_knapsack_bound_covers_every_assignment_matching_as_many_in_a_random_pool(seed, n, m):
+@given(st.integers(0, 10_000), st.integers(2, 6), st.integers(1, 3), st.booleans())
+def test_the_knapsack_bound_covers_every_assignment_matching_as_many_in_a_random_pool(seed, n, m, columns):
     rng = np.random.default_rng(seed)
     problem = AssignmentProblem(rng.uniform(0, 2, (n, m)), rng.random((n, m)) < 0.7, rng.choice([1.0, 1.5, 2.0], n),
                                 rng.integers(1, 3, m).astype(float), rng.choice([1.5, 2.0, 3.0], m),
@@ -184,11 +187,27 @@ def test_the_knapsack_bound_covers_every_assignment_matching_as_many_in_a_random
     start = Prices(np.zeros(m), np.zeros(m), np.zeros(m), 0.5)
     known = problem.allowed & (rng.random((n, m)) < 0.3)
     table = PairTable.of(problem.value, problem.allowed, problem.load)
+    reached = min(count + int(rng.integers(0, 2)), n)  # the count a search elsewhere has reached
     bound = knapsack_bound(problem, table, np.zeros(n, bool), known, known_assignment, start,
-                           time.perf_counter() + 0.05)
+                           time.perf_counter() + 0.05, MentorPatterns(problem.shape) if columns else None,
+                           lambda: reached)
     for more in range(count, n + 1):  # assignments matching more are bounded by the bound less its count prices
         best = max((objective for _, matched, objective in feasible if matched >= more), default=-np.inf)
         assert bound.at(more) >= best - 1e-6
+
+
+def test_where_the_count_binds_column_generation_bounds_tighter_than_the_steps_alone():
+    n, m = 60, 15
+    problem = synthetic(n, m, candidates=10, seed=0)
+    found = solve_assignment(problem, time_limit=1.0)
+    mentor_of, matched = np.asarray(found.mentor_of), found.matched
+    table = PairTable.of(problem.value, problem.allowed, problem.load)
+    start = Prices(np.zeros(m), np.zeros(m), np.zeros(m), 0.0)
+    bounds = [knapsack_bound(problem, table, np.zeros(n, bool), problem.allowed.copy(), mentor_of, start,
+                             time.perf_counter() + 1.0, patterns).at(matched)
+              for patterns in (None, MentorPatterns(problem.shape))]
+    steps_alone, with_columns = bounds
+    assert found.objective - 1e-6 <= with_columns < steps_alone - 0.05
 
 
 def test_a_value_bound_holds_for_more_matches_less_its_price_and_not_for_fewer():

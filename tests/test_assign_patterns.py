@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from matcher.solver.assign_duals import Prices
 from matcher.solver.assign_knapsack import knapsack_bound
 from matcher.solver.assign_matrix import PairTable
-from matcher.solver.assign_patterns import MentorPatterns, _Master, master_assignments
+from matcher.solver.assign_patterns import MentorPatterns, SetMaster, master_assignments
 from matcher.solver.assign_problem import AssignmentProblem, match_worth
 
 
@@ -143,14 +143,14 @@ def test_the_knapsack_bound_records_the_sets_its_steps_choose():
         assert problem.allowed[members, mentor].all() and len(members) <= problem.capacity[mentor]
 
 
-def two_mentor_master() -> _Master:
+def two_mentor_master() -> SetMaster:
     """Mentor 0 may take {0, 1}; mentor 1 {1, 2} or {2}."""
     problem = AssignmentProblem(np.ones((3, 2)), np.ones((3, 2), bool), np.ones(3), np.array([2, 2]),
                                 np.array([2.0, 2.0]))
     patterns = MentorPatterns(problem.shape)
     patterns.add(np.array([0, 1, 1, 2]), np.array([0, 0, 1, 1]))
     patterns.add(np.array([2]), np.array([1]))
-    return _Master(problem, problem.allowed, np.zeros(3, bool), patterns, 0)
+    return SetMaster(problem, problem.allowed, np.zeros(3, bool), patterns, 0)
 
 
 def test_the_rounding_takes_the_columns_of_highest_lp_value_first():

@@ -3,6 +3,7 @@ sets after it (assign_knapsack, assign_patterns), mixed into the solver: forked 
 search where it can be, else at the end; the master's assignments relinked with the
 assignment it started from."""
 
+import multiprocessing
 import time
 from functools import partial
 
@@ -34,9 +35,11 @@ class ValueBounding(SolveState):
     def value_bound(self, mentor_of: np.ndarray, deadline: float, patterns: MentorPatterns | None = None) -> ValueBound:
         """Bounds on the value of every assignment matching at least as many mentees as
         `mentor_of`, computed until `deadline`, the mentors' sets it meets added to `patterns`
-        (see assign_knapsack.value_bound)."""
+        (see assign_knapsack.value_bound); forked, its column generation follows the count
+        the search has reached (`search_count`)."""
+        count = None if self.search_count is None else (lambda: int(self.search_count.value))
         return value_bound(self.problem, self.table, self.required, self.in_pool, self.priced, mentor_of, deadline,
-                           self.fit.bound_seconds, patterns)
+                           self.fit.bound_seconds, patterns, count)
 
     def forks_value_bound(self) -> bool:
         """Whether the bound on value is to be forked beside the search: where it can, on a
@@ -56,6 +59,7 @@ class ValueBounding(SolveState):
         in a forked process (with the master over the mentors' sets after it, a match worth
         `worth` in its goal, when `master`), to end FORK_MARGIN of the time limit before its end."""
         self.progress(f"bound on value forked with {self.matched(mentor_of)} matched")
+        self.search_count = multiprocessing.get_context("fork").Value("q", self.matched(mentor_of), lock=False)
         end = self.started + (1 - FORK_MARGIN - (RELINK_FORKED_SHARE if master else 0.0)) * self.time_limit
         self.forked_bound = Forked(self.bound_and_master, mentor_of, end, master,
                                    FORKED_MASTER_SHARE * (end - time.perf_counter()), worth)

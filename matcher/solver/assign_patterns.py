@@ -66,7 +66,7 @@ class MentorPatterns:
                 self.members.append(mentees[start:end])
 
 
-class _Master:
+class SetMaster:
     """The set-partitioning model over the feasible columns and one empty column per mentor,
     each column's goal its value plus `worth` per mentee it matches."""
 
@@ -110,6 +110,28 @@ class _Master:
                          b_eq=np.ones(self.of_mentor.shape[0]), bounds=(0, 1), method="highs-ipm",
                          options={"time_limit": max(seconds, 0.01)})
         return result.x if result.status == 0 else None
+
+    def duals(self, seconds: float) -> tuple[np.ndarray, float] | None:
+        """The prices of the LP relaxation's mentee rows and of its count row (None when not
+        solved in time). A slack on the count, dear beyond any column, keeps the LP feasible
+        while the columns cannot yet match `count_min` mentees."""
+        n, m = self.of_mentee.shape[0], self.of_mentor.shape[0]
+        required = int(self.required.sum())
+        slack = sparse.csr_matrix(([-1.0], ([n + required], [0])), shape=(n + required + 1, 1))
+        count = sparse.csr_matrix(self.sizes[None, :].astype(float))
+        upper = sparse.hstack([sparse.vstack([self.of_mentee, -self.of_mentee[self.required], -count]), slack])
+        limits = np.r_[np.ones(n), -np.ones(required), -self.count_min]
+        dear = 1.0 + 2.0 * float(np.abs(self.goal).max(initial=0.0))
+        result = linprog(np.r_[-self.goal, dear], A_ub=upper.tocsr(), b_ub=limits,
+                         A_eq=sparse.hstack([self.of_mentor, sparse.csr_matrix((m, 1))]).tocsr(), b_eq=np.ones(m),
+                         bounds=[(0, 1)] * len(self) + [(0, None)], method="highs",
+                         options={"time_limit": max(seconds, 0.01)})
+        if result.status != 0:
+            return None
+        marginals = -result.ineqlin.marginals  # the LP minimises: its marginals are the prices negated
+        mentee = marginals[:n].copy()
+        mentee[self.required] -= marginals[n:n + required]
+        return mentee, float(marginals[-1])
 
     def rounded(self, x: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
         """An assignment from the LP's values `x`: the columns by decreasing LP value (then
@@ -162,7 +184,7 @@ def master_assignments(problem: AssignmentProblem, feasible: np.ndarray, require
     large for the time."""
     matched = np.flatnonzero(mentor_of >= 0)
     patterns.add(matched, mentor_of[matched])
-    master = _Master(problem, feasible, required, patterns, len(matched), worth)
+    master = SetMaster(problem, feasible, required, patterns, len(matched), worth)
     seconds = deadline - time.perf_counter()
     if len(master) > COLUMNS_PER_SECOND * seconds:
         return

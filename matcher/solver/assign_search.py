@@ -58,6 +58,7 @@ class LocalSearch(ExchangeMoves):
         self.budget_left = budget.astype(float).copy()
         self.mentor_of = np.full(n, -1)
         self.members: list[set[int]] = [set() for _ in range(m)]
+        self.on_count: Callable[[int], None] | None = None  # told the count after each round that matched more
         for i in np.flatnonzero(mentor_of >= 0):
             self.place(int(i), int(mentor_of[i]))
 
@@ -361,6 +362,8 @@ class LocalSearch(ExchangeMoves):
             while (time.perf_counter() < deadline and len(left := waiting[self.mentor_of[waiting] < 0])
                    and any(move(left) for move in gaining)):
                 improved = True
+                if self.on_count is not None:
+                    self.on_count(int(np.count_nonzero(self.mentor_of >= 0)))
                 if time.perf_counter() >= settle_by:
                     report()
             report()

@@ -37,6 +37,7 @@ class SolveState:
         self.in_pool = self.feasible.copy()
         self.worth_scale = 1.0
         self.forking = can_fork()  # whether work may be forked off to a child process
+        self.search_count = None  # the most mentees matched so far, shared with a forked bound (a Value)
 
     def remaining(self) -> float:
         """Seconds left before the deadline."""
@@ -73,8 +74,10 @@ class SolveState:
     def local_search(self, mentor_of: np.ndarray, candidates: np.ndarray | None = None) -> LocalSearch:
         """A local search from `mentor_of` under the combined goal, over the `candidates`
         mask of pairs (every feasible pair by default)."""
-        return LocalSearch(self.combined()(self.problem.value), self.feasible if candidates is None else candidates,
-                           self.problem.load, self.capacity, self.budget, mentor_of, self.required)
+        search = LocalSearch(self.combined()(self.problem.value), self.feasible if candidates is None else candidates,
+                             self.problem.load, self.capacity, self.budget, mentor_of, self.required)
+        search.on_count = self.publish_count
+        return search
 
     @staticmethod
     def matched(mentor_of: np.ndarray) -> int:
@@ -127,7 +130,13 @@ class SolveState:
         if found is None or self.better(mentor_of, found) is mentor_of:
             return mentor_of
         self.progress(f"{source}: {self.summary(found)}")
+        self.publish_count(self.matched(found))
         return found
+
+    def publish_count(self, matched: int) -> None:
+        """Let a forked bound know that `matched` mentees are matched (see assign_bounding)."""
+        if self.search_count is not None and matched > self.search_count.value:
+            self.search_count.value = matched
 
     def pool_with(self, mentor_of: np.ndarray) -> np.ndarray:
         """Mask of the candidate pool and the pairs of `mentor_of`."""
