@@ -314,7 +314,8 @@ def knapsack_bound(problem: AssignmentProblem, table: PairTable, required: np.nd
     those of `mentor_of`; the feasible pairs outside them that could change it are added
     before it is taken; the mentors' sets of every step are added to `patterns` (when given),
     and then COLUMN_SHARE of the time goes to column generation at the count
-    `count_reached()` (by default that of `mentor_of`). None when the knapsacks would be too large."""
+    `count_reached()` (by default that of `mentor_of`), or to more steps where it does not
+    fit. None when the knapsacks would be too large."""
     known = with_pairs_of(known.copy(), mentor_of)
     pairs = pair_list(problem, known, required, Objective(0.0, 1.0, 1.0), int(np.count_nonzero(mentor_of >= 0)))
     grid = LoadGrid.fitting(pairs.load, pairs.budget)
@@ -333,11 +334,11 @@ def knapsack_bound(problem: AssignmentProblem, table: PairTable, required: np.nd
         prices = subgradient_prices(knapsacks, prices, floor, columns_from, patterns)
         bounds += ((_complete(problem, table, required, knapsacks, prices), prices.count),)
         if patterns is not None:
-            prices = column_prices(problem, table, required, knapsacks, patterns, prices,
-                                   count_reached or (lambda: pairs.count_min),
-                                   deadline - reserve)
-            if prices is not None:
-                bounds += ((_complete(problem, table, required, knapsacks, prices), prices.count),)
+            grown = column_prices(problem, table, required, knapsacks, patterns, prices,
+                                  count_reached or (lambda: pairs.count_min), deadline - reserve)
+            if grown is None:  # the steps go on instead
+                grown = subgradient_prices(knapsacks, prices, floor, deadline - reserve, patterns)
+            bounds += ((_complete(problem, table, required, knapsacks, grown), grown.count),)
     return ValueBound(pairs.count_min, bounds)
 
 
@@ -349,9 +350,10 @@ def column_prices(problem: AssignmentProblem, table: PairTable, required: np.nda
     at least `count_reached()` matches, read again each round, so the prices follow a count that
     grows elsewhere) gives prices, at which each mentor's best set (its knapsack over the
     pairs of `knapsacks`) joins the sets. Each round's prices bound every assignment (a
-    line in the count, as the count's row is priced); returned are those whose line is
-    lowest at the last count; None when COLUMN_ROUNDS rounds would not fit the time or no LP
-    was solved in time; a round begins only when the last one's time is left. The subgradient steps
+    line in the count, as the count's row is priced), unless the sets fall short of the
+    count; returned are those whose line is lowest at the last count; None when
+    COLUMN_ROUNDS rounds would not fit the time or no LP was solved in time; a round begins
+    only when the last one's time is left. The subgradient steps
     converge slowly where the count binds (400 x 100, at least 333 matches: 931.3 after
     3,000 steps, the count priced at 0.07; the columns' LP 926.5 in 36 rounds, the count
     priced at 3.3), as the count's price and the mentees' trade off along a ridge."""
@@ -372,7 +374,7 @@ def column_prices(problem: AssignmentProblem, table: PairTable, required: np.nda
         prices = MenteePrices(mentee, max(duals[1], 0.0), start.target)
         before = len(patterns)
         bound, _ = knapsacks.evaluate(prices, patterns)
-        line = bound - prices.count * (reached - knapsacks.pairs.count_min)
+        line = np.inf if duals[2] else bound - prices.count * (reached - knapsacks.pairs.count_min)
         if line < level:
             found, level = prices, line
         if len(patterns) == before:

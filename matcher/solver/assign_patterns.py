@@ -111,10 +111,11 @@ class SetMaster:
                          options={"time_limit": max(seconds, 0.01)})
         return result.x if result.status == 0 else None
 
-    def duals(self, seconds: float) -> tuple[np.ndarray, float] | None:
-        """The prices of the LP relaxation's mentee rows and of its count row (None when not
-        solved in time). A slack on the count, dear beyond any column, keeps the LP feasible
-        while the columns cannot yet match `count_min` mentees."""
+    def duals(self, seconds: float) -> tuple[np.ndarray, float, bool] | None:
+        """The prices of the LP relaxation's mentee rows and of its count row, and whether the
+        columns fall short of `count_min` matches (None when not solved in time). A slack on
+        the count, dear beyond any column, keeps the LP feasible while they do; its prices
+        then bound nothing worth having, but lead to sets that match more."""
         n, m = self.of_mentee.shape[0], self.of_mentor.shape[0]
         required = int(self.required.sum())
         slack = sparse.csr_matrix(([-1.0], ([n + required], [0])), shape=(n + required + 1, 1))
@@ -131,7 +132,7 @@ class SetMaster:
         marginals = -result.ineqlin.marginals  # the LP minimises: its marginals are the prices negated
         mentee = marginals[:n].copy()
         mentee[self.required] -= marginals[n:n + required]
-        return mentee, float(marginals[-1])
+        return mentee, float(marginals[-1]), bool(result.x[-1] > EPSILON)
 
     def rounded(self, x: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
         """An assignment from the LP's values `x`: the columns by decreasing LP value (then
