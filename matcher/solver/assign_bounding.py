@@ -94,8 +94,9 @@ class ValueBounding(SolveState):
         `patterns` (its LP rounded and searched from, its MILP; a match worth `worth` in its
         goal beyond its value), each also relinked with `mentor_of`, by `end`."""
         start = mentor_of
+        reached = 0 if self.search_count is None else int(self.search_count.value)
         for found in master_assignments(self.problem, self.feasible, self.required, patterns, start, end,
-                                        self.search, worth):
+                                        self.search, worth, reached):
             mentor_of = self.adopted(mentor_of, found, f"master over {len(patterns)} mentor sets")
             relinked = self.relinked(start, found, time.perf_counter() + RELINK_SHARE * (end - time.perf_counter()))
             mentor_of = self.adopted(mentor_of, relinked, "master relinked with the start")

@@ -177,19 +177,22 @@ class SetMaster:
 def master_assignments(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
                        patterns: MentorPatterns, mentor_of: np.ndarray, deadline: float,
                        polish: Callable[[np.ndarray, float], np.ndarray] | None = None,
-                       worth: float = 0.0) -> Iterator[np.ndarray]:
+                       worth: float = 0.0, count_min: int = 0) -> Iterator[np.ndarray]:
     """Assignments from the master over `patterns` and `mentor_of`'s own sets, by `deadline`:
     its LP rounded (and given to `polish` with a deadline POLISH_SHARE of the time left),
-    then the MILP's best with the columns the LP takes whole fixed, matching at least as many
-    as `mentor_of`, its goal value plus `worth` per match. Nothing when the master is too
-    large for the time."""
+    then the MILP's best with the columns the LP takes whole fixed, matching at least
+    `count_min` (where the sets reach it) and as many as `mentor_of`, its goal value plus
+    `worth` per match. Nothing when the master is too large for the time."""
     matched = np.flatnonzero(mentor_of >= 0)
     patterns.add(matched, mentor_of[matched])
-    master = SetMaster(problem, feasible, required, patterns, len(matched), worth)
+    master = SetMaster(problem, feasible, required, patterns, max(len(matched), count_min), worth)
     seconds = deadline - time.perf_counter()
     if len(master) > COLUMNS_PER_SECOND * seconds:
         return
     x = master.relaxation(LP_SHARE * seconds)
+    if x is None and master.count_min > len(matched):
+        master.count_min = len(matched)
+        x = master.relaxation(LP_SHARE * (deadline - time.perf_counter()))
     if x is None:
         return
     rounded = master.rounded(x, mentor_of)
