@@ -108,6 +108,18 @@ def test_at_the_match_worth_the_master_matches_more_at_less_value(worth, expecte
     assert master_milp(problem, np.zeros(3, bool), patterns, np.array([0, -1, -1]), worth).tolist() == expected
 
 
+@pytest.mark.parametrize("count_min, expected", [(0, [0, -1, -1]), (2, [-1, 0, 0]), (3, [0, -1, -1])])
+def test_the_master_matches_a_count_reached_elsewhere_where_its_sets_reach_it(count_min, expected):
+    value = np.array([[3.0], [1.0], [1.0]])  # as above: at 3 matches, none of its sets reaches
+    problem = AssignmentProblem(value, np.ones((3, 1), bool), np.array([2.0, 1.0, 1.0]), np.array([2]),
+                                np.array([2.0]))
+    patterns = MentorPatterns(problem.shape)
+    patterns.add(np.array([1, 2]), np.array([0, 0]))
+    found = list(master_assignments(problem, problem.allowed, np.zeros(3, bool), patterns, np.array([0, -1, -1]),
+                                    time.perf_counter() + 5, count_min=count_min))[-1]
+    assert found.tolist() == expected
+
+
 def test_a_set_beyond_the_hour_budget_is_never_taken():
     value = np.array([[1.0], [1.0], [0.1]])
     for budget, expected in ((4.0, [0, 0, -1]), (3.0, [-1, -1, 0])):

@@ -439,3 +439,15 @@ def made_alone(s: LocalSearch, walk: list[int], targets: list[int]) -> float:
         budget[j] -= new_load
         gain += new_gain - old_gain
     return gain if (capacity >= 0).all() and (budget >= -1e-9).all() else -np.inf
+
+
+def test_the_search_tells_each_count_it_reaches_as_it_matches_more():
+    rng = np.random.default_rng(3)
+    n, m = 30, 6
+    allowed = rng.random((n, m)) < 0.5
+    search = LocalSearch(rng.uniform(0, 2, (n, m)), allowed, rng.choice([1.0, 2.0], n), np.full(m, 4),
+                         np.full(m, 6.0), np.full(n, -1))
+    told = []
+    search.on_count = told.append
+    found = search.run(time.perf_counter() + 5, np.arange(n))
+    assert told and told == sorted(set(told)) and told[-1] == (found >= 0).sum()

@@ -347,21 +347,21 @@ def column_prices(problem: AssignmentProblem, table: PairTable, required: np.nda
                   deadline: float) -> MenteePrices | None:
     """Prices of the mentees and of the count from column generation, until `deadline` or
     until no mentor has a better set: the LP over the sets in `patterns` (each mentor one,
-    at least `count_reached()` matches, read again each round, so the prices follow a count that
-    grows elsewhere) gives prices, at which each mentor's best set (its knapsack over the
-    pairs of `knapsacks`) joins the sets. Each round's prices bound every assignment (a
-    line in the count, as the count's row is priced), unless the sets fall short of the
-    count; returned are those whose line is lowest at the last count; None when
-    COLUMN_ROUNDS rounds would not fit the time or no LP was solved in time; a round begins
-    only when the last one's time is left. The subgradient steps
-    converge slowly where the count binds (400 x 100, at least 333 matches: 931.3 after
-    3,000 steps, the count priced at 0.07; the columns' LP 926.5 in 36 rounds, the count
-    priced at 3.3), as the count's price and the mentees' trade off along a ridge."""
+    at least `count_reached()` matches, read again each round, so that the prices follow a
+    count that grows elsewhere) gives prices, at which each mentor's best set (its knapsack
+    over the pairs of `knapsacks`) joins the sets. Each round's prices bound every
+    assignment (a line in the count, as the count's row is priced), unless the sets fall
+    short of the count; returned are those whose line is lowest at the last count. None
+    when COLUMN_ROUNDS rounds would not fit the time or no LP was solved in time; a round
+    begins only when the last one's time is left. The subgradient steps converge slowly
+    where the count binds (400 x 100, at least 333 matches: 931.3 after 3,000 steps, the
+    count priced at 0.07; the columns' LP 926.5 in 36 rounds, the count priced at 3.3), as
+    the count's price and the mentees' trade off along a ridge."""
+    if time.perf_counter() + COLUMN_ROUNDS * len(patterns) / COLUMNS_PER_SECOND > deadline:
+        return None
     feasible = np.zeros(problem.shape, bool)
     feasible[table.mentee, table.mentor] = True
     found, level, reached = None, np.inf, knapsacks.pairs.count_min
-    if time.perf_counter() + COLUMN_ROUNDS * len(patterns) / COLUMNS_PER_SECOND > deadline:
-        return None
     round_seconds = 0.0
     while time.perf_counter() + round_seconds < deadline:
         began = time.perf_counter()
