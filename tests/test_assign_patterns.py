@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.solver.assign_duals import Prices
-from matcher.solver.assign_knapsack import knapsack_bound
+from matcher.solver.assign_value_bound import knapsack_bound
 from matcher.solver.assign_matrix import PairTable
 from matcher.solver.assign_patterns import MentorPatterns, SetMaster, master_assignments
 from matcher.solver.assign_problem import AssignmentProblem, match_worth

@@ -1,5 +1,5 @@
 """The bound on value of a large solve whose count varies, and the master over the mentors'
-sets after it (assign_knapsack, assign_patterns), mixed into the solver: forked beside the
+sets after it (assign_value_bound, assign_patterns), mixed into the solver: forked beside the
 search where it can be, else at the end; the master's assignments relinked with the
 assignment it started from."""
 
@@ -11,7 +11,8 @@ import numpy as np
 
 from matcher.solver.assign_count import COUNT_LP_PAIRS
 from matcher.solver.assign_fixing import fixed_and_solved
-from matcher.solver.assign_knapsack import ValueBound, value_bound
+from matcher.solver.assign_knapsack import ValueBound
+from matcher.solver.assign_value_bound import value_bound
 from matcher.solver.assign_model import Objective
 from matcher.solver.assign_patterns import MentorPatterns, master_assignments
 from matcher.solver.assign_state import SolveState
@@ -35,11 +36,10 @@ class ValueBounding(SolveState):
     def value_bound(self, mentor_of: np.ndarray, deadline: float, patterns: MentorPatterns | None = None) -> ValueBound:
         """Bounds on the value of every assignment matching at least as many mentees as
         `mentor_of`, computed until `deadline`, the mentors' sets it meets added to `patterns`
-        (see assign_knapsack.value_bound); forked, its column generation follows the count
+        (see assign_value_bound.value_bound); forked, its column generation follows the count
         the search has reached (`search_count`)."""
-        count = None if self.search_count is None else (lambda: int(self.search_count.value))
         return value_bound(self.problem, self.table, self.required, self.in_pool, self.priced, mentor_of, deadline,
-                           self.fit.bound_seconds, patterns, count)
+                           self.fit.bound_seconds, patterns, None if self.search_count is None else self.count_reached)
 
     def forks_value_bound(self) -> bool:
         """Whether the bound on value is to be forked beside the search: where it can, on a
@@ -94,9 +94,8 @@ class ValueBounding(SolveState):
         `patterns` (its LP rounded and searched from, its MILP; a match worth `worth` in its
         goal beyond its value), each also relinked with `mentor_of`, by `end`."""
         start = mentor_of
-        reached = 0 if self.search_count is None else int(self.search_count.value)
         for found in master_assignments(self.problem, self.feasible, self.required, patterns, start, end,
-                                        self.search, worth, reached):
+                                        self.search, worth, self.count_reached()):
             mentor_of = self.adopted(mentor_of, found, f"master over {len(patterns)} mentor sets")
             relinked = self.relinked(start, found, time.perf_counter() + RELINK_SHARE * (end - time.perf_counter()))
             mentor_of = self.adopted(mentor_of, relinked, "master relinked with the start")

@@ -101,11 +101,16 @@ class SetMaster:
     def __len__(self) -> int:
         return len(self.mentor)
 
-    def relaxation(self, seconds: float) -> np.ndarray | None:
-        """The LP relaxation's values (None when not solved in time)."""
+    def _upper_rows(self) -> tuple[sparse.csr_matrix, np.ndarray]:
+        """The LP's rows as `A x <= b`: each mentee in one column at most, each required one
+        in one at least, and at least `count_min` matches (in that order)."""
         count = sparse.csr_matrix(self.sizes[None, :].astype(float))
         upper = sparse.vstack([self.of_mentee, -self.of_mentee[self.required], -count]).tocsr()
-        limits = np.r_[np.ones(self.of_mentee.shape[0]), -np.ones(int(self.required.sum())), -self.count_min]
+        return upper, np.r_[np.ones(self.of_mentee.shape[0]), -np.ones(int(self.required.sum())), -self.count_min]
+
+    def relaxation(self, seconds: float) -> np.ndarray | None:
+        """The LP relaxation's values (None when not solved in time)."""
+        upper, limits = self._upper_rows()
         result = linprog(-self.goal, A_ub=upper, b_ub=limits, A_eq=self.of_mentor,
                          b_eq=np.ones(self.of_mentor.shape[0]), bounds=(0, 1), method="highs-ipm",
                          options={"time_limit": max(seconds, 0.01)})
@@ -118,12 +123,10 @@ class SetMaster:
         then bound nothing worth having, but lead to sets that match more."""
         n, m = self.of_mentee.shape[0], self.of_mentor.shape[0]
         required = int(self.required.sum())
+        upper, limits = self._upper_rows()
         slack = sparse.csr_matrix(([-1.0], ([n + required], [0])), shape=(n + required + 1, 1))
-        count = sparse.csr_matrix(self.sizes[None, :].astype(float))
-        upper = sparse.hstack([sparse.vstack([self.of_mentee, -self.of_mentee[self.required], -count]), slack])
-        limits = np.r_[np.ones(n), -np.ones(required), -self.count_min]
         dear = 1.0 + 2.0 * float(np.abs(self.goal).max(initial=0.0))
-        result = linprog(np.r_[-self.goal, dear], A_ub=upper.tocsr(), b_ub=limits,
+        result = linprog(np.r_[-self.goal, dear], A_ub=sparse.hstack([upper, slack]).tocsr(), b_ub=limits,
                          A_eq=sparse.hstack([self.of_mentor, sparse.csr_matrix((m, 1))]).tocsr(), b_eq=np.ones(m),
                          bounds=[(0, 1)] * len(self) + [(0, None)], method="highs",
                          options={"time_limit": max(seconds, 0.01)})

@@ -138,6 +138,10 @@ class SolveState:
         if self.search_count is not None and matched > self.search_count.value:
             self.search_count.value = matched
 
+    def count_reached(self) -> int:
+        """The most mentees matched so far as shared with a forked bound (0 when none is)."""
+        return 0 if self.search_count is None else int(self.search_count.value)
+
     def pool_with(self, mentor_of: np.ndarray) -> np.ndarray:
         """Mask of the candidate pool and the pairs of `mentor_of`."""
         return with_pairs_of(self.in_pool.copy(), mentor_of)
