@@ -14,6 +14,7 @@ fixed and HiGHS solves the MILP over the rest for the time left.
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -66,6 +67,48 @@ class MentorPatterns:
                 self.members.append(mentees[start:end])
 
 
+@dataclass(frozen=True)
+class SetColumns:
+    """The sets of a MentorPatterns (from one on) that fit their mentor: each set's mentor,
+    size and value (less the shortfall penalty of its mentor's hours), and each member's
+    set (an index among these) and mentee."""
+
+    mentor: np.ndarray
+    sizes: np.ndarray
+    value: np.ndarray
+    column: np.ndarray
+    mentees: np.ndarray
+
+    @staticmethod
+    def of(problem: AssignmentProblem, feasible: np.ndarray, patterns: MentorPatterns, first: int = 0) -> "SetColumns":
+        """The sets of `patterns` from the `first` on within their mentor's capacity and
+        budget, of `feasible` pairs only."""
+        members = patterns.members[first:]
+        mentor = np.asarray(patterns.mentor[first:], dtype=np.int64)
+        sizes = np.array([len(chosen) for chosen in members], dtype=np.int64)
+        column = np.repeat(np.arange(len(sizes)), sizes)
+        mentees = np.concatenate(members) if len(sizes) else np.zeros(0, np.int64)
+        mentors = mentor[column]
+        hours = np.bincount(column, pair_load(problem.load, mentees, mentors), minlength=len(sizes))
+        fits = ((sizes <= np.asarray(problem.capacity)[mentor])
+                & (hours <= np.asarray(problem.budget, float)[mentor] + EPSILON)
+                & (np.bincount(column, feasible[mentees, mentors], minlength=len(sizes)) == sizes))
+        inside = fits[column]
+        column, mentees = (np.cumsum(fits) - 1)[column[inside]], mentees[inside]
+        value = np.bincount(column, problem.value[mentees, mentors[inside]], minlength=int(fits.sum()))
+        if problem.target_hours is not None and problem.shortfall_penalty > 0:
+            value = value - problem.shortfall_penalty * np.maximum(
+                np.asarray(problem.target_hours)[mentor[fits]] - hours[fits], 0.0)
+        return SetColumns(mentor[fits], sizes[fits], value, column, mentees)
+
+
+def empty_values(problem: AssignmentProblem) -> np.ndarray:
+    """(m,) the value of each mentor's empty set: its whole shortfall penalised."""
+    if problem.target_hours is None or problem.shortfall_penalty <= 0:
+        return np.zeros(problem.shape[1])
+    return -problem.shortfall_penalty * np.maximum(np.asarray(problem.target_hours, float), 0.0)
+
+
 class SetMaster:
     """The set-partitioning model over the feasible columns and one empty column per mentor,
     each column's goal its value plus `worth` per mentee it matches."""
@@ -73,26 +116,12 @@ class SetMaster:
     def __init__(self, problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
                  patterns: MentorPatterns, count_min: int, worth: float = 0.0):
         n, m = problem.shape
-        mentor = np.asarray(patterns.mentor, dtype=np.int64)
-        sizes = np.array([len(members) for members in patterns.members], dtype=np.int64)
-        column = np.repeat(np.arange(len(sizes)), sizes)
-        mentees = np.concatenate(patterns.members) if len(sizes) else np.zeros(0, np.int64)
-        mentors = mentor[column]
-        hours = np.bincount(column, pair_load(problem.load, mentees, mentors), minlength=len(sizes))
-        fits = ((sizes <= np.asarray(problem.capacity)[mentor])
-                & (hours <= np.asarray(problem.budget, float)[mentor] + EPSILON)
-                & (np.bincount(column, feasible[mentees, mentors], minlength=len(sizes)) == sizes))
-        inside = fits[column]
-        self.mentor = np.r_[mentor[fits], np.arange(m)]  # the feasible columns, then the empty ones
-        self.sizes = np.r_[sizes[fits], np.zeros(m, np.int64)]
-        self.column, self.mentees = (np.cumsum(fits) - 1)[column[inside]], mentees[inside]
+        sets = SetColumns.of(problem, feasible, patterns)
+        self.mentor = np.r_[sets.mentor, np.arange(m)]  # the feasible columns, then the empty ones
+        self.sizes = np.r_[sets.sizes, np.zeros(m, np.int64)]
+        self.column, self.mentees = sets.column, sets.mentees
         columns = len(self.mentor)
-        value = np.bincount(self.column, problem.value[self.mentees, mentors[inside]], minlength=columns)
-        if problem.target_hours is not None and problem.shortfall_penalty > 0:
-            hours = np.r_[hours[fits], np.zeros(m)]
-            value = value - problem.shortfall_penalty * np.maximum(
-                np.asarray(problem.target_hours)[self.mentor] - hours, 0.0)
-        self.goal = value + worth * self.sizes
+        self.goal = np.r_[sets.value, empty_values(problem)] + worth * self.sizes
         self.of_mentor = sparse.csr_matrix((np.ones(columns), (self.mentor, np.arange(columns))), shape=(m, columns))
         self.of_mentee = sparse.csr_matrix((np.ones(len(self.mentees)), (self.mentees, self.column)),
                                            shape=(n, columns))
@@ -101,41 +130,16 @@ class SetMaster:
     def __len__(self) -> int:
         return len(self.mentor)
 
-    def _upper_rows(self) -> tuple[sparse.csr_matrix, np.ndarray]:
-        """The LP's rows as `A x <= b`: each mentee in one column at most, each required one
-        in one at least, and at least `count_min` matches (in that order)."""
+    def relaxation(self, seconds: float) -> np.ndarray | None:
+        """The LP relaxation's values (None when not solved in time): each mentee in one
+        column at most, each required one in one at least, at least `count_min` matches."""
         count = sparse.csr_matrix(self.sizes[None, :].astype(float))
         upper = sparse.vstack([self.of_mentee, -self.of_mentee[self.required], -count]).tocsr()
-        return upper, np.r_[np.ones(self.of_mentee.shape[0]), -np.ones(int(self.required.sum())), -self.count_min]
-
-    def relaxation(self, seconds: float) -> np.ndarray | None:
-        """The LP relaxation's values (None when not solved in time)."""
-        upper, limits = self._upper_rows()
+        limits = np.r_[np.ones(self.of_mentee.shape[0]), -np.ones(int(self.required.sum())), -self.count_min]
         result = linprog(-self.goal, A_ub=upper, b_ub=limits, A_eq=self.of_mentor,
                          b_eq=np.ones(self.of_mentor.shape[0]), bounds=(0, 1), method="highs-ipm",
                          options={"time_limit": max(seconds, 0.01)})
         return result.x if result.status == 0 else None
-
-    def duals(self, seconds: float) -> tuple[np.ndarray, float, bool] | None:
-        """The prices of the LP relaxation's mentee rows and of its count row, and whether the
-        columns fall short of `count_min` matches (None when not solved in time). A slack on
-        the count, dear beyond any column, keeps the LP feasible while they do; its prices
-        then bound nothing worth having, but lead to sets that match more."""
-        n, m = self.of_mentee.shape[0], self.of_mentor.shape[0]
-        required = int(self.required.sum())
-        upper, limits = self._upper_rows()
-        slack = sparse.csr_matrix(([-1.0], ([n + required], [0])), shape=(n + required + 1, 1))
-        dear = 1.0 + 2.0 * float(np.abs(self.goal).max(initial=0.0))
-        result = linprog(np.r_[-self.goal, dear], A_ub=sparse.hstack([upper, slack]).tocsr(), b_ub=limits,
-                         A_eq=sparse.hstack([self.of_mentor, sparse.csr_matrix((m, 1))]).tocsr(), b_eq=np.ones(m),
-                         bounds=[(0, 1)] * len(self) + [(0, None)], method="highs",
-                         options={"time_limit": max(seconds, 0.01)})
-        if result.status != 0:
-            return None
-        marginals = -result.ineqlin.marginals  # the LP minimises: its marginals are the prices negated
-        mentee = marginals[:n].copy()
-        mentee[self.required] -= marginals[n:n + required]
-        return mentee, float(marginals[-1]), bool(result.x[-1] > EPSILON)
 
     def rounded(self, x: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
         """An assignment from the LP's values `x`: the columns by decreasing LP value (then

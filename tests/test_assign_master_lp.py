@@ -1,0 +1,115 @@
+"""Tests of the master's LP kept in HiGHS between rounds of column generation."""
+
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from bench.assignment import synthetic
+from matcher.solver.assign_duals import Prices
+from matcher.solver.assign_master_lp import MasterLP
+from matcher.solver.assign_matrix import PairTable
+from matcher.solver.assign_patterns import MentorPatterns, SetMaster
+from matcher.solver.assign_problem import AssignmentProblem
+from matcher.solver.assign_value_bound import knapsack_bound
+from matcher.solver.assignment import solve_assignment
+
+
+def lp_value(master: SetMaster, mentee: np.ndarray, count_price: float) -> float:
+    """The LP's value by duality from its prices: the prices, less the count's, and each
+    mentor's best set at them."""
+    reduced = master.goal - master.of_mentee.T @ mentee + count_price * master.sizes
+    best = np.full(master.of_mentor.shape[0], -np.inf)
+    np.maximum.at(best, master.mentor, reduced)
+    return float(mentee.sum() - count_price * master.count_min + best.sum())
+
+
+def two_mentor_sets() -> tuple[AssignmentProblem, MentorPatterns]:
+    """Mentor 0 may take {0, 1}; mentor 1 {1, 2} or {2}."""
+    problem = AssignmentProblem(np.ones((3, 2)), np.ones((3, 2), bool), np.ones(3), np.array([2, 2]),
+                                np.array([2.0, 2.0]))
+    patterns = MentorPatterns(problem.shape)
+    patterns.add(np.array([0, 1, 1, 2]), np.array([0, 0, 1, 1]))
+    patterns.add(np.array([2]), np.array([1]))
+    return problem, patterns
+
+
+def test_the_prices_say_when_the_sets_fall_short_of_the_count():
+    problem, patterns = two_mentor_sets()  # the sets match 3 mentees at most: {0, 1} and {2}
+    lp = MasterLP(problem, problem.allowed, np.zeros(3, bool), 0)
+    lp.add(patterns)
+    mentee, count, short = lp.duals(0, 5.0)
+    assert not short and count == pytest.approx(0.0) and (mentee >= -1e-9).all()
+    assert lp.duals(4, 5.0)[2]
+    mentee, count, short = lp.duals(3, 5.0)  # only {0, 1} with {2} reach it
+    master = SetMaster(problem, problem.allowed, np.zeros(3, bool), patterns, 3)
+    assert not short and lp_value(master, mentee, count) == pytest.approx(3.0)
+
+
+def test_sets_added_between_rounds_give_the_lp_over_all_of_them():
+    problem = synthetic(120, 30, candidates=10, seed=1)
+    n, m = problem.shape
+    required = np.zeros(n, bool)
+    required[:3] = True
+    patterns = MentorPatterns(problem.shape)
+    rng = np.random.default_rng(0)
+    lp = MasterLP(problem, problem.allowed, required, 40)
+    for batch in range(3):
+        for _ in range(200):  # random sets, some too large or not allowed (left out)
+            mentor = int(rng.integers(m))
+            members = rng.choice(np.flatnonzero(problem.allowed[:, mentor]), int(rng.integers(1, 4)), replace=False)
+            patterns.add(members, np.full(len(members), mentor))
+        for i in range(3):  # a set of its own for each required mentee, with mentors of their own
+            patterns.add(np.array([i]), np.array([np.flatnonzero(problem.allowed[i])[i]]))
+        lp.add(patterns)
+        count = 40 + 5 * batch
+        mentee, count_price, short = lp.duals(count, 5.0)
+        master = SetMaster(problem, problem.allowed, required, patterns, count)
+        x = master.relaxation(5.0)
+        assert x is not None and not short
+        assert lp_value(master, mentee, count_price) == pytest.approx(float(master.goal @ x), abs=1e-6)
+
+
+def test_the_time_limit_holds_for_each_solve_not_for_all_together():
+    problem = synthetic(400, 100, candidates=20, seed=2)
+    patterns = MentorPatterns(problem.shape)
+    rng = np.random.default_rng(1)
+    for _ in range(3000):
+        mentor = int(rng.integers(100))
+        members = rng.choice(np.flatnonzero(problem.allowed[:, mentor]), int(rng.integers(1, 4)), replace=False)
+        patterns.add(members, np.full(len(members), mentor))
+    lp = MasterLP(problem, problem.allowed, np.zeros(400, bool), 0)
+    lp.add(patterns)
+    seconds = 2 * max(_solve_seconds(lp, 150), 0.01)
+    for count in range(150, 300, 10):  # together well past `seconds`
+        assert lp.duals(count, seconds) is not None
+    assert lp.highs.getRunTime() > seconds
+
+
+def _solve_seconds(lp: MasterLP, count: int) -> float:
+    started = time.perf_counter()
+    assert lp.duals(count, 10.0) is not None
+    return time.perf_counter() - started
+
+
+def test_highs_prints_nothing_on_standard_output():
+    shown = subprocess.run([sys.executable, "-c", "from matcher.solver.assign_master_lp import quiet_highs;"
+                            "quiet_highs(); print('done')"], capture_output=True, text=True, check=True)
+    assert shown.stdout == "done\n"
+
+
+def test_the_bound_leaves_sets_that_match_more_than_the_count_reached():
+    n, m = 120, 30
+    problem = synthetic(n, m, candidates=10, seed=0)
+    found = solve_assignment(problem, time_limit=1.0)
+    mentor_of = np.asarray(found.mentor_of).copy()
+    mentor_of[np.flatnonzero(mentor_of >= 0)[:3]] = -1  # three fewer than an assignment that exists
+    reached = int((mentor_of >= 0).sum())
+    table = PairTable.of(problem.value, problem.allowed, problem.load)
+    patterns = MentorPatterns(problem.shape)
+    knapsack_bound(problem, table, np.zeros(n, bool), problem.allowed.copy(), mentor_of,
+                   Prices(np.zeros(m), np.zeros(m), np.zeros(m), 0.0), time.perf_counter() + 1.0, patterns)
+    ahead = SetMaster(problem, problem.allowed, np.zeros(n, bool), patterns, reached + 2)
+    assert ahead.relaxation(5.0) is not None
