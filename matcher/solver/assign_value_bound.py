@@ -101,14 +101,14 @@ def column_prices(problem: AssignmentProblem, table: PairTable, required: np.nda
     at a target, the target goes up by one, until the sets cannot reach it. Each round's
     prices bound every assignment (a line in the count, as the count's row is priced),
     unless the sets fall short of the target; returned are those whose line is lowest at
-    each of the first COUNTS_AHEAD targets from the last count reached (none when COLUMN_ROUNDS rounds would not fit the
-    time or no LP was solved in time); a round begins only when the last one's time is
-    left. The subgradient steps converge slowly where the count binds (400 x 100, at least
-    333 matches: 931.3 after 3,000 steps, the count priced at 0.07; the columns' LP 926.5
-    in 36 rounds, the count priced at 3.3), as the count's price and the mentees' trade off
-    along a ridge. Targets above the count reached give the master sets that match more
-    (400 x 100, seed 0: the master over sets converged at 334 matched 334 at 920.8 in 2 s,
-    where the search had matched 333 at 918.0)."""
+    each of the first COUNTS_AHEAD targets from the last count reached (none when
+    COLUMN_ROUNDS rounds would not fit the time or no LP was solved in time); a round
+    begins only when the last one's time is left. The subgradient steps converge slowly
+    where the count binds (400 x 100, at least 333 matches: 931.3 after 3,000 steps, the
+    count priced at 0.07; the columns' LP 926.5, the count priced at 3.3), as the count's
+    price and the mentees' trade off along a ridge. Targets above the count reached give
+    the master sets that match more (400 x 100, seed 0: the master over sets converged at
+    334 matched 334 at 920.8 in 2 s, where the search had matched 333 at 918.0)."""
     if time.perf_counter() + COLUMN_ROUNDS * len(patterns) / COLUMNS_PER_SECOND > deadline:
         return []
     feasible = np.zeros(problem.shape, bool)
