@@ -13,8 +13,9 @@ from matcher.solver.assign_master_lp import MasterLP
 from matcher.solver.assign_matrix import PairTable
 from matcher.solver.assign_patterns import MentorPatterns, SetMaster
 from matcher.solver.assign_problem import AssignmentProblem
-from matcher.solver.assign_value_bound import knapsack_bound
+from matcher.solver.assign_value_bound import COUNTS_AHEAD, knapsack_bound
 from matcher.solver.assignment import solve_assignment
+from tests.test_assign_patterns import two_mentor_sets
 
 
 def lp_value(master: SetMaster, mentee: np.ndarray, count_price: float) -> float:
@@ -26,14 +27,14 @@ def lp_value(master: SetMaster, mentee: np.ndarray, count_price: float) -> float
     return float(mentee.sum() - count_price * master.count_min + best.sum())
 
 
-def two_mentor_sets() -> tuple[AssignmentProblem, MentorPatterns]:
-    """Mentor 0 may take {0, 1}; mentor 1 {1, 2} or {2}."""
-    problem = AssignmentProblem(np.ones((3, 2)), np.ones((3, 2), bool), np.ones(3), np.array([2, 2]),
-                                np.array([2.0, 2.0]))
-    patterns = MentorPatterns(problem.shape)
-    patterns.add(np.array([0, 1, 1, 2]), np.array([0, 0, 1, 1]))
-    patterns.add(np.array([2]), np.array([1]))
-    return problem, patterns
+def add_random_sets(problem: AssignmentProblem, patterns: MentorPatterns, count: int,
+                    rng: np.random.Generator) -> None:
+    """Add `count` random sets of one to three allowed mentees (some too large for their mentor)."""
+    m = problem.shape[1]
+    for _ in range(count):
+        mentor = int(rng.integers(m))
+        members = rng.choice(np.flatnonzero(problem.allowed[:, mentor]), int(rng.integers(1, 4)), replace=False)
+        patterns.add(members, np.full(len(members), mentor))
 
 
 def test_the_prices_say_when_the_sets_fall_short_of_the_count():
@@ -57,10 +58,7 @@ def test_sets_added_between_rounds_give_the_lp_over_all_of_them():
     rng = np.random.default_rng(0)
     lp = MasterLP(problem, problem.allowed, required, 40)
     for batch in range(3):
-        for _ in range(200):  # random sets, some too large or not allowed (left out)
-            mentor = int(rng.integers(m))
-            members = rng.choice(np.flatnonzero(problem.allowed[:, mentor]), int(rng.integers(1, 4)), replace=False)
-            patterns.add(members, np.full(len(members), mentor))
+        add_random_sets(problem, patterns, 200, rng)
         for i in range(3):  # a set of its own for each required mentee, with mentors of their own
             patterns.add(np.array([i]), np.array([np.flatnonzero(problem.allowed[i])[i]]))
         lp.add(patterns)
@@ -75,11 +73,7 @@ def test_sets_added_between_rounds_give_the_lp_over_all_of_them():
 def test_the_time_limit_holds_for_each_solve_not_for_all_together():
     problem = synthetic(400, 100, candidates=20, seed=2)
     patterns = MentorPatterns(problem.shape)
-    rng = np.random.default_rng(1)
-    for _ in range(3000):
-        mentor = int(rng.integers(100))
-        members = rng.choice(np.flatnonzero(problem.allowed[:, mentor]), int(rng.integers(1, 4)), replace=False)
-        patterns.add(members, np.full(len(members), mentor))
+    add_random_sets(problem, patterns, 3000, np.random.default_rng(1))
     lp = MasterLP(problem, problem.allowed, np.zeros(400, bool), 0)
     lp.add(patterns)
     seconds = 2 * max(_solve_seconds(lp, 150), 0.01)
@@ -100,7 +94,7 @@ def test_highs_prints_nothing_on_standard_output():
     assert shown.stdout == "done\n"
 
 
-def test_the_bound_leaves_sets_that_match_more_than_the_count_reached():
+def test_column_generation_aims_beyond_the_count_reached():
     n, m = 120, 30
     problem = synthetic(n, m, candidates=10, seed=0)
     found = solve_assignment(problem, time_limit=1.0)
@@ -109,7 +103,8 @@ def test_the_bound_leaves_sets_that_match_more_than_the_count_reached():
     reached = int((mentor_of >= 0).sum())
     table = PairTable.of(problem.value, problem.allowed, problem.load)
     patterns = MentorPatterns(problem.shape)
-    knapsack_bound(problem, table, np.zeros(n, bool), problem.allowed.copy(), mentor_of,
-                   Prices(np.zeros(m), np.zeros(m), np.zeros(m), 0.0), time.perf_counter() + 1.0, patterns)
+    bound = knapsack_bound(problem, table, np.zeros(n, bool), problem.allowed.copy(), mentor_of,
+                           Prices(np.zeros(m), np.zeros(m), np.zeros(m), 0.0), time.perf_counter() + 6.0, patterns)
+    assert len(bound.bounds) == 2 + COUNTS_AHEAD  # the start's, the steps' and one for each count aimed at
     ahead = SetMaster(problem, problem.allowed, np.zeros(n, bool), patterns, reached + 2)
     assert ahead.relaxation(5.0) is not None

@@ -155,13 +155,19 @@ def test_the_knapsack_bound_records_the_sets_its_steps_choose():
         assert problem.allowed[members, mentor].all() and len(members) <= problem.capacity[mentor]
 
 
-def two_mentor_master() -> SetMaster:
+def two_mentor_sets() -> tuple[AssignmentProblem, MentorPatterns]:
     """Mentor 0 may take {0, 1}; mentor 1 {1, 2} or {2}."""
     problem = AssignmentProblem(np.ones((3, 2)), np.ones((3, 2), bool), np.ones(3), np.array([2, 2]),
                                 np.array([2.0, 2.0]))
     patterns = MentorPatterns(problem.shape)
     patterns.add(np.array([0, 1, 1, 2]), np.array([0, 0, 1, 1]))
     patterns.add(np.array([2]), np.array([1]))
+    return problem, patterns
+
+
+def two_mentor_master() -> SetMaster:
+    """The master over two_mentor_sets."""
+    problem, patterns = two_mentor_sets()
     return SetMaster(problem, problem.allowed, np.zeros(3, bool), patterns, 0)
 
 

@@ -39,7 +39,7 @@ class ValueBounding(SolveState):
         (see assign_value_bound.value_bound); forked, its column generation follows the count
         the search has reached (`search_count`)."""
         return value_bound(self.problem, self.table, self.required, self.in_pool, self.priced, mentor_of, deadline,
-                           self.fit.bound_seconds, patterns, None if self.search_count is None else self.count_reached)
+                           self.fit.bound_seconds, patterns, self.count_reached)
 
     def forks_value_bound(self) -> bool:
         """Whether the bound on value is to be forked beside the search: where it can, on a

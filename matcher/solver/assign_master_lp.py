@@ -14,10 +14,8 @@ import sys
 import highspy
 import numpy as np
 
-from matcher.solver.assign_patterns import MentorPatterns, SetColumns, empty_values
+from matcher.solver.assign_patterns import EPSILON, MentorPatterns, SetColumns, empty_values
 from matcher.solver.assign_problem import AssignmentProblem
-
-EPSILON = 1e-9
 
 
 def quiet_highs() -> highspy.Highs:
@@ -57,7 +55,7 @@ class MasterLP:
         empty = empty_values(problem)
         self.dear = self._dear(empty)
         self.highs.addCol(self.dear, 0.0, highspy.kHighsInf, 1, np.array([n], np.int32), np.ones(1))  # the slack
-        self._add(-empty, np.arange(m + 1, dtype=np.int32), n + 1 + np.arange(m, dtype=np.int32), np.ones(m))
+        self._add(-empty, np.arange(m, dtype=np.int32), n + 1 + np.arange(m, dtype=np.int32), np.ones(m))
         self.added = 0  # sets of the patterns added so far
         self.solved = False
 
@@ -69,8 +67,7 @@ class MasterLP:
     def _add(self, cost: np.ndarray, starts: np.ndarray, rows: np.ndarray, entries: np.ndarray) -> None:
         """Add columns of 0-1 variables, in HiGHS's column-wise form."""
         columns = len(cost)
-        self.highs.addCols(columns, cost, np.zeros(columns), np.ones(columns), len(rows), starts[:columns],
-                           rows, entries)
+        self.highs.addCols(columns, cost, np.zeros(columns), np.ones(columns), len(rows), starts, rows, entries)
 
     def add(self, patterns: MentorPatterns) -> None:
         """Add the sets of `patterns` not added yet that fit their mentor."""
@@ -78,16 +75,13 @@ class MasterLP:
         self.added = len(patterns)
         if not len(sets.mentor):
             return
-        order = np.argsort(sets.column, kind="stable")
-        column, mentees = sets.column[order], sets.mentees[order]
-        starts = np.searchsorted(column, np.arange(len(sets.mentor))).astype(np.int32)
-        starts = starts + np.arange(len(sets.mentor), dtype=np.int32) * 2  # each set's mentee, count and mentor rows
-        rows = np.empty(len(mentees) + 2 * len(sets.mentor), np.int32)
+        sizes = sets.sizes.astype(np.int32)
+        starts = np.r_[0, np.cumsum(sizes + 2)[:-1]].astype(np.int32)  # each set's mentees, count row, mentor row
+        rows = np.empty(len(sets.mentees) + 2 * len(sizes), np.int32)
         entries = np.ones(len(rows))
-        member_at = np.arange(len(mentees)) + 2 * column
-        rows[member_at] = mentees
-        after = starts + sets.sizes.astype(np.int32)
-        rows[after], entries[after] = self.n, sets.sizes
+        rows[np.arange(len(sets.mentees)) + 2 * sets.column] = sets.mentees  # members come set by set
+        after = starts + sizes
+        rows[after], entries[after] = self.n, sizes
         rows[after + 1] = self.n + 1 + sets.mentor
         self._add(-sets.value, starts, rows, entries)
         dear = self._dear(sets.value)

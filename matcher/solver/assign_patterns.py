@@ -71,7 +71,7 @@ class MentorPatterns:
 class SetColumns:
     """The sets of a MentorPatterns (from one on) that fit their mentor: each set's mentor,
     size and value (less the shortfall penalty of its mentor's hours), and each member's
-    set (an index among these) and mentee."""
+    set (an index among these) and mentee, set by set."""
 
     mentor: np.ndarray
     sizes: np.ndarray
