@@ -1,4 +1,5 @@
-"""Tests of the bounds on how many mentees can be matched: the flow and the count knapsacks."""
+"""Tests of the bounds on how many mentees can be matched: the flow, the count knapsacks and
+the count's Lagrangian bound."""
 
 import time
 
@@ -7,11 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.solver.assign_count import COUNT_LP_PAIRS, flow_bound, knapsack_count_bound, mentor_room
-from matcher.solver.assign_matrix import feasible_mask, pair_load
+from bench.assignment import synthetic
+from matcher.solver.assign_count import (COUNT_LP_PAIRS, flow_bound, knapsack_count_bound, lagrangian_count_bound,
+                                         mentor_room)
+from matcher.solver.assign_matrix import PairTable, feasible_mask, pair_load
 from matcher.solver.assign_model import PairModel, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem
 from matcher.solver.assignment import solve_assignment
+from matcher.solver.background import can_fork
 
 
 def count_problem(allowed, load, capacity, budget, required=None) -> AssignmentProblem:
@@ -24,12 +28,17 @@ def feasible_of(problem: AssignmentProblem) -> np.ndarray:
     return feasible_mask(problem.allowed, problem.load, problem.capacity, problem.budget)
 
 
-def most_matched(problem: AssignmentProblem) -> tuple[int, float]:
-    """(the exact maximum count by MILP, the count LP's value) over every feasible pair."""
+def count_model(problem: AssignmentProblem) -> PairModel:
+    """Every feasible pair of `problem`, each match worth one."""
     mentees, mentors = np.nonzero(feasible_of(problem))
     required = np.zeros(problem.shape[0], bool) if problem.required is None else problem.required
-    model = PairModel(mentees, mentors, np.ones(len(mentees)), pair_load(problem.load, mentees, mentors),
-                      problem.capacity, problem.budget, required)
+    return PairModel(mentees, mentors, np.ones(len(mentees)), pair_load(problem.load, mentees, mentors),
+                     problem.capacity, problem.budget, required)
+
+
+def most_matched(problem: AssignmentProblem) -> tuple[int, float]:
+    """(the exact maximum count by MILP, the count LP's value) over every feasible pair."""
+    model = count_model(problem)
     milp = solve_milp(model, 30.0)
     assert milp.status == "optimal"
     return int(milp.x.sum()), solve_lp(model).objective
@@ -104,11 +113,41 @@ def test_both_count_bounds_hold_and_the_knapsacks_are_within_the_lp(problem):
     assert exact - 1e-6 <= bound <= lp + 1e-6
 
 
+def lagrangian_of(problem: AssignmentProblem, required: np.ndarray | None = None, seconds: float = 2.0) -> float:
+    """The count's Lagrangian bound over every feasible pair of `problem`."""
+    feasible = feasible_of(problem)
+    table = PairTable.of(problem.value, feasible, problem.load, np.nonzero(feasible))
+    required = np.zeros(problem.shape[0], bool) if required is None else required
+    return lagrangian_count_bound(problem, table, feasible, required, time.perf_counter() + seconds)
+
+
+@settings(max_examples=40, deadline=None)
+@given(count_problems())
+def test_the_counts_lagrangian_bound_holds(problem):
+    exact, lp = most_matched(problem)
+    assert lagrangian_of(problem) >= lp - 1e-6 >= exact - 1e-6
+
+
+def test_where_hours_bind_the_counts_lagrangian_bound_is_far_tighter_than_the_flow():
+    problem = synthetic(400, 100, 50, 0)
+    lp = solve_lp(count_model(problem)).objective
+    flow = flow_bound(feasible_of(problem), problem.load, problem.capacity, problem.budget)
+    assert lp - 1e-6 <= lagrangian_of(problem) <= lp + 3 < flow - 40
+
+
+@pytest.mark.skipif(not can_fork(), reason="the count's Lagrangian bound is computed in a forked process")
+def test_where_hours_bind_a_large_solve_reports_the_counts_lagrangian_bound():
+    problem = synthetic(2000, 500, 50, 0)  # the count's LP: 1,638.7; the flow: 1,946
+    result = solve_assignment(problem, time_limit=5.0)
+    assert 1638 <= result.matched_bound <= 1641
+
+
 def test_required_mentees_keep_the_count_bounds_valid():
     problem = count_problem([[1, 1], [1, 0], [1, 0]], [1.0, 2.0, 2.0], [3, 1], [3.0, 1.0], required=[0, 1, 0])
     exact, _ = most_matched(problem)
     bound = knapsack_count_bound(problem, feasible_of(problem), problem.required, time.perf_counter() + 10)
     assert exact == 2 and 2 <= bound < 3
+    assert lagrangian_of(problem, problem.required) >= exact - 1e-6
 
 
 def test_large_solves_report_the_tightened_count_bound():

@@ -22,7 +22,7 @@ from functools import partial
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from matcher.solver.assign_count import flow_bound, tightened_count_bound
+from matcher.solver.assign_count import flow_bound, lagrangian_count_bound, tightened_count_bound
 from matcher.solver.assign_duals import fitted_prices
 from matcher.solver.assign_bounding import FORK_SHARE, MASTER_SHARE, VALUE_BOUND_SHARE, ValueBounding
 from matcher.solver.assign_diving import DIVE_SHARE, Diving
@@ -41,6 +41,7 @@ CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed 
 SEARCH_SHARE = 0.95  # share of the time left after the LP that local search may use
 FOCUS_PAIRS = 50  # the search first looks at each mentee's this many best pairs at the smoothed prices
 FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of its candidates
+COUNT_BOUND_SHARE = 0.15  # the count's Lagrangian bound is fitted until this share of the time limit
 JUMP_VALUE_SHARE = 0.1  # in the feasibility jump's goal a match is worth 1 and a pair this share of its value
 # over the largest (2,000 x 500 seed 0: 1,627 matched and a value of 4,103 in 1.5 s, against 1,627 and 2,411
 # on matches alone, and 1,598 and 4,292 at a share of 1)
@@ -155,7 +156,8 @@ class _Solver(Finish, Diving, ValueBounding):
         whole pairs completed by a MILP), local search, core MILP, then CP-SAT when mentors
         are crowded or neighbourhood search otherwise."""
         plan = start_plan(CORE_CANDIDATES * int(self.matchable.sum()), self.time_limit)
-        flow = Forked(self.flow_bound) if self.forking else None  # beside the pricing, on the other core
+        count_by = self.started + COUNT_BOUND_SHARE * self.time_limit
+        count = Forked(self.count_bound, count_by) if self.forking else None  # beside the pricing, on the other core
         self.worth_scale = plan.worth_scale
         combined = self.combined()
         worth = combined.offset
@@ -206,7 +208,7 @@ class _Solver(Finish, Diving, ValueBounding):
         mentor_of = self.core_milp(mentor_of, combined)
         mentor_of, combined_bound = self.polish_and_complete(mentor_of, combined, self.lagrangian(combined, duals),
                                                              combined_bound, fork=self.forked_bound is None)
-        matched_bound = self.forked_flow_bound(flow)
+        matched_bound = self.forked_count_bound(count)
         if self.matched(mentor_of) < matched_bound:
             matched_bound = tightened_count_bound(self.problem, self.feasible, self.required, matched_bound,
                                                   self.started + self.time_limit)
@@ -247,10 +249,17 @@ class _Solver(Finish, Diving, ValueBounding):
         """The most mentees a flow can match (assign_count.flow_bound)."""
         return flow_bound(self.feasible, self.problem.load, self.capacity, self.budget)
 
-    def forked_flow_bound(self, flow: Forked | None) -> int:
-        """The flow bound from the forked `flow` (at 10,000 x 2,000 it takes 0.8 s, which
-        the pricing then has), or computed here when none was forked or it did not come."""
-        found = None if flow is None else flow.result(self.fork_wait())
+    def count_bound(self, deadline: float) -> int:
+        """The flow bound on the count, tightened by the count's Lagrangian bound fitted
+        until `deadline` (assign_count.lagrangian_count_bound)."""
+        lagrangian = lagrangian_count_bound(self.problem, self.table, self.feasible, self.required, deadline)
+        return min(self.flow_bound(), math.floor(lagrangian + 1e-9))
+
+    def forked_count_bound(self, count: Forked | None) -> int:
+        """The bound on the count from the forked `count` (count_bound; at 10,000 x 2,000 the
+        flow takes 0.8 s, which the pricing then has), or the flow bound computed here when
+        none was forked or it did not come."""
+        found = None if count is None else count.result(self.fork_wait())
         return self.flow_bound() if found is None else found
 
     def price_core(self, objective: Objective, deadline: float) -> float:
