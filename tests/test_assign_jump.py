@@ -1,6 +1,7 @@
 """Tests of the feasibility jump: HiGHS's first assignment over every pair, matches first."""
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -38,6 +39,23 @@ def test_the_jump_is_forked_only_where_it_is_expected_to_take_at_most_its_share_
     assert not solver.jump_fits()  # 98,665 pairs: about 2 s at the measured speed
     solver.time_limit = 10.0
     assert solver.jump_fits()
+
+
+def test_the_jump_is_taken_only_where_it_matches_more_than_the_searched_assignment():
+    problem = synthetic(60, 15, 8, 0)
+    solver = _Solver(problem, 5.0, None)
+    solver.price_core(solver.combined(), time.perf_counter() + 0.5)  # the search's candidates
+    searched = solver.greedy()
+    fewer = searched.copy()
+    fewer[np.flatnonzero(fewer >= 0)[0]] = -1
+    solver.jump_found = fewer
+    assert solver.beyond_jump(searched) is None
+    solver.jump_found = searched.copy()
+    assert solver.beyond_jump(searched) is None  # as many: the search's own stays
+    assert solver.beyond_jump(fewer) is solver.jump_found
+    found = solver.from_jump(fewer, time.perf_counter() + 1.0)
+    assert_feasible(problem, found)
+    assert (found >= 0).sum() >= (searched >= 0).sum()
 
 
 def test_where_budgets_bind_a_large_solve_matches_at_least_as_many_as_the_jump():
