@@ -7,12 +7,14 @@ processes fork (kept when the MILPs prove nothing better in time). Larger ones: 
 goal (a match worth MATCH_WORTH more than any pair's value), solved from fitted Lagrangian
 prices, a priced core, its LP relaxation when it fits (assign_relaxation), rounded starts,
 a dive over the mentors' near-best sets where every mentee must be matched (assign_dive),
-local search, fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood search (beside
+local search (where mentees may wait, from HiGHS's feasibility jump too when that matches
+more), fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood search (beside
 them, forked, a MILP over every pair that could still beat the best), and a master over the
 sets of mentees the knapsack bound's mentors take (README, "Assignment"); no phase gives up
 a match for value. Bounds hold for the full matrix; where processes fork, the flow bound on
-the count is computed in a forked process beside the pricing, and on large problems the
-bound on value (and the master after it, when it fits) in one beside the search."""
+the count (and its Lagrangian bound) is computed in a forked process beside the pricing, as
+is the feasibility jump in another, and on large problems the bound on value (and the
+master after it, when it fits) in one beside the search."""
 
 import math
 import time
@@ -238,8 +240,8 @@ class _Solver(Finish, Diving, ValueBounding):
         """The first assignment HiGHS's feasibility jump finds over every feasible pair
         (assign_model.jump_milp), matches first (a match worth 1, a pair JUMP_VALUE_SHARE of
         its value over the largest); None when it finds none. Where budgets bind, it matches
-        more than the phases here: 2,000 x 500 (seeds 0-2) 1,627, 1,655 and 1,660 in
-        0.6-1.3 s, where they reach 1,613, 1,645 and 1,653 in 2 s."""
+        more than the phases here: 2,000 x 500 (seeds 0-2) 1,627, 1,655 and 1,660 in 1.7 s at
+        most, where they reach 1,613, 1,645 and 1,653 in 2 s."""
         scale = JUMP_VALUE_SHARE / max(float(self.best_value.max(initial=0.0)), 1e-9)
         pool = np.nonzero(self.feasible)
         found = jump_milp(self.model(*pool, Objective(1.0, scale, 0.0)), JUMP_SHARE * self.time_limit)
