@@ -66,3 +66,4 @@ def test_where_budgets_bind_a_large_solve_matches_at_least_as_many_as_the_jump()
     result = solve_assignment(problem, time_limit=10.0)
     assert_feasible(problem, result.mentor_of)
     assert result.matched >= (jumped >= 0).sum()
+

@@ -194,8 +194,8 @@ class _SmoothedDual:
         reduced *= np.float32(1.0 / temperature)
         spread = np.exp(np.maximum(reduced, EXPONENT_FLOOR, out=reduced), out=reduced)
         best = best.astype(np.float64)
-        total = np.add.reduceat(spread, self.starts).astype(np.float64) + np.where(
-            self.may_wait, np.exp(-best / temperature), 0.0)
+        waiting = np.exp(-np.where(self.may_wait, best, np.inf) / temperature)  # a required mentee cannot wait
+        total = np.add.reduceat(spread, self.starts).astype(np.float64) + waiting
         value = (alpha @ pairs.capacity + beta @ pairs.budget - gamma @ self.target - delta * pairs.count_min
                  + float(np.sum(best + temperature * np.log(total))))
         share = spread

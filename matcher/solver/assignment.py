@@ -35,6 +35,7 @@ from matcher.solver.assign_patterns import master_fits
 from matcher.solver.assign_model import Objective, jump_milp, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_relaxation import lp_deadline, relaxation, start_plan
+from matcher.solver.assign_search import LocalSearch
 from matcher.solver.background import FORK_MARGIN, Forked
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
@@ -43,6 +44,7 @@ CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed 
 SEARCH_SHARE = 0.95  # share of the time left after the LP that local search may use
 FOCUS_PAIRS = 50  # the search first looks at each mentee's this many best pairs at the smoothed prices
 FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of its candidates
+REQUIRED_SHARE = 0.5  # share of the time left for placing required mentees the search left out by local search
 COUNT_BOUND_SHARE = 0.15  # the count's Lagrangian bound is fitted until this share of the time limit
 JUMP_VALUE_SHARE = 0.1  # in the feasibility jump's goal a match is worth 1 and a pair this share of its value
 # over the largest (2,000 x 500 seed 0: 1,627 matched and a value of 4,103 in 1.5 s, against 1,627 and 2,411
@@ -226,8 +228,9 @@ class _Solver(Finish, Diving, ValueBounding):
                 if master and mentor_of is not mastered:
                     relinked = self.relinked(mentor_of, mastered, self.started + self.time_limit)
                     mentor_of = self.adopted(mentor_of, relinked, "the forked master's assignment relinked")
-            bound_on_value = found.at(self.matched(mentor_of))
-            self.progress(f"bound on value {bound_on_value:.6g} with {self.matched(mentor_of)} matched")
+            if self.matched(mentor_of) >= found.count:  # else required mentees cost matches after it began
+                bound_on_value = found.at(self.matched(mentor_of))
+                self.progress(f"bound on value {bound_on_value:.6g} with {self.matched(mentor_of)} matched")
         bound = min(combined_bound - worth * self.matched(mentor_of), bound_on_value)
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
 
@@ -347,7 +350,21 @@ class _Solver(Finish, Diving, ValueBounding):
         return self.adopted(mentor_of, found, "MILP beyond the pairs the LP and the search agree on")
 
     def fill_required(self, mentor_of, objective: Objective) -> np.ndarray:
-        """Match required mentees the search left out: one MILP over all candidate pairs."""
+        """Match required mentees the search left out: a local search in which each of their
+        pairs is worth twice the largest pair more (so one takes the place of a mentee who may
+        wait), for REQUIRED_SHARE of the time left; should any still wait, one MILP over all
+        candidate pairs. 2,000 x 500 (seed 0, a fifth required, 10 s): the search left some
+        out at 1,611 matched, and the MILP alone matched 1,276 with all of them."""
+        weight = objective(self.problem.value)
+        weight += np.where(self.required, 2.0 * weight.max(initial=0.0, where=self.feasible), 0.0)[:, None]
+        candidates = self.candidates(mentor_of)
+        candidates[self.required] = self.feasible[self.required]
+        search = LocalSearch(weight, candidates, self.problem.load, self.capacity, self.budget, mentor_of,
+                             self.required)
+        filled = search.run(time.perf_counter() + REQUIRED_SHARE * self.remaining(), np.flatnonzero(self.matchable))
+        if not (self.required & (filled < 0)).any():
+            self.progress(f"required mentees placed by a local search: {self.summary(filled)}")
+            return filled
         self.progress("required mentees left out; solving all candidate pairs as one MILP")
         result = solve_milp(self.model(*self.pool, objective), max(self.remaining(), 0.1))
         if result.x is None:
