@@ -228,7 +228,8 @@ class _Solver(Finish, Diving, ValueBounding):
                 if master and mentor_of is not mastered:
                     relinked = self.relinked(mentor_of, mastered, self.started + self.time_limit)
                     mentor_of = self.adopted(mentor_of, relinked, "the forked master's assignment relinked")
-            if self.matched(mentor_of) >= found.count:  # else required mentees cost matches after it began
+            if self.matched(mentor_of) >= found.count:  # it holds from its count on: placing required
+                # mentees the search left out (fill_required) can cost matches after it began
                 bound_on_value = found.at(self.matched(mentor_of))
                 self.progress(f"bound on value {bound_on_value:.6g} with {self.matched(mentor_of)} matched")
         bound = min(combined_bound - worth * self.matched(mentor_of), bound_on_value)
