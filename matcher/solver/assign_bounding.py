@@ -13,7 +13,7 @@ from matcher.solver.assign_count import COUNT_LP_PAIRS
 from matcher.solver.assign_fixing import fixed_and_solved
 from matcher.solver.assign_knapsack import ValueBound
 from matcher.solver.assign_value_bound import value_bound
-from matcher.solver.assign_model import Objective
+from matcher.solver.assign_model import VALUE
 from matcher.solver.assign_patterns import MentorPatterns, master_assignments
 from matcher.solver.assign_state import SolveState
 from matcher.solver.background import FORK_MARGIN, Forked
@@ -108,5 +108,5 @@ class ValueBounding(SolveState):
         mentees, mentors = np.tile(np.arange(len(first)), 2), np.r_[first, second]
         taken = mentors >= 0  # a pair both take is the agreed one's twice; fixed, it is not re-solved
         return fixed_and_solved(agreed, (mentees[taken], mentors[taken]),
-                                partial(self.solve_fixed, Objective(0.0, 1.0, 1.0)), deadline - time.perf_counter(),
+                                partial(self.solve_fixed, VALUE), deadline - time.perf_counter(),
                                 max(self.matched(first), self.matched(second)))

@@ -19,13 +19,12 @@ from scipy.sparse.csgraph import maximum_flow
 
 from matcher.solver.assign_duals import fitted_prices, pair_list
 from matcher.solver.assign_knapsack import MAX_WORK, LoadGrid, MenteePrices, MentorKnapsacks
-from matcher.solver.assign_matrix import PairTable, best_pairs, first_of_runs
+from matcher.solver.assign_matrix import PairTable, first_of_runs
 from matcher.solver.assign_model import LPTimeLimit, Objective, PairModel, solve_lp
 from matcher.solver.assign_problem import AssignmentProblem
 
 COUNT_LP_PAIRS = 10_000  # solve the count's LP relaxation only up to this many feasible pairs
 COUNT = Objective(1.0, 0.0, 0.0)  # every match worth one, values and shortfall ignored
-PRICED_PAIRS = 400_000  # the count's prices are first fitted to about this many pairs (see best_pairs)
 
 
 def mentor_room(feasible: np.ndarray, load: np.ndarray, capacity: np.ndarray, budget: np.ndarray) -> np.ndarray:
@@ -92,11 +91,11 @@ def tightened_count_bound(problem: AssignmentProblem, feasible: np.ndarray, requ
     return flow if knapsack is None else min(flow, math.floor(knapsack + 1e-9))
 
 
-def lagrangian_count_bound(problem: AssignmentProblem, table: PairTable, feasible: np.ndarray,
+def lagrangian_count_bound(problem: AssignmentProblem, table: PairTable, known: np.ndarray,
                            required: np.ndarray, deadline: float) -> float:
     """A bound on the count from mentor prices fitted to the count's smoothed Lagrangian
-    dual by `deadline` (assign_duals.fitted_prices over every feasible pair in `table`). At
-    2,000 x 500 (seed 0) it is 1,640.1 in 0.2 s, where the flow gives 1,946 and the LP 1,638.7;
-    at 10,000 x 2,000 (seed 1) 7,254 in 1 s against 7,998."""
-    known = best_pairs(problem.value, feasible, PRICED_PAIRS)
-    return fitted_prices(problem, table, required, COUNT, known, deadline).bound
+    dual by `deadline`, first to the `known` pairs (a mask, not changed) and then to those
+    that beat them (assign_duals.fitted_prices; the bound is over every feasible pair in
+    `table`). At 2,000 x 500 (seed 0) it is 1,640.1 in 0.2 s, where the flow gives 1,946 and
+    the LP 1,638.7; at 10,000 x 2,000 (seed 1) 7,254 in 1 s against 7,998."""
+    return fitted_prices(problem, table, required, COUNT, known.copy(), deadline).bound

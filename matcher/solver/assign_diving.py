@@ -10,7 +10,7 @@ import numpy as np
 from matcher.solver.assign_dive import DiveProblem, dive_applies, dives, mentee_prices
 from matcher.solver.assign_fixing import fixed_and_solved
 from matcher.solver.assign_matrix import load_rows
-from matcher.solver.assign_model import LPTimeLimit, Objective, solve_lp
+from matcher.solver.assign_model import VALUE, LPTimeLimit, solve_lp
 from matcher.solver.assign_state import SolveState
 
 DIVE_SHARE = 0.6  # share of the time left after the starts for the dive, where every mentee must be matched
@@ -40,7 +40,7 @@ class Diving(SolveState):
         relaxation's duals improved by subgradient steps."""
         rows = np.flatnonzero(self.matchable)
         try:
-            lp = solve_lp(self.model(*np.nonzero(self.feasible), Objective(0.0, 1.0, 1.0)),
+            lp = solve_lp(self.model(*np.nonzero(self.feasible), VALUE),
                           max(deadline - time.perf_counter(), 0.0))
         except LPTimeLimit:
             lp = None
@@ -55,7 +55,7 @@ class Diving(SolveState):
             fixed[rows] = placed
             mentees, chosen = np.nonzero(self.feasible[np.ix_(rows, mentors)])
             return fixed_and_solved(fixed, (rows[mentees], mentors[chosen]),
-                                    partial(self.solve_fixed, Objective(0.0, 1.0, 1.0)), seconds, len(rows))
+                                    partial(self.solve_fixed, VALUE), seconds, len(rows))
 
         best = None
         for found in dives(problem, prices, finish, deadline):

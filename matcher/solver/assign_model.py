@@ -156,6 +156,9 @@ class Objective:
         return lambda rows: self(value[rows])
 
 
+VALUE = Objective(0.0, 1.0, 1.0)  # value alone, the shortfall penalty included: a match adds nothing more
+
+
 class LPTimeLimit(Exception):
     """The LP relaxation was not solved within its time limit."""
 

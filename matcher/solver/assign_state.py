@@ -6,14 +6,15 @@ import time
 
 import numpy as np
 
-from matcher.solver.assign_matrix import (PairTable, feasible_mask, fill_greedily, pair_load, round_by_priority,
-                                          with_pairs_of)
+from matcher.solver.assign_matrix import (PairTable, best_pairs, feasible_mask, fill_greedily, pair_load,
+                                          round_by_priority, with_pairs_of)
 from matcher.solver.assign_model import Objective, PairModel
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, match_worth
 from matcher.solver.assign_search import LocalSearch
 from matcher.solver.background import FORK_GRACE, can_fork
 
 RELATIVE_TOLERANCE = 1e-6
+BEST_PAIRS = 400_000  # pairs the smoothed duals and local search look at, besides the pool (see best_pairs)
 
 
 class SolveState:
@@ -34,6 +35,7 @@ class SolveState:
         self.best_value = np.max(problem.value, axis=1, initial=0.0, where=self.feasible)
         self.pool = np.nonzero(self.feasible)
         self.table = PairTable.of(problem.value, self.feasible, problem.load, self.pool)
+        self.priced = best_pairs(problem.value, self.feasible, BEST_PAIRS)  # each mentee's and mentor's best
         self.in_pool = self.feasible.copy()
         self.worth_scale = 1.0
         self.forking = can_fork()  # whether work may be forked off to a child process
@@ -71,10 +73,12 @@ class SolveState:
         match worth), then value."""
         return Objective(self.worth_scale * match_worth(self.problem, self.feasible), 1.0, 1.0)
 
-    def local_search(self, mentor_of: np.ndarray, candidates: np.ndarray | None = None) -> LocalSearch:
-        """A local search from `mentor_of` under the combined goal, over the `candidates`
-        mask of pairs (every feasible pair by default)."""
-        search = LocalSearch(self.combined()(self.problem.value), self.feasible if candidates is None else candidates,
+    def local_search(self, mentor_of: np.ndarray, candidates: np.ndarray | None = None,
+                     weight: np.ndarray | None = None) -> LocalSearch:
+        """A local search from `mentor_of` under the combined goal (or the pairs' `weight`),
+        over the `candidates` mask of pairs (every feasible pair by default)."""
+        search = LocalSearch(self.combined()(self.problem.value) if weight is None else weight,
+                             self.feasible if candidates is None else candidates,
                              self.problem.load, self.capacity, self.budget, mentor_of, self.required)
         search.on_count = self.publish_count
         return search

@@ -13,7 +13,7 @@ from matcher.solver.assign_duals import Prices, best_reduced, fitted_prices, pai
 from matcher.solver.assign_knapsack import (MAX_WORK, LoadGrid, MenteePrices, MentorKnapsacks, ValueBound,
                                             subgradient_prices)
 from matcher.solver.assign_matrix import PairTable, with_pairs_of
-from matcher.solver.assign_model import Objective
+from matcher.solver.assign_model import VALUE
 from matcher.solver.assign_master_lp import MasterLP
 from matcher.solver.assign_patterns import COLUMNS_PER_SECOND, MentorPatterns
 from matcher.solver.assign_problem import AssignmentProblem
@@ -43,7 +43,7 @@ def value_bound(problem: AssignmentProblem, table: PairTable, required: np.ndarr
     known = with_pairs_of(pool | priced if FIT_ROUNDS * bound_seconds > seconds else pool.copy(), mentor_of)
     knapsack = seconds >= KNAPSACK_ROUNDS * bound_seconds
     count = int(np.count_nonzero(mentor_of >= 0))
-    fit = fitted_prices(problem, table, required, Objective(0.0, 1.0, 1.0), known,
+    fit = fitted_prices(problem, table, required, VALUE, known,
                         deadline - KNAPSACK_SHARE * seconds if knapsack else deadline,
                         count, bound_seconds, settled_share=VALUE_SETTLED)
     fitted = ValueBound(count, ((fit.bound, fit.prices.count),))
@@ -65,7 +65,7 @@ def knapsack_bound(problem: AssignmentProblem, table: PairTable, required: np.nd
     `count_reached()` (by default that of `mentor_of`), or to more steps where it does not
     fit. None when the knapsacks would be too large."""
     known = with_pairs_of(known.copy(), mentor_of)
-    pairs = pair_list(problem, known, required, Objective(0.0, 1.0, 1.0), int(np.count_nonzero(mentor_of >= 0)))
+    pairs = pair_list(problem, known, required, VALUE, int(np.count_nonzero(mentor_of >= 0)))
     grid = LoadGrid.fitting(pairs.load, pairs.budget)
     knapsacks = MentorKnapsacks(pairs, grid, mentor_of[pairs.mentee] == pairs.mentor)
     if knapsacks.work() > MAX_WORK:
@@ -152,7 +152,7 @@ def _complete(problem: AssignmentProblem, table: PairTable, required: np.ndarray
         if not len(missing[0]):
             return working.evaluate(prices)[0]
         chosen[missing] = True
-        working = MentorKnapsacks(pair_list(problem, chosen, required, Objective(0.0, 1.0, 1.0),
+        working = MentorKnapsacks(pair_list(problem, chosen, required, VALUE,
                                             knapsacks.pairs.count_min), knapsacks.grid)
 
 

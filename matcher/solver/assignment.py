@@ -30,16 +30,14 @@ from matcher.solver.assign_bounding import FORK_SHARE, MASTER_SHARE, VALUE_BOUND
 from matcher.solver.assign_diving import DIVE_SHARE, Diving
 from matcher.solver.assign_finish import Finish
 from matcher.solver.assign_fixing import beyond_agreement, completed_lp
-from matcher.solver.assign_matrix import best_pairs, pair_load, priced_top_pairs, regret_priority, with_pairs_of
+from matcher.solver.assign_matrix import pair_load, priced_top_pairs, regret_priority, with_pairs_of
 from matcher.solver.assign_patterns import master_fits
-from matcher.solver.assign_model import Objective, jump_milp, solve_lp, solve_milp
+from matcher.solver.assign_model import VALUE, Objective, jump_milp, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_relaxation import lp_deadline, relaxation, start_plan
-from matcher.solver.assign_search import LocalSearch
 from matcher.solver.background import FORK_MARGIN, Forked
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
-BEST_PAIRS = 400_000  # pairs the smoothed dual and local search look at, besides the pool (see best_pairs)
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
 SEARCH_SHARE = 0.95  # share of the time left after the LP that local search may use
 FOCUS_PAIRS = 50  # the search first looks at each mentee's this many best pairs at the smoothed prices
@@ -131,7 +129,7 @@ class _Solver(Finish, Diving, ValueBounding):
                                                                 self.remaining() / 2)
             matched_bound = min(matched_bound, math.floor(count_bound + 1e-9))
         count_min = 0 if start is None else self.matched(start)
-        mentor_of, bound, proven = self.exact_stage(Objective(0.0, 1.0, 1.0), count_min, self.remaining())
+        mentor_of, bound, proven = self.exact_stage(VALUE, count_min, self.remaining())
         mentor_of = self.better(self.better(mentor_of, start), self.greedy())
         if (self.required & (mentor_of < 0)).any():
             raise InfeasibleAssignment("required mentees cannot all be matched: no assignment found")
@@ -292,7 +290,7 @@ class _Solver(Finish, Diving, ValueBounding):
         until `deadline` (assign_count.lagrangian_count_bound); the flow alone without one."""
         if deadline is None:
             return self.flow_bound()
-        lagrangian = lagrangian_count_bound(self.problem, self.table, self.feasible, self.required, deadline)
+        lagrangian = lagrangian_count_bound(self.problem, self.table, self.priced, self.required, deadline)
         return min(self.flow_bound(), math.floor(lagrangian + 1e-9))
 
     def forked_count_bound(self, count: Forked | None) -> int:
@@ -306,7 +304,6 @@ class _Solver(Finish, Diving, ValueBounding):
         """Price the mentors with the smoothed dual until `deadline` and make each mentee's
         best pairs at those prices the candidate pool; returns the Lagrangian bound of the prices."""
         problem = self.problem
-        self.priced = best_pairs(problem.value, self.feasible, BEST_PAIRS)
         self.fit = fitted_prices(problem, self.table, self.required, objective, self.priced, deadline,
                                  stop=self.deadline)
         prices = self.fit.prices
@@ -320,7 +317,7 @@ class _Solver(Finish, Diving, ValueBounding):
     def search(self, mentor_of: np.ndarray, deadline: float, settled: Callable[[np.ndarray], None] | None = None,
                settle_by: float = np.inf) -> np.ndarray:
         """Local search from `mentor_of` until `deadline`, over the pool, the pairs of
-        `mentor_of` and the priced pairs (all feasible pairs up to BEST_PAIRS); first, for
+        `mentor_of` and the priced pairs (all feasible pairs up to assign_state.BEST_PAIRS); first, for
         FOCUS_SHARE of the time, over the pool and each mentee's FOCUS_PAIRS best pairs at the
         smoothed prices when those are at most half as many (rounds over fewer pairs go
         faster). `settled` is called as in LocalSearch.run."""
@@ -360,9 +357,8 @@ class _Solver(Finish, Diving, ValueBounding):
         weight += np.where(self.required, 2.0 * weight.max(initial=0.0, where=self.feasible), 0.0)[:, None]
         candidates = self.candidates(mentor_of)
         candidates[self.required] = self.feasible[self.required]
-        search = LocalSearch(weight, candidates, self.problem.load, self.capacity, self.budget, mentor_of,
-                             self.required)
-        filled = search.run(time.perf_counter() + REQUIRED_SHARE * self.remaining(), np.flatnonzero(self.matchable))
+        filled = self.local_search(mentor_of, candidates, weight).run(
+            time.perf_counter() + REQUIRED_SHARE * self.remaining(), np.flatnonzero(self.matchable))
         if not (self.required & (filled < 0)).any():
             self.progress(f"required mentees placed by a local search: {self.summary(filled)}")
             return filled
