@@ -79,6 +79,26 @@ def test_replace_needs_the_hours_of_the_replaced_mentee_to_suffice():
     assert s.replaces(np.array([1])) == 0
 
 
+def heavy_mentee_waits(required):
+    """Mentor 0 holds mentees 0 and 1 (1 hour each, worth 1), mentor 1 mentee 2 (2 hours,
+    worth 5); both have 2 hours, none free; mentee 3 (2 hours) waits and fits either."""
+    return LocalSearch(np.array([[1, 0], [1, 0], [0, 5], [1, 1]], float), np.array([[1, 0], [1, 0], [0, 1], [1, 1]], bool),
+                       np.array([1, 1, 2, 2], float), np.array([2, 2]), np.array([2, 2], float),
+                       np.array([0, 0, 1, -1]), required=np.array(required))
+
+
+def test_make_room_lets_wait_the_mentees_that_cost_least():
+    s = heavy_mentee_waits([False, False, False, True])
+    assert s.make_room(np.array([3])) == 1 and s.mentor_of.tolist() == [-1, -1, 1, 0]
+
+
+def test_make_room_never_lets_a_required_mentee_wait():
+    s = heavy_mentee_waits([True, False, False, True])
+    assert s.make_room(np.array([3])) == 1 and s.mentor_of.tolist() == [0, 0, -1, 1]
+    stuck = heavy_mentee_waits([True, False, True, True])
+    assert stuck.make_room(np.array([3])) == 0 and stuck.mentor_of.tolist() == [0, 0, 1, -1]
+
+
 def test_relocate_moves_to_a_better_mentor_with_room_only():
     s = search([[1, 2]], [[True, True]], [1], [1, 1], [5, 5], [0])
     assert s.relocations() == 1 and s.mentor_of.tolist() == [1]

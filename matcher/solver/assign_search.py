@@ -131,6 +131,45 @@ class LocalSearch(ExchangeMoves):
         self.place(u, j)
         return True
 
+    def make_room(self, mentees: np.ndarray) -> int:
+        """Move `make room`: each of `mentees` that waits takes the mentor where it costs
+        least, net of its own pair, to let wait as many of the mentors' other mentees (never
+        a required one) as free the place and the hours it needs, the lightest in worth per
+        hour first. Returns how many were placed."""
+        placed = 0
+        for u in mentees.tolist():
+            if self.mentor_of[u] >= 0:
+                continue
+            best = None
+            for k in range(self.start[u], self.start[u + 1]):
+                j = int(self.cols[k])
+                leaving = self.room_at(j, self.pair_load[k])
+                if leaving is not None:
+                    cost = sum(self.value_of(w, j)[0] for w in leaving) - float(self.gain[k])
+                    if best is None or cost < best[0]:
+                        best = (cost, j, leaving)
+            if best is not None:
+                for w in best[2]:
+                    self.remove(w)
+                self.place(u, best[1])
+                placed += 1
+        return placed
+
+    def room_at(self, j: int, load: float) -> list[int] | None:
+        """The mentees of j, not required, to let wait so that it has a place and `load`
+        hours free: the least worth per hour first; None when letting them all wait is not
+        enough."""
+        members = sorted((gain / max(pair, EPSILON), w) for w in self.members[j] if not self.required[w]
+                         for gain, pair in [self.value_of(w, j)])
+        leaving, places, hours = [], self.capacity_left[j], self.budget_left[j]
+        for _, w in members:
+            if places >= 1 and hours >= load - EPSILON:
+                break
+            leaving.append(w)
+            places += 1
+            hours += self.value_of(w, j)[1]
+        return leaving if places >= 1 and hours >= load - EPSILON else None
+
     def best_elsewhere(self) -> np.ndarray:
         """(n,) the best pair of each mentee with a mentor that has room for it, other
         than its own (-1 where there is none)."""

@@ -76,9 +76,13 @@ class SolveState:
     def local_search(self, mentor_of: np.ndarray, candidates: np.ndarray | None = None,
                      weight: np.ndarray | None = None) -> LocalSearch:
         """A local search from `mentor_of` under the combined goal (or the pairs' `weight`),
-        over the `candidates` mask of pairs (every feasible pair by default)."""
-        search = LocalSearch(self.combined()(self.problem.value) if weight is None else weight,
-                             self.feasible if candidates is None else candidates,
+        over the `candidates` mask of pairs (every feasible pair by default); each pair of a
+        required mentee is worth twice the largest pair more, so that one takes the place of
+        a mentee who may wait."""
+        weight = self.combined()(self.problem.value) if weight is None else weight
+        if self.required.any():
+            weight = weight + np.where(self.required, 2.0 * weight.max(initial=0.0, where=self.feasible), 0.0)[:, None]
+        search = LocalSearch(weight, self.feasible if candidates is None else candidates,
                              self.problem.load, self.capacity, self.budget, mentor_of, self.required)
         search.on_count = self.publish_count
         return search
