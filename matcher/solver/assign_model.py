@@ -10,16 +10,12 @@ The model is
          sum_p x_p >= count_min
          x_p in {0, 1} (MILP) or [0, 1] (LP),  s_j >= 0
 
-and is solved with HiGHS through scipy, or through highspy where scipy's HiGHS lacks what
-is needed (jump_milp). Mentee and mentor indices are global; the model only holds the
-mentees and mentors that occur in the pairs.
+and is solved with HiGHS through scipy. Mentee and mentor indices are global; the model
+only holds the mentees and mentors that occur in the pairs.
 """
 
-import os
-import sys
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 from scipy import sparse
 from scipy.optimize import LinearConstraint, linprog, milp
@@ -225,65 +221,9 @@ def solve_milp(model: PairModel, time_limit: float) -> MILPSolution:
                         "optimal" if res.status == 0 else "feasible")
 
 
-def jump_milp(model: PairModel, time_limit: float) -> MILPSolution:
-    """The first solution HiGHS's MIP finds that matches someone, without presolve: its
-    feasibility jump's, a local search that runs before the root LP (scipy's HiGHS has
-    none). The MIP stops there (its time limit is set to 0 as the solution comes; it does
-    not look for an interrupt during the root LP), or at `time_limit`; once started, the
-    jump runs to its end whatever the limit (at 10,000 x 2,000: 5.3 s, with a limit of 2 s).
-    When nothing that matches someone comes, the best solution HiGHS has by the limit.
-    Status "feasible", or "unknown" with no solution; no bound is proven."""
-    rows = _Rows(model)
-    n_pairs = len(model.mentee)
-    matrix = sparse.vstack([rows.A_ub, rows.A_eq], format="csc")
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = rows.n_vars, matrix.shape[0]
-    lp.col_cost_ = rows.cost
-    lp.col_lower_, lp.col_upper_ = _bounds(rows, n_pairs).T.copy()
-    lp.row_lower_ = np.concatenate([np.full(rows.A_ub.shape[0], -np.inf), rows.b_eq])
-    lp.row_upper_ = np.concatenate([rows.b_ub, rows.b_eq])
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_pairs + [highspy.HighsVarType.kContinuous] * (
-        rows.n_vars - n_pairs)
-    highs = quiet_highs()
-    highs.passModel(lp)
-    highs.setOptionValue("presolve", "off")
-    highs.setOptionValue("time_limit", max(time_limit, 0.01))
-
-    def stop_when_matching(event) -> None:
-        if np.asarray(event.data_out.mip_solution)[:n_pairs].max(initial=0.0) > 0.5:
-            highs.setOptionValue("time_limit", 0.0)
-
-    highs.cbMipImprovingSolution += stop_when_matching
-    highs.run()
-    if highs.getInfo().primal_solution_status != 2:  # no feasible solution
-        return MILPSolution(None, -np.inf, np.inf, "unknown")
-    x = np.round(np.asarray(highs.getSolution().col_value)[:n_pairs]).astype(bool)
-    return MILPSolution(x, -highs.getInfo().objective_function_value + rows.constant, np.inf, "feasible")
-
-
 def _bounds(rows: _Rows, n_pairs: int) -> np.ndarray:
     """Variable bounds: pairs in [0, 1], shortfalls in [0, inf)."""
     bounds = np.zeros((rows.n_vars, 2))
     bounds[:n_pairs, 1] = 1.0
     bounds[n_pairs:, 1] = np.inf
     return bounds
-
-
-def quiet_highs() -> highspy.Highs:
-    """A HiGHS instance that prints nothing: HiGHS writes its banner to standard output as
-    the first instance of a process is made, before any option can be set, so standard
-    output is pointed elsewhere meanwhile."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "w") as nowhere:
-            os.dup2(nowhere.fileno(), 1)
-            highs = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("threads", 1)
-    return highs

@@ -14,6 +14,8 @@ from matcher.solver.assign_search import LocalSearch
 from matcher.solver.background import FORK_GRACE, can_fork
 
 RELATIVE_TOLERANCE = 1e-6
+LIGHT_SHARE = 0.3  # in light-first weights a match loses this share of its worth at the most hours
+LIGHT_VALUE_SHARE = 0.05  # and gains this share at the largest value
 BEST_PAIRS = 400_000  # pairs the smoothed duals and local search look at, besides the pool (see best_pairs)
 
 
@@ -72,6 +74,18 @@ class SolveState:
         """Every match worth more than the value of any pair (`worth_scale` times the problem's
         match worth), then value."""
         return Objective(self.worth_scale * match_worth(self.problem, self.feasible), 1.0, 1.0)
+
+    def light_first(self) -> np.ndarray:
+        """Pair weights that make room for more matches where hours bind: a match worth 1
+        less LIGHT_SHARE of its hours over the most any pair takes, plus LIGHT_VALUE_SHARE of
+        its value over the largest. Replacing a heavy mentee by a lighter one gains, and the
+        hours freed take another."""
+        load = self.problem.load if self.problem.load.ndim == 2 else self.problem.load[:, None]
+        most = max(float(np.broadcast_to(load, self.problem.shape).max(initial=0.0, where=self.feasible)), 1e-9)
+        weight = np.multiply(self.problem.value, LIGHT_VALUE_SHARE / max(float(self.best_value.max(initial=0.0)), 1e-9))
+        weight -= load * (LIGHT_SHARE / most)
+        weight += 1.0
+        return weight
 
     def local_search(self, mentor_of: np.ndarray, candidates: np.ndarray | None = None,
                      weight: np.ndarray | None = None) -> LocalSearch:

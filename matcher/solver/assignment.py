@@ -7,14 +7,13 @@ processes fork (kept when the MILPs prove nothing better in time). Larger ones: 
 goal (a match worth MATCH_WORTH more than any pair's value), solved from fitted Lagrangian
 prices, a priced core, its LP relaxation when it fits (assign_relaxation), rounded starts,
 a dive over the mentors' near-best sets where every mentee must be matched (assign_dive),
-local search (where mentees may wait, from HiGHS's feasibility jump too when that matches
-more), fix-and-solve and core MILPs, CP-SAT and kicks or neighbourhood search (beside
-them, forked, a MILP over every pair that could still beat the best), and a master over the
-sets of mentees the knapsack bound's mentors take (README, "Assignment"); no phase gives up
-a match for value. Bounds hold for the full matrix; where processes fork, the flow bound on
-the count (and its Lagrangian bound) is computed in a forked process beside the pricing, as
-is the feasibility jump in another, and on large problems the bound on value (and the
-master after it, when it fits) in one beside the search."""
+local search (light mentees first where hours keep many waiting), fix-and-solve and core
+MILPs, CP-SAT and kicks or neighbourhood search (beside them, forked, a MILP over every pair
+that could still beat the best), and a master over the sets of mentees the knapsack bound's
+mentors take (README, "Assignment"); no phase gives up a match for value. Bounds hold for
+the full matrix; where processes fork, the flow bound on the count (and its Lagrangian
+bound) is computed in a forked process beside the pricing, and on large problems the bound
+on value (and the master after it, when it fits) in one beside the search."""
 
 import math
 import time
@@ -32,7 +31,7 @@ from matcher.solver.assign_finish import Finish
 from matcher.solver.assign_fixing import beyond_agreement, completed_lp
 from matcher.solver.assign_matrix import pair_load, priced_top_pairs, regret_priority, with_pairs_of
 from matcher.solver.assign_patterns import master_fits
-from matcher.solver.assign_model import VALUE, Objective, jump_milp, solve_lp, solve_milp
+from matcher.solver.assign_model import VALUE, Objective, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_relaxation import lp_deadline, relaxation, start_plan
 from matcher.solver.background import FORK_MARGIN, Forked
@@ -45,11 +44,10 @@ FOCUS_SHARE = 0.7  # for this share of its time, where they are at most half of 
 PLACING_SECONDS = 0.5  # time limit of the MILP placing one required mentee among its mentors' mentees
 REQUIRED_SHARE = 0.5  # share of the time left for placing required mentees the search left out by local search
 COUNT_BOUND_SHARE = 0.15  # the count's Lagrangian bound is fitted until this share of the time limit
-JUMP_VALUE_SHARE = 0.1  # in the feasibility jump's goal a match is worth 1 and a pair this share of its value
-# over the largest (2,000 x 500 seed 0: 1,627 matched and a value of 4,103 in 1.5 s, against 1,627 and 2,411
-# on matches alone, and 1,598 and 4,292 at a share of 1)
-JUMP_SHARE = 0.5  # the jump is forked where its pairs are expected to take at most this share of the time limit
-JUMP_PAIRS_PER_SECOND = 50_000  # at this speed (2,000 x 500, 98,665 pairs: 1.7 s; 10,000 x 2,000, 500,000: 13 s)
+SHAPE_GAP = 0.02  # the search places light mentees first where the start matches this share fewer than
+# the bound on the count, or more (the scenario family's M and L start within 0.1% and 0.7% of it, where it did
+# not help; budget-bound synthetic ones 5-7% below)
+SHAPE_SHARE = 0.5  # for this share of its time
 
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
                      progress: Callable[[str], None] | None = None) -> AssignmentResult:
@@ -76,8 +74,6 @@ class _Solver(Finish, Diving, ValueBounding):
         super().__init__(problem, time_limit, progress)
         self.exact = int(self.feasible.sum()) <= EXACT_PAIRS
         self.forked_bound: Forked | None = None
-        self.jump: Forked | None = None  # the feasibility jump, forked (see jumped), until read
-        self.jump_found: np.ndarray | None = None  # its assignment, once read
 
     def solve(self) -> AssignmentResult:
         """Exact lexicographic stages for small problems, the combined goal for large ones."""
@@ -167,7 +163,6 @@ class _Solver(Finish, Diving, ValueBounding):
         self.worth_scale = plan.worth_scale
         combined = self.combined()
         worth = combined.offset
-        self.jump = Forked(self.jumped) if count_varies and self.forking and self.jump_fits() else None
         master = count_varies and master_fits(self.problem.shape[1], MASTER_SHARE * self.time_limit)
         master_share = MASTER_SHARE if master else 0.0
         self.deadline -= (VALUE_BOUND_SHARE + master_share) * self.time_limit if count_varies else 0.0
@@ -196,14 +191,15 @@ class _Solver(Finish, Diving, ValueBounding):
             dived, cost_bound = self.dived(dive_problem, time.perf_counter() + DIVE_SHARE * self.remaining())
             mentor_of = self.adopted(mentor_of, dived, "dive over the mentors' near-best sets")
             combined_bound = min(combined_bound, worth * int(self.matchable.sum()) - cost_bound)
+        matched_bound = self.forked_count_bound(count)
+        shaped = count_varies and self.matched(mentor_of) < (1.0 - SHAPE_GAP) * matched_bound
         fork = count_varies and self.forks_value_bound()
         self.deadline += (VALUE_BOUND_SHARE + master_share) * self.time_limit if fork else 0.0
-        settled = partial(self.fork_value_bound_from, master=master, worth=worth) if fork else None
+        settled = partial(self.fork_value_bound, master=master, worth=worth) if fork else None
         searched = time.perf_counter() + SEARCH_SHARE * self.remaining()
         mentor_of = self.search(mentor_of, searched, settled,
-                                time.perf_counter() + FORK_SHARE * (searched - time.perf_counter()))
+                                time.perf_counter() + FORK_SHARE * (searched - time.perf_counter()), shaped)
         self.progress(f"local search: {self.summary(mentor_of)}")
-        mentor_of = self.from_jump(mentor_of, searched)
         if solved is not None:
             mentor_of = self.agreed_core(mentor_of, solved[0].x, combined)
         if (self.required & (mentor_of < 0)).any():
@@ -211,7 +207,6 @@ class _Solver(Finish, Diving, ValueBounding):
         mentor_of = self.core_milp(mentor_of, combined)
         mentor_of, combined_bound = self.polish_and_complete(mentor_of, combined, self.lagrangian(combined, duals),
                                                              combined_bound, fork=self.forked_bound is None)
-        matched_bound = self.forked_count_bound(count)
         if self.matched(mentor_of) < matched_bound:
             matched_bound = tightened_count_bound(self.problem, self.feasible, self.required, matched_bound,
                                                   self.started + self.time_limit)
@@ -233,54 +228,6 @@ class _Solver(Finish, Diving, ValueBounding):
                 self.progress(f"bound on value {bound_on_value:.6g} with {self.matched(mentor_of)} matched")
         bound = min(combined_bound - worth * self.matched(mentor_of), bound_on_value)
         return self.result(mentor_of, bound, matched_bound, False, "lp-search")
-
-    def jump_fits(self) -> bool:
-        """Whether the feasibility jump over every feasible pair is expected to take at most
-        JUMP_SHARE of the time limit."""
-        return int(self.feasible.sum()) <= JUMP_PAIRS_PER_SECOND * JUMP_SHARE * self.time_limit
-
-    def jumped(self) -> np.ndarray | None:
-        """The first assignment HiGHS's feasibility jump finds over every feasible pair
-        (assign_model.jump_milp), matches first (a match worth 1, a pair JUMP_VALUE_SHARE of
-        its value over the largest); None when it finds none. Where budgets bind, it matches
-        more than the phases here: 2,000 x 500 (seeds 0-2) 1,627, 1,655 and 1,660 in 1.7 s at
-        most, where they reach 1,613, 1,645 and 1,653 in 2 s."""
-        scale = JUMP_VALUE_SHARE / max(float(self.best_value.max(initial=0.0)), 1e-9)
-        pool = np.nonzero(self.feasible)
-        found = jump_milp(self.model(*pool, Objective(1.0, scale, 0.0)), JUMP_SHARE * self.time_limit)
-        return self.assignment(pool, found.x)
-
-    def jump_assignment(self) -> np.ndarray | None:
-        """The forked feasibility jump's assignment (see jumped), waited for until JUMP_SHARE
-        of the time limit and read once; None when there is none."""
-        if self.jump is not None:
-            self.jump_found = self.jump.result(self.started + JUMP_SHARE * self.time_limit - time.perf_counter())
-            self.jump = None
-        return self.jump_found
-
-    def beyond_jump(self, mentor_of: np.ndarray) -> np.ndarray | None:
-        """The jump's assignment where it matches more than `mentor_of`, else None."""
-        jumped = self.jump_assignment()
-        return jumped if jumped is not None and self.matched(jumped) > self.matched(mentor_of) else None
-
-    def from_jump(self, mentor_of: np.ndarray, deadline: float) -> np.ndarray:
-        """`mentor_of`, or where the jump matches more, its assignment after a local search
-        until `deadline`. Compared with the searched assignment, not with the start: at
-        400 x 100 (seed 1, 10 s) the jump matched 322 against the start's 304, and the search
-        from it reached the search's own 323 at less value (879.2 against 885.2)."""
-        jumped = self.beyond_jump(mentor_of)
-        if jumped is None:
-            return mentor_of
-        self.progress(f"feasibility jump (HiGHS): {self.summary(jumped)}")
-        return self.adopted(mentor_of, self.search(jumped, deadline), "local search from the jump")
-
-    def fork_value_bound_from(self, mentor_of: np.ndarray, master: bool, worth: float) -> None:
-        """fork_value_bound from `mentor_of`, or from the jump's assignment where it matches
-        more: the solve takes that one after its search (from_jump), so the bound aims at its
-        count (2,000 x 500 seed 0 at 10 s: 4,535 at 1,631 matched, against 4,570 from the
-        search's count)."""
-        jumped = self.beyond_jump(mentor_of)
-        self.fork_value_bound(mentor_of if jumped is None else jumped, master, worth)
 
     def flow_bound(self) -> int:
         """The most mentees a flow can match (assign_count.flow_bound)."""
@@ -316,14 +263,19 @@ class _Solver(Finish, Diving, ValueBounding):
         return self.fit.bound
 
     def search(self, mentor_of: np.ndarray, deadline: float, settled: Callable[[np.ndarray], None] | None = None,
-               settle_by: float = np.inf) -> np.ndarray:
+               settle_by: float = np.inf, shaped: bool = False) -> np.ndarray:
         """Local search from `mentor_of` until `deadline`, over the pool, the pairs of
-        `mentor_of` and the priced pairs (all feasible pairs up to assign_state.BEST_PAIRS); first, for
-        FOCUS_SHARE of the time, over the pool and each mentee's FOCUS_PAIRS best pairs at the
-        smoothed prices when those are at most half as many (rounds over fewer pairs go
-        faster). `settled` is called as in LocalSearch.run."""
+        `mentor_of` and the priced pairs (all feasible pairs up to assign_state.BEST_PAIRS);
+        when `shaped`, first for SHAPE_SHARE of the time under the light-first weights (see
+        light_first); then, for FOCUS_SHARE of the time, over the pool and each mentee's
+        FOCUS_PAIRS best pairs at the smoothed prices when those are at most half as many
+        (rounds over fewer pairs go faster). `settled` is called as in LocalSearch.run."""
         candidates = self.candidates(mentor_of)
         waiting = np.flatnonzero(self.matchable)
+        if shaped:
+            mentor_of = self.light_first_search(mentor_of, candidates, waiting,
+                                                time.perf_counter() + SHAPE_SHARE * (deadline - time.perf_counter()))
+            candidates = self.candidates(mentor_of)
         if 2 * FOCUS_PAIRS * len(waiting) <= candidates.sum():
             problem, prices = self.problem, self.fit.prices
             focus = self.in_pool.copy()
@@ -334,6 +286,20 @@ class _Solver(Finish, Diving, ValueBounding):
                                                                                            settle_by)
             settled, candidates = None, self.candidates(mentor_of)
         return self.local_search(mentor_of, candidates).run(deadline, waiting, settled, settle_by)
+
+    def light_first_search(self, mentor_of: np.ndarray, candidates: np.ndarray, waiting: np.ndarray,
+                           deadline: float) -> np.ndarray:
+        """The better of local searches under the light-first weights (assign_state.light_first)
+        until `deadline` from `mentor_of` and, with the time it leaves, from no match: from
+        the start it settles sooner, from no match higher."""
+        weight = self.light_first()
+        mentor_of = self.local_search(mentor_of, candidates, weight).run(deadline, waiting)
+        self.progress(f"local search, light mentees first: {self.summary(mentor_of)}")
+        if time.perf_counter() < deadline:
+            afresh = self.local_search(np.full(len(mentor_of), -1), candidates, weight).run(deadline, waiting)
+            self.progress(f"again from no match: {self.summary(afresh)}")
+            mentor_of = self.better(afresh, mentor_of)
+        return mentor_of
 
     def best_start(self, starts: list[np.ndarray], objective: Objective) -> np.ndarray:
         """The start, filled, that `objective` (the search's own goal) rates best, not the one
