@@ -47,7 +47,7 @@ COUNT_BOUND_SHARE = 0.15  # the count's Lagrangian bound is fitted until this sh
 SHAPE_GAP = 0.02  # the search places light mentees first where the start matches this share fewer than
 # the bound on the count, or more (the scenario family's M and L start within 0.1% and 0.7% of it, where it did
 # not help; budget-bound synthetic ones 5-7% below)
-SHAPE_SHARE = 0.5  # for this share of its time
+SHAPE_SHARE = 0.7  # for this share of its time
 
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
                      progress: Callable[[str], None] | None = None) -> AssignmentResult:
