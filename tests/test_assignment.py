@@ -405,4 +405,5 @@ def test_a_required_mentee_no_mentor_can_make_room_for_is_placed_by_moving_a_req
                                 load=np.ones(3), capacity=np.array([1, 2]), budget=np.array([1.0, 2.0]),
                                 required=np.array([True, False, True]))
     solver = _Solver(problem, 5.0, None)
-    assert solver.placed_around(2, np.array([0, 1, -1]), solver.combined()).tolist() == [1, 1, 0]
+    placed = solver.placed_around(2, np.array([0, 1, -1]), solver.feasible, solver.combined())
+    assert placed.tolist() == [1, 1, 0]

@@ -49,6 +49,7 @@ SHAPE_GAP = 0.02  # the search places light mentees first where the start matche
 # not help; budget-bound synthetic ones 5-7% below)
 SHAPE_SHARE = 0.7  # for this share of its time
 
+
 def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
                      progress: Callable[[str], None] | None = None) -> AssignmentResult:
     """Match as many mentees as possible, then maximise value minus shortfall penalty.
@@ -328,7 +329,7 @@ class _Solver(Finish, Diving, ValueBounding):
         search.make_room(np.flatnonzero(self.required & (mentor_of < 0)))
         mentor_of = search.mentor_of.copy()
         for mentee in np.flatnonzero(self.required & (mentor_of < 0)).tolist():
-            mentor_of = self.placed_around(mentee, mentor_of, objective)
+            mentor_of = self.placed_around(mentee, mentor_of, candidates, objective)
         search.assign(mentor_of)
         filled = search.run(time.perf_counter() + REQUIRED_SHARE * self.remaining(), np.flatnonzero(self.matchable))
         if not (self.required & (filled < 0)).any():
@@ -340,17 +341,18 @@ class _Solver(Finish, Diving, ValueBounding):
             raise InfeasibleAssignment("required mentees cannot all be matched: no assignment found")
         return self.assignment(self.pool, result.x)
 
-    def placed_around(self, mentee: int, mentor_of: np.ndarray, objective: Objective) -> np.ndarray:
-        """`mentor_of` with `mentee` placed by a MILP over the feasible pairs of it and its
-        mentors' mentees, the rest fixed (those it frees may move on to any mentor with
-        room, or wait); unchanged when that finds nothing in PLACING_SECONDS."""
+    def placed_around(self, mentee: int, mentor_of: np.ndarray, candidates: np.ndarray,
+                      objective: Objective) -> np.ndarray:
+        """`mentor_of` with `mentee` placed by a MILP over the `candidates` pairs (a mask) of
+        it and its mentors' mentees, the rest fixed (those it frees may move on to any mentor
+        with room, or wait); unchanged when that finds nothing in PLACING_SECONDS."""
         mentors = np.flatnonzero(self.feasible[mentee])
         at_them = np.zeros(self.problem.shape[1], bool)
         at_them[mentors] = True
         freed = (mentor_of >= 0) & at_them[np.maximum(mentor_of, 0)]
         freed[mentee] = True
         freed = np.flatnonzero(freed)
-        rows, cols = np.nonzero(self.feasible[freed])
+        rows, cols = np.nonzero(candidates[freed])
         pairs = (freed[rows], cols)
         rest = mentor_of.copy()
         rest[freed] = -1
