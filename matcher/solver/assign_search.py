@@ -382,9 +382,10 @@ class LocalSearch(ExchangeMoves):
     def run(self, deadline: float, waiting: np.ndarray, settled: Callable[[np.ndarray], None] | None = None,
             settle_by: float = np.inf) -> np.ndarray:
         """Apply moves until none helps or the deadline passes; returns mentor_of. Moves
-        that match one more mentee go first, as long as any does; when they first stop, or
-        at `settle_by` if that comes first, `settled` (if given) is called with the
-        assignment reached."""
+        that match one more mentee go first, as long as any does; then required mentees
+        still waiting are placed by making room (make_room), and the moves that match more
+        go again; when they first stop with none to place, or at `settle_by` if that comes
+        first, `settled` (if given) is called with the assignment reached."""
         gaining = (self.chains, self.doubles, self.inserts, self.ejects)
         improving = (self.swaps, lambda: self.replaces(waiting[self.mentor_of[waiting] < 0]), self.relocations,
                      lambda: self.exchanges(deadline))
@@ -405,6 +406,9 @@ class LocalSearch(ExchangeMoves):
                     self.on_count(int(np.count_nonzero(self.mentor_of >= 0)))
                 if time.perf_counter() >= settle_by:
                     report()
+            if self.make_room(waiting[self.required[waiting] & (self.mentor_of[waiting] < 0)]):
+                improved = True
+                continue  # match again those let wait
             report()
             for move in improving:
                 if time.perf_counter() < deadline:
