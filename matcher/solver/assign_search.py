@@ -7,11 +7,8 @@ Moves, each keeping every mentor within capacity and budget:
 - replace: a waiting mentee takes the place of a matched one worth less there, who then
   waits (and is tried again in the next round);
 - relocate: a matched mentee moves to a mentor with room where it is worth more;
-- chain: a waiting mentee takes the place of a matched one, who takes the place of
-  another, and so on, until the last moves to a mentor with room (one more match); the
-  shortest chains are found together, by one breadth-first search over the mentees;
-- double: a mentor with a free place lets one of its mentees wait and takes two waiting
-  ones that fit the hours this frees (one more match);
+- chain, double and make room (assign_gaining): several mentees move so that a waiting one
+  is matched;
 - swap: two matched mentees trade mentors where both fit and the goal rises; every pair
   is looked at together and the best swaps go first, one per mentor each round;
 - exchange: matched mentees each take the place of the next at its mentor, the last
@@ -19,10 +16,10 @@ Moves, each keeping every mentor within capacity and budget:
   the goal rises (assign_exchange).
 Every move looks at all pairs at once: the moves of a round that share no mentee or mentor
 are applied together, the best first. Moves that match one more mentee are repeated while
-any does; then come swaps, replacements, relocations and exchanges. Candidate lists are the
-allowed pairs, best value first; a dense index finds the pair of any (mentee, mentor). A
-kick (mentees moved at random) and a return to a given assignment serve the iterated local
-search (assign_kicks).
+any does, and required mentees still waiting are then placed by making room; then come
+swaps, replacements, relocations and exchanges. Candidate lists are the allowed pairs, best
+value first; a dense index finds the pair of any (mentee, mentor). A kick (mentees moved at
+random) and a return to a given assignment serve the iterated local search (assign_kicks).
 """
 from __future__ import annotations
 
@@ -30,14 +27,13 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import breadth_first_order
 
 from matcher.solver.assign_exchange import EPSILON, ExchangeMoves
+from matcher.solver.assign_gaining import GainingMoves
 from matcher.solver.assign_matrix import first_of_runs, pair_load
 
 
-class LocalSearch(ExchangeMoves):
+class LocalSearch(GainingMoves, ExchangeMoves):
     """Mutable assignment state over CSR candidate lists (mentee -> mentors, best first)."""
 
     def __init__(self, weight: np.ndarray, allowed: np.ndarray, load: np.ndarray,
@@ -130,45 +126,6 @@ class LocalSearch(ExchangeMoves):
             return False
         self.place(u, j)
         return True
-
-    def make_room(self, mentees: np.ndarray) -> int:
-        """Move `make room`: each of `mentees` that waits takes the mentor where it costs
-        least, net of its own pair, to let wait as many of the mentors' other mentees (never
-        a required one) as free the place and the hours it needs, the lightest in worth per
-        hour first. Returns how many were placed."""
-        placed = 0
-        for u in mentees.tolist():
-            if self.mentor_of[u] >= 0:
-                continue
-            best = None
-            for k in range(self.start[u], self.start[u + 1]):
-                j = int(self.cols[k])
-                leaving = self.room_at(j, self.pair_load[k])
-                if leaving is not None:
-                    cost = sum(self.value_of(w, j)[0] for w in leaving) - float(self.gain[k])
-                    if best is None or cost < best[0]:
-                        best = (cost, j, leaving)
-            if best is not None:
-                for w in best[2]:
-                    self.remove(w)
-                self.place(u, best[1])
-                placed += 1
-        return placed
-
-    def room_at(self, j: int, load: float) -> list[int] | None:
-        """The mentees of j, not required, to let wait so that it has a place and `load`
-        hours free: the least worth per hour first; None when letting them all wait is not
-        enough."""
-        members = sorted((gain / max(pair, EPSILON), w) for w in self.members[j] if not self.required[w]
-                         for gain, pair in [self.value_of(w, j)])
-        leaving, places, hours = [], self.capacity_left[j], self.budget_left[j]
-        for _, w in members:
-            if places >= 1 and hours >= load - EPSILON:
-                break
-            leaving.append(w)
-            places += 1
-            hours += self.value_of(w, j)[1]
-        return leaving if places >= 1 and hours >= load - EPSILON else None
 
     def best_elsewhere(self) -> np.ndarray:
         """(n,) the best pair of each mentee with a mentor that has room for it, other
@@ -272,72 +229,6 @@ class LocalSearch(ExchangeMoves):
         repeated = np.repeat(pairs, sizes)
         offset = np.arange(len(repeated)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         return repeated, held[first[mentors[repeated]] + offset]
-
-    def chains(self, waiting: np.ndarray) -> int:
-        """Move `chain`: match waiting mentees by shortest chains of mentees each taking the
-        place of the next at its mentor, the last moving to a mentor with room; chains that
-        raise the goal are applied, the best first, unless they share a mentor or a mentee
-        with one applied before. Returns how many were."""
-        n = len(self.mentor_of)
-        mentors, loads = self.cols, self.pair_load
-        here = self.mentor_of[self.rows] == mentors
-        usable = ~here
-        room = usable & (self.capacity_left[mentors] >= 1) & (self.budget_left[mentors] >= loads - EPSILON)
-        entry, held = self.with_members(np.flatnonzero(usable))
-        fits = self.budget_left[mentors[entry]] + loads[held] >= loads[entry] - EPSILON
-        source, sink = n, n + 1
-        tails = np.concatenate([np.full(len(waiting), source), self.rows[entry[fits]], self.rows[room]])
-        heads = np.concatenate([waiting, self.rows[held[fits]], np.full(int(room.sum()), sink)])
-        graph = sparse.csr_matrix((np.ones(len(tails), np.int8), (tails, heads)), shape=(n + 2, n + 2))
-        reached, before = breadth_first_order(graph, source, return_predecessors=True)
-        has_room = np.zeros(n + 2, bool)
-        has_room[self.rows[room]] = True
-        candidates = []
-        for last in reached[has_room[reached]]:
-            path = [int(last)]
-            while before[path[-1]] != source:
-                path.append(int(before[path[-1]]))
-            path.reverse()
-            moves = [int(self.mentor_of[w]) for w in path[1:]]
-            end, gain = self.best_with_room(path[-1], exclude=-1 if len(path) == 1 else moves[-1])
-            moves.append(end)
-            if end < 0 or len(set(moves)) < len(moves):
-                continue
-            delta = (gain + sum(self.value_of(w, j)[0] for w, j in zip(path[:-1], moves[:-1]))
-                     - sum(self.value_of(w, j)[0] for w, j in zip(path[1:], moves[:-1])))
-            if delta > EPSILON:
-                candidates.append((delta, path, moves))
-        return self.apply_disjoint((path[1:], list(zip(path, moves)))
-                                   for _, path, moves in sorted(candidates, key=lambda candidate: -candidate[0]))
-
-    def doubles(self, waiting: np.ndarray) -> int:
-        """Move `double`: a mentor with a free place lets one of its mentees wait to take two
-        waiting ones that fit its hours together (one more match): for each such mentor, the
-        two lightest waiting mentees it may take and the mentee worth least there whose
-        hours make room for them. The moves that raise the goal most go first, each waiting
-        mentee in one at most. Returns how many were made."""
-        mentors, loads = self.cols, self.pair_load
-        waits = np.zeros(len(self.mentor_of), bool)
-        waits[waiting] = True
-        open_to = np.flatnonzero(waits[self.rows] & (self.capacity_left[mentors] >= 1))
-        order = open_to[np.lexsort((-self.gain[open_to], loads[open_to], mentors[open_to]))]
-        first = np.flatnonzero(first_of_runs(mentors[order]))
-        two = first[(first + 1 < len(order))]
-        two = two[mentors[order[two + 1]] == mentors[order[two]]]
-        lightest, second = order[two], order[two + 1]
-        candidates = []
-        for a, b in zip(lightest, second):
-            j = int(mentors[a])
-            need = loads[a] + loads[b] - self.budget_left[j]
-            members = [(self.value_of(w, j), w) for w in self.members[j] if not self.required[w]]
-            fitting = [(gain_w, w) for (gain_w, load_w), w in members if load_w >= need - EPSILON]
-            if not fitting or (need <= EPSILON and self.capacity_left[j] >= 2):  # two inserts do better
-                continue
-            gain_w, w = min(fitting)
-            delta = self.gain[a] + self.gain[b] - gain_w
-            if delta > EPSILON:
-                candidates.append((delta, j, w, int(self.rows[a]), int(self.rows[b])))
-        return self.apply_disjoint(([w], [(u, j), (v, j)]) for _, j, w, u, v in sorted(candidates, reverse=True))
 
     def held(self) -> tuple[np.ndarray, np.ndarray]:
         """(mask of the pairs the mentees hold now, (n,) what each mentee's own pair is
