@@ -4,10 +4,12 @@ The pipeline assigns, plans the calendars and forbids the new pairs that hold le
 HELD_SHARE of their sessions; where the assignment was solved exactly it assigns again. The
 calendar decomposes by mentor, so a CalendarBook re-plans only the mentors whose pairs
 changed. Then, in rounds, the waiting mentees are assigned again over the pairs whose
-sessions fit the free time of the mentor's typical week, one new mentee per mentor a round,
-so that no two new pairs of a round compete for the same time; each new pair is tried on
-its mentor's calendar, the trials shared with a forked process (background.shared_work).
-Then, in rounds of moves, a waiting mentee takes the time a new mentee held with a mentor,
+sessions fit the free time of the mentor's typical week; each new weekly pair then takes a
+whole pattern in that week, a mentor's new pairs most constrained first, without planning
+its weeks (calendar_free.PatternBook). After the rounds, the mentors with new pairs are
+planned once, from those patterns. A trial plans one mentor with one pair added, and keeps
+the pair only when no other pair of the mentor loses a session; trials are shared with a
+forked process (background.shared_work). Then, in rounds of moves, a waiting mentee takes the time a new mentee held with a mentor,
 who moves to another mentor's free time. At the end, waiting mentees are tried, best first,
 on mentors with room, each trial re-planning that one mentor.
 
@@ -24,6 +26,16 @@ and more at 10,000 x 2,000 once a round begun tries all its pairs (seeds 1-3: 5,
 The moves matched more from the same state after the rounds, the trials at the end run
 after both (2,000 x 500, seeds 1-3: 1,197, 1,106 and 1,191 against 1,188, 1,098 and 1,174;
 recovery and job 1,000 x 250: 505 and 742 against 490 and 738), in 0.2-0.7 s.
+
+The typical week tells which pairs the calendar will hold: of the 2,654 new pairs the first
+calendars could not hold at 10,000 x 2,000 (seed 3), 2,647 had no whole pattern in it, and
+every pair with one held. Rounds over patterns, where a mentor may take several new mentees,
+replaced rounds of one trial per mentor (each a plan of 12 weeks). Counting only the new
+pairs that hold their share (the trials had let a pair lose sessions while another gained
+as many, and 15-27 proposed pairs held less at 2,000 x 500), generated scenarios at 10 s:
+2,000 x 500, seeds 1-3, 1,195, 1,100 and 1,190 against 1,179, 1,079 and 1,176; 10,000 x
+2,000, 5,343, 4,691 and 5,933 against 5,236, 4,430 and 5,322; recovery and job 1,000 x 250,
+507 and 742 against 503 and 737; 500 x 120, 271 against 265.
 """
 from __future__ import annotations
 
@@ -41,7 +53,7 @@ from matcher.solver.assignment import AssignmentProblem, solve_assignment
 from matcher.solver.background import shared_work
 from matcher.solver.calendar import (CalendarResult, ScenarioPairs, calendar_result, plan_sessions, session_order,
                                      unplaced_order)
-from matcher.solver.calendar_free import FreeTime
+from matcher.solver.calendar_free import FreeTime, PatternBook
 from matcher.solver.calendar_weeks import MentorCalendar
 
 HELD_SHARE = 0.75        # a new pair must hold this share of its sessions to be proposed
@@ -69,8 +81,9 @@ class CalendarBook:
         self.typical_weeks: dict[str, tuple] = {}
         self.seconds = 0.0
 
-    def _plan(self, pairs: list[tuple[str, str]], time_limit: float) -> CalendarResult:
-        result = plan_sessions(self.scenario, pairs, time_limit, self.known)
+    def _plan(self, pairs: list[tuple[str, str]], time_limit: float, typical_weeks: dict | None = None
+              ) -> CalendarResult:
+        result = plan_sessions(self.scenario, pairs, time_limit, self.known, typical_weeks)
         self.seconds += result.stats["seconds"]
         return result
 
@@ -84,13 +97,30 @@ class CalendarBook:
         for gap in result.unplaced:
             self.unplaced[gap.mentor].append(gap)
 
-    def update(self, pairs: list[tuple[str, str]], time_limit: float) -> None:
-        """Plan the mentors whose (mentor, mentee) pairs differ from the ones planned."""
+    def saved(self, mentors: set[str]) -> dict[str, tuple]:
+        """The mentors' calendars as they are, to put back (restore)."""
+        return {mentor: (self.pairs.get(mentor), self.sessions.get(mentor), self.unplaced.get(mentor),
+                         self.typical_weeks.get(mentor)) for mentor in mentors}
+
+    def restore(self, saved: dict[str, tuple], mentors: set[str]) -> None:
+        """Put back the calendars of `mentors` as `saved` holds them."""
+        for mentor in mentors:
+            for book, part in zip((self.pairs, self.sessions, self.unplaced, self.typical_weeks), saved[mentor]):
+                if part is None:
+                    book.pop(mentor, None)
+                else:
+                    book[mentor] = part
+
+    def update(self, pairs: list[tuple[str, str]], time_limit: float, typical_weeks: dict | None = None) -> None:
+        """Plan the mentors whose (mentor, mentee) pairs differ from the ones planned, in any
+        order (a calendar orders its pairs itself), from `typical_weeks` where given
+        (plan_sessions)."""
         grouped = defaultdict(tuple)
         for mentor, mentee in pairs:
             grouped[mentor] += (mentee,)
-        changed = [j for j in set(grouped) | set(self.pairs) if grouped.get(j, ()) != self.pairs.get(j, ())]
-        result = self._plan([(j, i) for j in changed for i in grouped.get(j, ())], time_limit)
+        changed = [j for j in set(grouped) | set(self.pairs)
+                   if sorted(grouped.get(j, ())) != sorted(self.pairs.get(j, ()))]
+        result = self._plan([(j, i) for j in changed for i in grouped.get(j, ())], time_limit, typical_weeks)
         self._store(changed, grouped, result)
 
     def try_each(self, pairs: list[tuple[str, str]]) -> list[str | None]:
@@ -128,14 +158,12 @@ class CalendarBook:
         pairs = self.known.grouped([(mentor, i) for i in self._with(mentor, mentee, leaving)])[mentor]
         calendar = MentorCalendar(self.known.horizon, pairs, TRIAL_SECONDS)
         if calendar.short_of_pattern(mentee):
-            return (f"no regular weekly time left with {mentor}: its other mentees' sessions, "
-                    "its hours or its flexible sessions take it"), None
+            return no_weekly_time(mentor), None
         result = calendar_result(self.known.horizon, [calendar.plan()], time.perf_counter())
-        before = sum(u.missing for u in self.unplaced.get(mentor, []) if u.mentee != leaving)
+        before = {u.mentee: u.missing for u in self.unplaced.get(mentor, []) if u.mentee != leaving}
         mine = [u for u in result.unplaced if u.mentee == mentee]
-        others = sum(u.missing for u in result.unplaced if u.mentee != mentee)
         plan = self.known.mentees[mentee].sessions
-        if others > before:
+        if any(u.missing > before.get(u.mentee, 0) for u in result.unplaced if u.mentee != mentee):
             return f"it would cost {mentor}'s other mentees sessions", None
         if mine and mine[0].missing > (1 - HELD_SHARE) * plan.total(self.scenario.programme.weeks):
             return mine[0].reason, None
@@ -167,6 +195,12 @@ class CalendarBook:
         return sessions, unplaced, stats
 
 
+def no_weekly_time(mentor: str) -> str:
+    """Why a weekly pair has no whole pattern in its mentor's typical week."""
+    return (f"no regular weekly time left with {mentor}: its other mentees' sessions, "
+            "its hours or its flexible sessions take it")
+
+
 def not_held(scenario: Scenario, book: CalendarBook,
              pairs: list[tuple[int, int, str]]) -> dict[tuple[int, int], str]:
     """New pairs (mentee row, mentor column) holding less than HELD_SHARE of their sessions,
@@ -195,38 +229,79 @@ def without_rejected(allowed: np.ndarray, pool: np.ndarray, rejected: dict[tuple
 def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, assigned: np.ndarray,
                      pool: np.ndarray, rejected: dict[tuple[int, int], str], deadline: float,
                      progress: Callable[[str], None] | None = None) -> None:
-    """Rounds in which the waiting mentees are assigned again, each mentor taking one at most,
-    over the pairs whose sessions fit the free time of the mentor's typical week
-    (calendar_free); each new pair is then tried on its mentor's calendar. They end when a
-    round adds no match, after FREE_TIME_ROUNDS, or at `deadline`; a round begun tries every
-    pair it proposed, as the calendars of the first assignment plan all of its pairs
-    (updates `assigned`, `book` and `rejected` in place). `progress` gets a line a round."""
+    """Rounds in which the waiting mentees are assigned again over the pairs whose sessions
+    fit the free time of the mentor's typical week (calendar_free), each new pair then taking
+    a whole weekly pattern there, a mentor's new pairs most constrained first (PatternBook);
+    a pair that gets none is rejected. They end when a round adds no match, after
+    FREE_TIME_ROUNDS, or at `deadline`. Then the mentors with new pairs are planned, and a
+    new pair holding less than HELD_SHARE of its sessions is rejected (updates `assigned`,
+    `book` and `rejected` in place). `progress` gets a line a round."""
     free = FreeTime(scenario.mentors, scenario.programme.slot_minutes)
+    patterns = PatternBook(scenario.mentors, book.typical_weeks)
+    added: list[int] = []
     for round_ in range(FREE_TIME_ROUNDS):
         allowed = without_rejected(problem.allowed, pool, rejected) & problem.room_for(assigned, slice(None))
         allowed[assigned >= 0] = False
         rows = np.flatnonzero(allowed.any(axis=1))
         if not len(rows) or time.perf_counter() >= deadline:
-            return
-        allowed = allowed[rows] & free.fits([scenario.mentees[i] for i in pool[rows]], book.typical_weeks)
+            break
+        allowed = allowed[rows] & free.fits([scenario.mentees[i] for i in pool[rows]], patterns.typical_weeks)
         if not allowed.any():
-            return
+            break
         capacity, budget = problem.room_left(assigned)
         round_problem = AssignmentProblem(value=problem.value[rows], allowed=allowed, load=problem.load[rows],
-                                          capacity=np.clip(capacity, 0, 1), budget=np.maximum(budget, 0.0))
+                                          capacity=np.maximum(capacity, 0), budget=np.maximum(budget, 0.0))
         found = solve_assignment(round_problem, ROUND_SHARE * (deadline - time.perf_counter())).mentor_of
         chosen = np.flatnonzero(found >= 0)
-        whys = book.try_each([(scenario.mentors[found[k]].id, scenario.mentees[pool[rows[k]]].id) for k in chosen])
-        for k, why in zip(chosen, whys):
-            if why is None:
+        held = patterns.add([book.known.pair(scenario.mentors[found[k]].id, scenario.mentees[pool[rows[k]]].id)
+                             for k in chosen])
+        for k, whole in zip(chosen, held):
+            if whole:
                 assigned[rows[k]] = found[k]
+                added.append(int(rows[k]))
             else:
-                rejected[(int(pool[rows[k]]), int(found[k]))] = why
-        added = whys.count(None)
+                rejected[(int(pool[rows[k]]), int(found[k]))] = no_weekly_time(scenario.mentors[found[k]].id)
         if progress:
-            progress(f"free-time round {round_ + 1}: {added} of {len(chosen)} new pair(s) held by the calendars")
-        if not added:
-            return
+            progress(f"free-time round {round_ + 1}: {sum(held)} of {len(chosen)} new pair(s) "
+                     "have a whole weekly pattern")
+        if not any(held):
+            break
+    _planned(book, scenario, assigned, pool, rejected, added, patterns)
+
+
+def _planned(book: CalendarBook, scenario: Scenario, assigned: np.ndarray, pool: np.ndarray,
+             rejected: dict[tuple[int, int], str], added: list[int], patterns: PatternBook) -> None:
+    """Plan the calendars with the pairs of the `added` rows of `pool`, from the patterns
+    they took. A pair holding less than HELD_SHARE of its sessions is rejected; where the
+    mentor's other pairs lost sessions, its calendar is put back as it was and its added
+    pairs are tried again one at a time, each kept when it costs the others nothing
+    (CalendarBook.try_each). Unkept rows wait again."""
+    if not added:
+        return
+    planned = [(mentor, mentee) for mentor, mentees in book.pairs.items() for mentee in mentees]
+    ids = {row: (scenario.mentors[assigned[row]].id, scenario.mentees[pool[row]].id) for row in added}
+    before, saved = book.missing(), book.saved({mentor for mentor, _ in ids.values()})
+    book.update(planned + list(ids.values()), 0.0, patterns.typical_weeks)
+    new = {(mentee, mentor) for mentor, mentee in ids.values()}
+    costly = {key[1] for key, gap in book.missing().items()
+              if key not in new and gap.missing > (before[key].missing if key in before else 0)}
+    failing = not_held(scenario, book, [(int(pool[row]), int(assigned[row]), "new") for row in added])
+    rejected.update(failing)
+    book.restore(saved, costly)
+    again = {row: int(assigned[row]) for row in added
+             if ids[row][0] in costly and (int(pool[row]), int(assigned[row])) not in failing}
+    assigned[[row for row in added if row in again or (int(pool[row]), int(assigned[row])) in failing]] = -1
+    book.update(planned + [ids[row] for row in added if assigned[row] >= 0], 0.0, patterns.typical_weeks)
+    while again:
+        turn: dict[int, int] = {}
+        for row, j in again.items():
+            turn.setdefault(j, row)
+        for (j, row), why in zip(turn.items(), book.try_each([ids[row] for row in turn.values()])):
+            del again[row]
+            if why is None:
+                assigned[row] = j
+            else:
+                rejected[(int(pool[row]), j)] = why
 
 
 def move_rounds(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, assigned: np.ndarray,

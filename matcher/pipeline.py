@@ -177,14 +177,13 @@ def propose(scenario: Scenario, options: Options = Options(),
                      + ("assigning again" if again else "trying mentors whose calendars hold them"))
         if not (failing and again):
             break
-    assigned[[row for row, i in enumerate(pool) if (int(i), int(assigned[row])) in rejected]] = -1
-    book.update(_ids(scenario, _pairs(scenario, kept, pool, assigned, moving_from)), 0.0)
+    held_only(scenario, book, kept, pool, assigned, moving_from, rejected)
     deadline = time.perf_counter() + max(options.time_limit - spent, 0.0)
     free_time_rounds(book, scenario, problem, assigned, pool, rejected, deadline, progress)
     fixed = np.array([scenario.mentees[i].id in (moving_from or {}) for i in pool], dtype=bool)
     move_rounds(book, scenario, problem, assigned, pool, rejected, deadline, fixed, progress)
     fill(book, scenario, problem, assigned, pool, rejected, deadline)
-    pairs = _pairs(scenario, kept, pool, assigned, moving_from)
+    pairs = held_only(scenario, book, kept, pool, assigned, moving_from, rejected)
     sessions, unplaced, placed = book.result()
 
     unmatched = _unmatched(scenario, scores, problem, pool, assigned, rejected)
@@ -212,6 +211,22 @@ def _pairs(scenario: Scenario, kept: dict[str, str], pool: np.ndarray, assigned:
             stays = (moving_from or {}).get(scenario.mentees[i].id) == scenario.mentors[assigned[row]].id
             pairs.append((int(i), int(assigned[row]), "kept" if stays else "new"))
     return pairs
+
+
+def held_only(scenario: Scenario, book: CalendarBook, kept: dict[str, str], pool: np.ndarray, assigned: np.ndarray,
+              moving_from: dict[str, str] | None, rejected: dict[tuple[int, int], str]) -> list[tuple[int, int, str]]:
+    """The pairs (see _pairs) once every rejected pair is unassigned and the calendars are
+    planned without them, again until every new pair holds HELD_SHARE of its sessions (a
+    calendar planned again may lose another pair's sessions); the mentors keep their times
+    where they can (CalendarBook.update). Updates `assigned`, `book` and `rejected`."""
+    while True:
+        assigned[[row for row, i in enumerate(pool) if (int(i), int(assigned[row])) in rejected]] = -1
+        pairs = _pairs(scenario, kept, pool, assigned, moving_from)
+        book.update(_ids(scenario, pairs), 0.0, book.typical_weeks)
+        failing = not_held(scenario, book, pairs)
+        if not failing:
+            return pairs
+        rejected.update(failing)
 
 
 def _ids(scenario: Scenario, pairs: list[tuple[int, int, str]]) -> list[tuple[str, str]]:

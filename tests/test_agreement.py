@@ -1,5 +1,6 @@
 """Assignment and calendar agree: no new pair is proposed whose sessions cannot be held."""
 import copy
+from collections import Counter
 import json
 import time
 from pathlib import Path
@@ -12,11 +13,13 @@ from checker import session_shortfalls, violations
 from matcher import agreement
 from matcher.agreement import CalendarBook
 from matcher.pipeline import Options, _problem, propose
+from matcher.generate import generate_scenario
+from matcher.proposal import Unplaced
 from matcher.schema import load_scenario
 from matcher.scoring import score_pairs
 from matcher.solver import assignment, background
 from matcher.solver.assignment import AssignmentProblem
-from matcher.solver.calendar import ScenarioPairs, plan_sessions
+from matcher.solver.calendar import CalendarResult, ScenarioPairs, plan_sessions
 from matcher.solver.calendar_weeks import MentorCalendar
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
@@ -108,6 +111,35 @@ def test_a_trial_whose_pair_gets_no_weekly_pattern_ends_before_its_weeks_are_pla
     else:
         assert why.startswith("no regular weekly time left with m-01") and planned == []
         assert book.pairs["m-01"] == ("y-01",) and {s.mentee for s in book.sessions["m-01"]} == {"y-01"}
+
+
+@pytest.mark.parametrize("lost_by_y01, held", [(0, True), (1, False)])
+def test_a_trial_that_costs_another_pair_sessions_is_turned_down_even_when_a_third_gains(
+        example, monkeypatch, lost_by_y01, held):
+    # m-01 holds y-01 (nothing missing) and y-03 (two missing). The trial of y-02 plans a
+    # calendar where y-03 gets one back: y-02 is held unless y-01 loses the session y-03 gains.
+    example["mentees"].append({**copy.deepcopy(example["mentees"][0]), "id": "y-03"})
+    book = CalendarBook(load_scenario(example))
+    book.pairs["m-01"], book.unplaced["m-01"] = ("y-01", "y-03"), [Unplaced("m-01", "y-03", 2, "away")]
+    outcome = CalendarResult(sessions=[], stats={}, unplaced=[Unplaced("m-01", "y-03", 1, "away")] + (
+        [Unplaced("m-01", "y-01", lost_by_y01, "taken")] if lost_by_y01 else []))
+    monkeypatch.setattr(MentorCalendar, "short_of_pattern", lambda calendar, mentee: False)
+    monkeypatch.setattr(agreement, "calendar_result", lambda horizon, calendars, began: outcome)
+    found = book.trial("m-01", "y-02")
+    assert found == ((None, outcome) if held else ("it would cost m-01's other mentees sessions", None))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_new_pair_of_a_generated_proposal_holds_its_share_of_sessions(seed):
+    # Generated youth scenarios where calendars planned again had left new pairs with none
+    # of their sessions (300 x 80, seeds 1 and 2, 3 s: one and two pairs).
+    scenario = load_scenario(generate_scenario(300, 80, seed=seed, programme="youth-mentors", tightness=1.0))
+    proposal = propose(scenario, Options(time_limit=3.0))
+    weeks, mentees = scenario.programme.weeks, {m.id: m for m in scenario.mentees}
+    placed = Counter((s.mentor, s.mentee) for s in proposal.sessions)
+    new = [(m.mentor, m.mentee) for m in proposal.matches if m.status == "new"]
+    assert len(new) > 100
+    assert [pair for pair in new if placed[pair] < agreement.HELD_SHARE * mentees[pair[1]].sessions.total(weeks)] == []
 
 
 class RejectingBook:

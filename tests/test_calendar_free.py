@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from matcher.agreement import CalendarBook, disjoint_moves, free_time_rounds, move_rounds
+from matcher.agreement import CalendarBook, disjoint_moves, free_time_rounds, move_rounds, no_weekly_time
 from matcher.pipeline import _problem
 from matcher.schema import load_scenario
 from matcher.scoring import score_pairs
@@ -56,38 +56,28 @@ def test_two_sessions_a_week_need_free_starts_on_days_far_enough_apart(example, 
     assert fits(example, taken, mentor="m-02") == [free]
 
 
-class CountingBook(CalendarBook):
-    """A calendar book that records each pair tried."""
-
-    def __init__(self, scenario):
-        super().__init__(scenario)
-        self.tried = []
-
-    def trial(self, mentor: str, mentee: str):
-        self.tried.append((mentor, mentee))
-        return super().trial(mentor, mentee)
-
-
 @pytest.mark.parametrize("second_start, matched", [("16:00", 1), ("18:00", 2)])
-def test_each_round_gives_a_mentor_one_mentee_whose_sessions_fit_its_free_time(example, second_start, matched):
+def test_a_round_s_new_pairs_of_one_mentor_each_take_a_whole_weekly_pattern(example, second_start, matched):
     # Both mentees can meet only m-01 (Tuesday) for 90 minutes from 16:00 or from `second_start`.
-    # From the same time, one is matched and the other is never tried: no free time is left
-    # for it; from different times, each round matches one.
+    # From the same time, the round gives m-01 both, and the one the pattern is taken from
+    # is rejected; from different times, both are matched and planned in one round.
     end = {"16:00": "17:30", "18:00": "19:30"}
     example["mentees"] = [mentee(example, "y-01", [{"day": "tue", "start": "16:00", "end": "17:30"}]),
                           mentee(example, "y-03", [{"day": "tue", "start": second_start,
                                                     "end": end[second_start]}])]
     example["feedback"] = []
+    example["mentors"][0]["capacity"] = 2
     scenario = load_scenario(example)
     pool = np.arange(2)
     problem = _problem(scenario, score_pairs(scenario), pool, movable=np.array([], int), rejected={})
-    book, assigned, rejected, lines = CountingBook(scenario), np.full(2, -1), {}, []
+    book, assigned, rejected, lines = CalendarBook(scenario), np.full(2, -1), {}, []
     free_time_rounds(book, scenario, problem, assigned, pool, rejected, time.perf_counter() + 5, lines.append)
-    assert len(book.tried) == matched and rejected == {}
-    assert lines == [f"free-time round {k}: 1 of 1 new pair(s) held by the calendars"
-                               for k in range(1, matched + 1)]
+    assert lines[0] == f"free-time round 1: {matched} of 2 new pair(s) have a whole weekly pattern"
     assert sorted(assigned.tolist()) == sorted([0] * matched + [-1] * (2 - matched))
-    assert book.pairs["m-01"] == tuple(mentee for _, mentee in book.tried)
+    held = {scenario.mentees[row].id for row in np.flatnonzero(assigned == 0)}
+    assert set(book.pairs["m-01"]) == held == {s.mentee for s in book.result()[0]}
+    waiting = [(int(row), 0) for row in np.flatnonzero(assigned < 0)]
+    assert rejected == {pair: no_weekly_time("m-01") for pair in waiting}
 
 
 @pytest.mark.parametrize("mover_wednesday, fixed, moved", [(True, False, True), (False, False, False),
@@ -122,3 +112,28 @@ def test_moves_sharing_a_mentee_or_a_mentor_with_one_worth_more_wait_for_a_later
     # (waiting, mover, its mentor, the mover's new mentor, gain)
     moves = [(0, 1, 5, 6, 1.0), (2, 3, 5, 7, 2.0), (4, 1, 8, 9, 0.5), (10, 11, 12, 7, 0.1)]
     assert disjoint_moves(moves) == [(2, 3, 5, 7, 2.0), (4, 1, 8, 9, 0.5)]
+
+
+@pytest.mark.parametrize("away, held", [(True, False), (False, True)])
+def test_a_round_s_pair_that_costs_an_earlier_pair_sessions_is_tried_alone_and_turned_down(example, away, held):
+    # m-01 holds y-01 on Tuesdays at 16:00; away for a week, it makes that week up on a
+    # Tuesday at 18:00. y-03 can meet m-01 only on Tuesdays at 18:00: its pattern fits the
+    # typical week, but its sessions would take y-01's make-up, so m-01's calendar stays as
+    # it was and y-03 waits; with m-01 never away, y-03 is matched.
+    example["mentees"] = [mentee(example, "y-01", [{"day": "tue", "start": "16:00", "end": "19:30"}]),
+                          mentee(example, "y-03", [{"day": "tue", "start": "18:00", "end": "19:30"}])]
+    example["feedback"] = []
+    example["mentors"][0].update(hours_per_week=6, unavailable=example["mentors"][0]["unavailable"] if away else [])
+    scenario = load_scenario(example)
+    book = CalendarBook(scenario)
+    book.update([("m-01", "y-01")], 5.0)
+    before = book.missing()
+    pool = np.array([1])
+    problem = _problem(scenario, score_pairs(scenario), pool, movable=np.array([], int), rejected={})
+    assigned, rejected, lines = np.full(1, -1), {}, []
+    free_time_rounds(book, scenario, problem, assigned, pool, rejected, time.perf_counter() + 5, lines.append)
+    assert lines[0] == "free-time round 1: 1 of 1 new pair(s) have a whole weekly pattern"
+    assert assigned.tolist() == ([0] if held else [-1])
+    assert book.pairs["m-01"] == (("y-01", "y-03") if held else ("y-01",))
+    assert book.missing() == before
+    assert rejected == ({} if held else {(1, 0): "it would cost m-01's other mentees sessions"})

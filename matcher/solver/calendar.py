@@ -27,7 +27,7 @@ from matcher.proposal import Session, Unplaced
 from matcher.solver.background import shared_work
 from matcher.solver.calendar_rules import Blocker, Placement
 from matcher.solver.calendar_slots import Horizon, Pair, weekly_slots
-from matcher.solver.calendar_weeks import MentorCalendar
+from matcher.solver.calendar_weeks import MentorCalendar, PatternSlot
 
 EXACT_SECONDS_PER_MENTOR = 0.5   # CP-SAT's share for one mentor whose greedy patterns fall short
 FORKED_PATIENCE = 2.0 + EXACT_SECONDS_PER_MENTOR  # seconds the forked share of the mentors is waited for
@@ -123,11 +123,14 @@ def unplaced(calendar: MentorCalendar) -> list[Unplaced]:
 
 
 def plan_sessions(scenario: Scenario, pairs: list[tuple[str, str]], time_limit: float = 10.0,
-                  known: ScenarioPairs | None = None) -> CalendarResult:
+                  known: ScenarioPairs | None = None,
+                  typical_weeks: dict[str, tuple[PatternSlot, ...]] | None = None) -> CalendarResult:
     """Place the sessions of every (mentor id, mentee id) pair of a proposal, kept and new.
     `time_limit` bounds the CP-SAT refinement of weekly patterns; the greedy always completes.
-    `known`: the scenario's pairs built before, when it is planned repeatedly. The mentors'
-    calendars are shared with a forked process where there are enough of them (shared_work)."""
+    `known`: the scenario's pairs built before, when it is planned repeatedly.
+    `typical_weeks`: pattern slots found before (mentor id -> PatternSlot), taken where they
+    fill as many slots as the greedy or more. The mentors' calendars are shared with a forked process where
+    there are enough of them (shared_work)."""
     began = time.perf_counter()
     known = known or ScenarioPairs(scenario)
     groups = list(known.grouped(pairs).values())
@@ -136,8 +139,9 @@ def plan_sessions(scenario: Scenario, pairs: list[tuple[str, str]], time_limit: 
         calendars = []
         for k in indices:
             left = time_limit - (time.perf_counter() - began)
-            calendars.append(MentorCalendar(known.horizon, groups[k],
-                                            min(EXACT_SECONDS_PER_MENTOR, max(left, 0.0))).plan())
+            found = (typical_weeks or {}).get(groups[k][0].mentor.id, ())
+            calendars.append(MentorCalendar(known.horizon, groups[k], min(EXACT_SECONDS_PER_MENTOR, max(left, 0.0)),
+                                            found).plan())
         return calendar_result(known.horizon, calendars, began)
 
     return shared_work(len(groups), planned, partial(merged_results, began=began), FORKED_PATIENCE)

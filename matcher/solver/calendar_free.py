@@ -6,6 +6,10 @@ A mentee fits a mentor's free time when the two share free starts on enough week
 the mentee's sessions a week, as far apart as the mentee needs; flexible windows count
 only while the mentor has flexible sessions left in the week. Starts are on the
 programme's slot grid, as in scoring (scoring.availability).
+
+A PatternBook adds new weekly pairs to the typical weeks one at a time, each taking its best
+whole pattern in the time left, so that many new pairs of one mentor are checked against
+each other without planning the mentor's weeks.
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ import numpy as np
 from matcher.model import Mentee, Mentor
 from matcher.scoring.availability import (DAY_MINUTES, SPACING, Windows, start_grid, steady_week,
                                           weekdays_with_starts)
+from matcher.solver.calendar_patterns import TypicalWeek, best_combination, constrained_first
+from matcher.solver.calendar_slots import Pair
 from matcher.solver.calendar_weeks import PatternSlot
 
 
@@ -77,3 +83,40 @@ class FreeTime:
             days = weekdays_with_starts(own, free, self.day_bounds)
             fits[rows] = (days > 0) & SPACING[rhythm[rows, 0, None], rhythm[rows, 1, None], days]
         return fits
+
+
+class PatternBook:
+    """The mentors' typical weeks (mentor id -> pattern slots, as MentorCalendar.typical_week()
+    gives them), with the patterns of the pairs added since."""
+
+    def __init__(self, mentors: tuple[Mentor, ...], typical_weeks: dict[str, tuple[PatternSlot, ...]]):
+        self.mentors = {mentor.id: mentor for mentor in mentors}
+        self.typical_weeks = dict(typical_weeks)
+        self.weeks: dict[str, TypicalWeek] = {}
+
+    def week(self, mentor_id: str) -> TypicalWeek:
+        """The mentor's typical week as it stands, built on first use."""
+        if mentor_id not in self.weeks:
+            self.weeks[mentor_id] = TypicalWeek(self.mentors[mentor_id])
+            for slot in self.typical_weeks.get(mentor_id, ()):
+                self.weeks[mentor_id].hold(slot.day, slot.start, slot.end, slot.firm)
+        return self.weeks[mentor_id]
+
+    def add(self, pairs: list[Pair]) -> list[bool]:
+        """Hard: whether each pair has a whole weekly pattern in its mentor's typical week (a
+        count-based pair needs none): the pairs most constrained first, each taking the
+        first whole pattern left in preference order (calendar_patterns.best_combination)."""
+        held = [True] * len(pairs)
+        for k in sorted(range(len(pairs)), key=lambda k: constrained_first(pairs[k])):
+            pair = pairs[k]
+            if not pair.per_week:
+                continue
+            week = self.week(pair.mentor.id)
+            pattern = best_combination(pair, week, pair.per_week)
+            held[k] = len(pattern) == pair.per_week
+            if held[k]:
+                week.take(pair, pattern)
+                self.typical_weeks[pair.mentor.id] = self.typical_weeks.get(pair.mentor.id, ()) + tuple(
+                    PatternSlot(slot.day, slot.start, slot.start + pair.minutes, slot.firm, pair.mentee.id)
+                    for slot in pattern)
+        return held

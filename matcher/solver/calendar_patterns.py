@@ -69,9 +69,14 @@ class TypicalWeek:
                        for other_day, other_start, other_end in self.taken + new[:index])
 
     def take(self, pair: Pair, slots: list[Slot]) -> None:
-        self.taken += [(s.day, s.start, s.start + pair.minutes) for s in slots]
-        self.minutes += pair.minutes * len(slots)
-        self.flexible += sum(not s.firm for s in slots)
+        for slot in slots:
+            self.hold(slot.day, slot.start, slot.start + pair.minutes, slot.firm)
+
+    def hold(self, day: int, start: int, end: int, firm: bool) -> None:
+        """Take the time from `start` to `end` on the weekday."""
+        self.taken.append((day, start, end))
+        self.minutes += end - start
+        self.flexible += not firm
 
 
 def best_combination(pair: Pair, week: TypicalWeek, size: int) -> list[Slot]:
@@ -174,9 +179,14 @@ def _mentor_constraints(model, pairs: list[Pair], chosen: dict) -> None:
                   <= mentor.max_flexible_per_week)
 
 
-def weekly_patterns(pairs: list[Pair], seconds: float) -> tuple[dict[tuple, list[Slot]], bool]:
-    """The patterns of one mentor's per_week pairs, and whether CP-SAT improved on the greedy."""
+def weekly_patterns(pairs: list[Pair], seconds: float, given: dict[tuple, list[Slot]] | None = None
+                    ) -> tuple[dict[tuple, list[Slot]], bool]:
+    """The patterns of one mentor's per_week pairs, and whether CP-SAT improved on the
+    greedy; `given` (patterns found before, kept by the same rules) replaces the greedy's
+    where it fills as many slots or more, so that a mentor planned again keeps its pairs' times."""
     patterns = greedy_patterns(pairs)
+    if given and sum(map(len, given.values())) >= sum(map(len, patterns.values())):
+        patterns = given
     short = sum(p.per_week - len(patterns[p.key]) for p in pairs if p.slots)
     if short == 0 or len(pairs) < 2 or seconds <= 0:
         return patterns, False

@@ -51,13 +51,18 @@ class MentorCalendar:
     """Places the sessions of one mentor's pairs; `losses` says, per pair, which weeks or
     sessions could not be placed and why."""
 
-    def __init__(self, horizon: Horizon, pairs: list[Pair], seconds: float):
+    def __init__(self, horizon: Horizon, pairs: list[Pair], seconds: float, found: tuple[PatternSlot, ...] = ()):
+        """`found`: pattern slots found before for these pairs (typical_week()), taken where
+        they fill as many slots as the greedy or more (weekly_patterns)."""
         self.horizon = horizon
         self.pairs = sorted(pairs, key=constrained_first)
         self.diary = Diary(horizon)
         self.losses: dict[tuple, list[tuple[int, Blocker]]] = defaultdict(list)
         self.weekly = [pair for pair in self.pairs if pair.per_week]
-        self.patterns, self.exact = weekly_patterns(self.weekly, seconds) if self.weekly else ({}, False)
+        held = {(slot.day, slot.start, slot.mentee) for slot in found}
+        given = {pair.key: [slot for slot in pair.slots if (slot.day, slot.start, pair.mentee.id) in held]
+                 for pair in self.weekly} if held else None
+        self.patterns, self.exact = weekly_patterns(self.weekly, seconds, given) if self.weekly else ({}, False)
 
     def short_of_pattern(self, mentee_id: str) -> bool:
         """Whether the mentee's weekly pair got fewer slots in the typical week than it meets a week."""
