@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 
 from bench.peers import DOCS, command_line, generated_scenario, machine_line, write_docs
 from bench.scaling import FirstRound, first_round
-from matcher.agreement import CalendarBook
+from matcher.calendar_book import CalendarBook
 from matcher.model import Mentor, Scenario
 from matcher.pipeline import Options, first_round_rule
 from matcher.proposal import Proposal, ProposedMatch, Session, Unmatched

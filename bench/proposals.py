@@ -8,7 +8,7 @@ free time and the trials. The peer is a careful greedy coordinator: mentees in w
 each to the best-scored mentor allowed for it with a place and hours left whose typical week
 still has a whole weekly pattern free for it (after the kept matches' patterns), then the
 same calendar for all the pairs; a new pair counts as matched when the calendar holds at
-least the share of its sessions the pipeline asks for (agreement.HELD_SHARE).
+least the share of its sessions the pipeline asks for (calendar_book.HELD_SHARE).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import numpy as np
 from bench.calendar import take_pattern
 from bench.peers import (DOCS, command_line, generated_scenario, longest_waiting_first, machine_line, waiting_pool,
                          write_docs)
-from matcher.agreement import HELD_SHARE
+from matcher.calendar_book import HELD_SHARE
 from matcher.model import Scenario
 from matcher.pipeline import Options, propose
 from matcher.scoring import score_pairs

@@ -26,7 +26,7 @@ from bench.peers import (
     waiting_pool,
     write_docs,
 )
-from matcher.agreement import CalendarBook
+from matcher.calendar_book import CalendarBook
 from matcher.model import Scenario
 from matcher.pipeline import Options, _ids, _pairs, _problem, first_round_rule, first_round_seconds
 from matcher.scoring import score_pairs

@@ -15,7 +15,8 @@ from matcher.scoring import Scores, score_pairs
 from matcher.scoring.reasons import pair_reasons, unmatched_reason
 from matcher.solver.assignment import AssignmentProblem, solve_assignment
 from matcher.solver.background import shared_work
-from matcher.agreement import CalendarBook, fill, free_time_rounds, move_rounds, not_held, without_rejected
+from matcher.agreement import fill, free_time_rounds, move_rounds
+from matcher.calendar_book import CalendarBook, not_held, without_rejected
 
 WAIT_FULL_PRIORITY_DAYS = 90   # a mentee waiting this long weighs (1 + 90/30) = 4 times a new one
 WAIT_DAYS_PER_STEP = 30

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from checker import session_shortfalls, violations
-from matcher import agreement
-from matcher.agreement import CalendarBook
+from matcher import agreement, calendar_book
+from matcher.calendar_book import CalendarBook
 from matcher.pipeline import Options, _problem, propose
 from matcher.generate import generate_scenario
 from matcher.proposal import Unplaced
@@ -124,7 +124,7 @@ def test_a_trial_that_costs_another_pair_sessions_is_turned_down_even_when_a_thi
     outcome = CalendarResult(sessions=[], stats={}, unplaced=[Unplaced("m-01", "y-03", 1, "away")] + (
         [Unplaced("m-01", "y-01", lost_by_y01, "taken")] if lost_by_y01 else []))
     monkeypatch.setattr(MentorCalendar, "short_of_pattern", lambda calendar, mentee: False)
-    monkeypatch.setattr(agreement, "calendar_result", lambda horizon, calendars, began: outcome)
+    monkeypatch.setattr(calendar_book, "calendar_result", lambda horizon, calendars, began: outcome)
     found = book.trial("m-01", "y-02")
     assert found == ((None, outcome) if held else ("it would cost m-01's other mentees sessions", None))
 
@@ -139,7 +139,7 @@ def test_every_new_pair_of_a_generated_proposal_holds_its_share_of_sessions(seed
     placed = Counter((s.mentor, s.mentee) for s in proposal.sessions)
     new = [(m.mentor, m.mentee) for m in proposal.matches if m.status == "new"]
     assert len(new) > 100
-    assert [pair for pair in new if placed[pair] < agreement.HELD_SHARE * mentees[pair[1]].sessions.total(weeks)] == []
+    assert [pair for pair in new if placed[pair] < calendar_book.HELD_SHARE * mentees[pair[1]].sessions.total(weeks)] == []
 
 
 class RejectingBook:

@@ -5,7 +5,8 @@ import time
 import numpy as np
 import pytest
 
-from matcher.agreement import CalendarBook, disjoint_moves, free_time_rounds, move_rounds, no_weekly_time
+from matcher.agreement import disjoint_moves, free_time_rounds, move_rounds
+from matcher.calendar_book import CalendarBook, no_weekly_time
 from matcher.pipeline import _problem
 from matcher.schema import load_scenario
 from matcher.scoring import score_pairs
