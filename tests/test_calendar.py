@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from checker import broken_pairs, pair_problems, session_shortfalls, violations
 from matcher.schema import load_scenario
 from matcher.solver.calendar import plan_sessions
+from matcher.solver.calendar_weeks import PatternSlot
 from strategies import scenarios
 
+WEDNESDAY, THURSDAY = 2, 3
 BUNDLED = sorted(Path(__file__).parent.parent.joinpath("scenarios").glob("*.json"))
 
 
@@ -246,3 +248,26 @@ def scenarios_with_pairs(draw):
 def test_random_scenarios_keep_every_hard_rule_and_report_every_shortfall(case):
     data, pairs = case
     plan(data, pairs)
+
+
+@pytest.mark.parametrize("given_slots, expected", [
+    (((WEDNESDAY, 18 * 60),), {"Wed 18:00"}),
+    ((), {"Tue 17:00"})])
+def test_a_mentor_planned_again_keeps_the_pattern_slots_it_was_given(given_slots, expected):
+    # The greedy would take Tuesday 17:00 (earliest); slots found before, as many as it
+    # fills, are kept instead.
+    evenings = (window("tue", "17:00", "20:00"), window("wed", "17:00", "20:00"))
+    data = scenario([mentor("m-01", *evenings)], [mentee("y-01", *evenings)])
+    found = {"m-01": tuple(PatternSlot(day, start, start + 60, True, "y-01") for day, start in given_slots)}
+    result = plan_sessions(load_scenario(data), [("m-01", "y-01")], typical_weeks=found)
+    assert {s.start.strftime("%a %H:%M") for s in result.sessions} == expected and result.unplaced == []
+
+
+def test_slots_given_that_fill_fewer_than_the_greedy_are_left_for_the_greedy_s():
+    # Two sessions a week: the greedy fills both, so one slot found before does not stand.
+    evenings = (window("tue", "17:00", "20:00"), window("thu", "17:00", "20:00"))
+    data = scenario([mentor("m-01", *evenings)], [mentee("y-01", *evenings, per_week=2, apart=2)])
+    found = {"m-01": (PatternSlot(THURSDAY, 18 * 60, 19 * 60, True, "y-01"),)}
+    result = plan_sessions(load_scenario(data), [("m-01", "y-01")], typical_weeks=found)
+    assert {s.start.strftime("%a %H:%M") for s in result.sessions} == {"Tue 17:00", "Thu 17:00"}
+    assert result.unplaced == []
