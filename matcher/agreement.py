@@ -110,18 +110,18 @@ def _planned(book: CalendarBook, scenario: Scenario, assigned: np.ndarray, pool:
     if not added:
         return
     planned = [(mentor, mentee) for mentor, mentees in book.pairs.items() for mentee in mentees]
-    ids = {row: (scenario.mentors[assigned[row]].id, scenario.mentees[pool[row]].id) for row in added}
+    pair_of = {row: (int(pool[row]), int(assigned[row])) for row in added}
+    ids = {row: (scenario.mentors[j].id, scenario.mentees[i].id) for row, (i, j) in pair_of.items()}
     before, saved = book.missing(), book.saved({mentor for mentor, _ in ids.values()})
     book.update(planned + list(ids.values()), 0.0, patterns.typical_weeks)
     new = {(mentee, mentor) for mentor, mentee in ids.values()}
     costly = {key[1] for key, gap in book.missing().items()
               if key not in new and gap.missing > (before[key].missing if key in before else 0)}
-    failing = not_held(scenario, book, [(int(pool[row]), int(assigned[row]), "new") for row in added])
+    failing = not_held(scenario, book, [(i, j, "new") for i, j in pair_of.values()])
     rejected.update(failing)
     book.restore(saved, costly)
-    again = {row: int(assigned[row]) for row in added
-             if ids[row][0] in costly and (int(pool[row]), int(assigned[row])) not in failing}
-    assigned[[row for row in added if row in again or (int(pool[row]), int(assigned[row])) in failing]] = -1
+    again = {row: j for row, (i, j) in pair_of.items() if ids[row][0] in costly and (i, j) not in failing}
+    assigned[[row for row in added if row in again or pair_of[row] in failing]] = -1
     book.update(planned + [ids[row] for row in added if assigned[row] >= 0], 0.0, patterns.typical_weeks)
     while again:
         turn: dict[int, int] = {}
