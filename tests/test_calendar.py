@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from checker import broken_pairs, pair_problems, session_shortfalls, violations
 from matcher.schema import load_scenario
-from matcher.solver.calendar import plan_sessions
+from matcher.solver.calendar import ScenarioPairs, plan_sessions
+from matcher.solver.calendar_patterns import exact_patterns
 from matcher.solver.calendar_weeks import PatternSlot
 from strategies import scenarios
 
@@ -271,3 +272,31 @@ def test_slots_given_that_fill_fewer_than_the_greedy_are_left_for_the_greedy_s()
     result = plan_sessions(load_scenario(data), [("m-01", "y-01")], typical_weeks=found)
     assert {s.start.strftime("%a %H:%M") for s in result.sessions} == {"Tue 17:00", "Thu 17:00"}
     assert result.unplaced == []
+
+
+@pytest.mark.parametrize("current", [True, False])
+def test_a_current_match_keeps_its_only_weekly_time_against_a_new_pair_who_waited_longer(current):
+    # y-01 and y-02 can meet m-01 only on Tuesdays 17:00-18:00; y-02 has waited longer. As
+    # a current match (no sessions booked yet), y-01 keeps the time; as a new pair, it yields.
+    evening = window("tue", "17:00", "18:00")
+    data = scenario([mentor("m-01", evening)],
+                    [mentee("y-01", evening), mentee("y-02", evening, waiting_since="2026-10-01")],
+                    matches=[{"mentor": "m-01", "mentee": "y-01"}] if current else [])
+    proposal = plan(data, [("m-01", "y-01"), ("m-01", "y-02")])
+    assert (len(starts(proposal, "y-01")), len(starts(proposal, "y-02"))) == ((4, 0) if current else (0, 4))
+
+
+@pytest.mark.parametrize("current", [True, False])
+def test_exact_patterns_never_trade_a_current_match_s_time_for_more_new_slots(current):
+    # Tuesday 17:00-18:00 holds y-01's hour or y-02's and y-03's half hours. As a current
+    # match, y-01 keeps it (its slot outweighs every new pair's slots together); as a new
+    # pair, the two half hours fill more.
+    evening = window("tue", "17:00", "18:00")
+    data = scenario([mentor("m-01", evening)], [mentee("y-01", evening)] + [
+        mentee(f"y-0{i}", evening, minutes=30) for i in (2, 3)],
+        matches=[{"mentor": "m-01", "mentee": "y-01"}] if current else [])
+    known = ScenarioPairs(load_scenario(data))
+    pairs = known.grouped([("m-01", f"y-0{i}") for i in (1, 2, 3)])["m-01"]
+    patterns = exact_patterns(pairs, {pair.key: [] for pair in pairs}, 1.0)
+    assert {key[1]: len(slots) for key, slots in patterns.items()} == (
+        {"y-01": 1, "y-02": 0, "y-03": 0} if current else {"y-01": 0, "y-02": 1, "y-03": 1})

@@ -63,7 +63,7 @@ class ScenarioPairs:
             mentor, mentee = self.mentors[mentor_id], self.mentees[mentee_id]
             self.built[key] = Pair(mentor=mentor, mentee=mentee,
                                    slots=weekly_slots(mentor, mentee, self.programme.slot_minutes),
-                                   booked=tuple(sorted(self.bookings.get(key, ()))),
+                                   booked=tuple(sorted(self.bookings.get(key, ()))), kept=key in self.bookings,
                                    required=mentee.sessions.total(self.programme.weeks))
         return self.built[key]
 

@@ -1,8 +1,9 @@
 """A weekly pattern per pair: the weekday(s) and time(s) a pair meets every week.
 
 Each mentor's pairs with a `per_week` plan get conflict-free patterns in a typical week:
-a greedy takes the most constrained pairs first, each its best slots by the soft order
-below; where it leaves a pair short, CP-SAT looks for a combination that fills more.
+a greedy takes current matches first, then the most constrained pairs, each its best slots
+by the soft order below; where it leaves a pair short, CP-SAT looks for a combination that
+fills more, a current match's slots first: a new pair never takes a current match's time.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from matcher.model import Mentor
 from matcher.solver.calendar_slots import Pair, Slot
 
 SEARCH_NODES = 500          # bound on the search for one pair's combination of slots
-SLOT_VALUE = 1000           # a filled pattern slot outweighs every preference below
+SLOT_VALUE = 1000           # a filled pattern slot outweighs every preference below (a kept match's
+# slot outweighs every new pair's slots together)
 FLEXIBLE_COST = 100
 RANK_COST_CAP = 50
 
@@ -107,9 +109,9 @@ def best_combination(pair: Pair, week: TypicalWeek, size: int) -> list[Slot]:
 
 
 def constrained_first(pair: Pair) -> tuple:
-    """Kept matches with booked times first, then pairs with the fewest slots, more sessions first."""
+    """Kept matches first, then pairs with the fewest slots, more sessions first."""
     waiting = pair.mentee.waiting_since
-    return not pair.booked, len(pair.slots), -(pair.per_week or 0), waiting is None, waiting or date.max, pair.mentee.id
+    return not pair.kept, len(pair.slots), -(pair.per_week or 0), waiting is None, waiting or date.max, pair.mentee.id
 
 
 def greedy_patterns(pairs: list[Pair]) -> dict[tuple, list[Slot]]:
@@ -131,16 +133,19 @@ class PlainModel(cp_model.CpModel):
 
 
 def exact_patterns(pairs: list[Pair], hint: dict[tuple, list[Slot]], seconds: float) -> dict | None:
-    """CP-SAT over the whole typical week of one mentor: most pattern slots, firm before
-    flexible, preferred before others. None when it finds nothing."""
+    """CP-SAT over the whole typical week of one mentor: most pattern slots of kept matches,
+    then most pattern slots, firm before flexible, preferred before others. None when it
+    finds nothing."""
     model = PlainModel()
     chosen = {}
     value = []
+    kept_value = SLOT_VALUE * (1 + sum(pair.per_week for pair in pairs if not pair.kept))
     for pair in pairs:
         for rank, slot in enumerate(preferred(pair)):
             var = chosen[pair.key, slot] = model.new_bool_var("")
             model.add_hint(var, slot in hint[pair.key])
-            value.append(var * (SLOT_VALUE - FLEXIBLE_COST * (not slot.firm) - min(rank, RANK_COST_CAP)))
+            worth = kept_value if pair.kept else SLOT_VALUE
+            value.append(var * (worth - FLEXIBLE_COST * (not slot.firm) - min(rank, RANK_COST_CAP)))
         _pair_constraints(model, pair, chosen)
     _mentor_constraints(model, pairs, chosen)
     model.maximize(sum(value))
@@ -183,14 +188,21 @@ def weekly_patterns(pairs: list[Pair], seconds: float, given: dict[tuple, list[S
                     ) -> tuple[dict[tuple, list[Slot]], bool]:
     """The patterns of one mentor's per_week pairs, and whether CP-SAT improved on the
     greedy; `given` (patterns found before, kept by the same rules) replaces the greedy's
-    where it fills as many slots or more, so that a mentor planned again keeps its pairs' times."""
+    where it fills as many slots or more (filled), so that a mentor planned again keeps its
+    pairs' times."""
     patterns = greedy_patterns(pairs)
-    if given and sum(map(len, given.values())) >= sum(map(len, patterns.values())):
+    if given and filled(pairs, given) >= filled(pairs, patterns):
         patterns = given
     short = sum(p.per_week - len(patterns[p.key]) for p in pairs if p.slots)
     if short == 0 or len(pairs) < 2 or seconds <= 0:
         return patterns, False
     exact = exact_patterns(pairs, patterns, seconds)
-    if exact is None or sum(map(len, exact.values())) <= sum(map(len, patterns.values())):
+    if exact is None or filled(pairs, exact) <= filled(pairs, patterns):
         return patterns, False
     return exact, True
+
+
+def filled(pairs: list[Pair], patterns: dict[tuple, list[Slot]]) -> tuple[int, int]:
+    """Soft: the better of two patterns fills more slots of kept matches, then more slots."""
+    return (sum(len(patterns.get(pair.key, ())) for pair in pairs if pair.kept),
+            sum(len(patterns.get(pair.key, ())) for pair in pairs))

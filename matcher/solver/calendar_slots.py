@@ -35,6 +35,7 @@ class Pair:
     slots: tuple[Slot, ...]          # every weekly slot inside both calendars
     booked: tuple[datetime, ...]     # naive local starts of a kept match
     required: int
+    kept: bool = False               # a current match that goes on
 
     @property
     def key(self) -> tuple[str, str]:
