@@ -289,12 +289,13 @@ def main(argv: list[str] | None = None) -> None:
              f"Command: `{command}`", "", machine_line(), "",
              "Both place the sessions of the same pairs: the kept matches and the new ones of the pipeline's "
              f"first round (assignment with the first round's time: {first_round_rule()}). matcher is "
-             "CalendarBook.update with the time limit, as the pipeline's first round runs it. cp-sat is one "
+             "CalendarBook.update with the time limit, as the pipeline's first round runs it; it gives the kept "
+             "matches' weekly patterns first, so a new pair does not take their weekly time. cp-sat is one "
              "model of the whole horizon: a boolean per pair and weekly slot in each week (the calendar's own "
              "candidate slots), booked sessions fixed, no overlap, spacing, at most the required sessions and "
              f"per_week + {MAKE_UP} a week (the calendar's make-up rule), weekly hours and flexible caps; it "
-             f"maximises sessions placed with the same time limit and {WORKERS} workers, and its seconds include "
-             "building the model. Violations are tests/checker.py's hard-rule lines on each result as a "
+             f"maximises sessions placed, whoever's, with the same time limit and {WORKERS} workers, and its "
+             "seconds include building the model. Violations are tests/checker.py's hard-rule lines on each result as a "
              "proposal. Seconds are wall-clock.", ""]
     print(*lines, sep="\n", flush=True)
     for label in args.sizes:
