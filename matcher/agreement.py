@@ -97,16 +97,17 @@ def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: Assignment
                      "have a whole weekly pattern")
         if not any(held):
             break
-    _planned(book, scenario, assigned, pool, rejected, added, patterns)
+    _planned(book, scenario, assigned, pool, rejected, added, patterns, progress)
 
 
 def _planned(book: CalendarBook, scenario: Scenario, assigned: np.ndarray, pool: np.ndarray,
-             rejected: dict[tuple[int, int], str], added: list[int], patterns: PatternBook) -> None:
+             rejected: dict[tuple[int, int], str], added: list[int], patterns: PatternBook,
+             progress: Callable[[str], None] | None = None) -> None:
     """Plan the calendars with the pairs of the `added` rows of `pool`, from the patterns
     they took. A pair holding less than HELD_SHARE of its sessions is rejected; where the
     mentor's other pairs lost sessions, its calendar is put back as it was and its added
     pairs are tried again one at a time, each kept when it costs the others nothing
-    (CalendarBook.try_each). Unkept rows wait again."""
+    (CalendarBook.try_each). Unkept rows wait again. `progress` gets a line at the end."""
     if not added:
         return
     planned = [(mentor, mentee) for mentor, mentees in book.pairs.items() for mentee in mentees]
@@ -122,6 +123,7 @@ def _planned(book: CalendarBook, scenario: Scenario, assigned: np.ndarray, pool:
     book.restore(saved, costly)
     again = {row: j for row, (i, j) in pair_of.items() if ids[row][0] in costly and (i, j) not in failing}
     assigned[[row for row in added if row in again or pair_of[row] in failing]] = -1
+    retried = len(again)
     book.update(planned + [ids[row] for row in added if assigned[row] >= 0], 0.0, patterns.typical_weeks)
     while again:
         turn: dict[int, int] = {}
@@ -133,6 +135,9 @@ def _planned(book: CalendarBook, scenario: Scenario, assigned: np.ndarray, pool:
                 assigned[row] = j
             else:
                 rejected[(int(pool[row]), j)] = why
+    if progress:
+        progress(f"calendars planned: {int((assigned[added] >= 0).sum())} of the rounds' {len(added)} new pair(s) "
+                 f"hold their sessions ({retried} tried again one at a time)")
 
 
 def move_rounds(book: CalendarBook, scenario: Scenario, problem: AssignmentProblem, assigned: np.ndarray,

@@ -135,6 +135,8 @@ def test_a_round_s_pair_that_costs_an_earlier_pair_sessions_is_tried_alone_and_t
     assigned, rejected, lines = np.full(1, -1), {}, []
     free_time_rounds(book, scenario, problem, assigned, pool, rejected, time.perf_counter() + 5, lines.append)
     assert lines[0] == "free-time round 1: 1 of 1 new pair(s) have a whole weekly pattern"
+    assert lines[-1] == (f"calendars planned: {int(held)} of the rounds' 1 new pair(s) hold their sessions "
+                         f"({int(not held)} tried again one at a time)")
     assert assigned.tolist() == ([0] if held else [-1])
     assert book.pairs["m-01"] == (("y-01", "y-03") if held else ("y-01",))
     assert book.missing() == before
