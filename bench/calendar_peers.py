@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> None:
              "candidate slots), booked sessions fixed, no overlap, spacing, at most the required sessions and "
              f"per_week + {MAKE_UP} a week (the calendar's make-up rule), weekly hours and flexible caps; it "
              f"maximises sessions placed, whoever's, with the same time limit and {WORKERS} workers, and its "
-             "seconds include building the model. Violations are tests/checker.py's hard-rule lines on each result as a "
-             "proposal. Seconds are wall-clock.", ""]
+             "seconds include building the model. Violations are tests/checker.py's hard-rule lines on each "
+             "result as a proposal. Seconds are wall-clock.", ""]
     print(*lines, sep="\n", flush=True)
     for label in args.sizes:
         lines += size_section(label, *SIZES[label], args.time_limit)[0]

@@ -3,13 +3,14 @@
 The pipeline assigns, plans the calendars and forbids the new pairs that hold less than
 HELD_SHARE of their sessions; where the assignment was solved exactly it assigns again. The
 calendar decomposes by mentor, so a CalendarBook (calendar_book) re-plans only the mentors
-whose pairs changed. Then, in rounds, the waiting mentees are assigned again over the pairs whose
-sessions fit the free time of the mentor's typical week; each new weekly pair then takes a
-whole pattern in that week, a mentor's new pairs most constrained first, without planning
-its weeks (calendar_free.PatternBook). After the rounds, the mentors with new pairs are
-planned once, from those patterns. Then, in rounds of moves, a waiting mentee takes the time a new mentee held with a mentor,
-who moves to another mentor's free time. At the end, waiting mentees are tried, best first,
-on mentors with room, each trial re-planning that one mentor.
+whose pairs changed. Then, in rounds, the waiting mentees are assigned again over the pairs
+whose sessions fit the free time of the mentor's typical week; each new weekly pair then
+takes a whole pattern in that week, a mentor's new pairs most constrained first, without
+planning its weeks (calendar_free.PatternBook). After the rounds, the mentors with new pairs
+are planned once, from those patterns. Then, in rounds of moves, a waiting mentee takes the
+time a new mentee held with a mentor, who moves to another mentor's free time. At the end,
+waiting mentees are tried, best first, on mentors with room, each trial re-planning that
+one mentor.
 
 Larger assignments are not re-solved: on generated youth scenarios (10 s), rounds of local
 search on the assignment kept proposing pairs the calendars rejected (about 300 a round at
@@ -68,7 +69,7 @@ def free_time_rounds(book: CalendarBook, scenario: Scenario, problem: Assignment
     new pair holding less than HELD_SHARE of its sessions is rejected (updates `assigned`,
     `book` and `rejected` in place). `progress` gets a line a round."""
     free = FreeTime(scenario.mentors, scenario.programme.slot_minutes)
-    patterns = PatternBook(scenario.mentors, book.typical_weeks)
+    patterns = PatternBook(book.known.mentors, book.typical_weeks)
     added: list[int] = []
     for round_ in range(FREE_TIME_ROUNDS):
         allowed = without_rejected(problem.allowed, pool, rejected) & problem.room_for(assigned, slice(None))

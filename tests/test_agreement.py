@@ -139,7 +139,8 @@ def test_every_new_pair_of_a_generated_proposal_holds_its_share_of_sessions(seed
     placed = Counter((s.mentor, s.mentee) for s in proposal.sessions)
     new = [(m.mentor, m.mentee) for m in proposal.matches if m.status == "new"]
     assert len(new) > 100
-    assert [pair for pair in new if placed[pair] < calendar_book.HELD_SHARE * mentees[pair[1]].sessions.total(weeks)] == []
+    share = calendar_book.HELD_SHARE
+    assert [pair for pair in new if placed[pair] < share * mentees[pair[1]].sessions.total(weeks)] == []
 
 
 class RejectingBook:

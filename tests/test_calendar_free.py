@@ -143,23 +143,22 @@ def test_a_round_s_pair_that_costs_an_earlier_pair_sessions_is_tried_alone_and_t
     assert rejected == ({} if held else {(1, 0): "it would cost m-01's other mentees sessions"})
 
 
-def pattern_book_pairs(example, second_window):
-    # y-01 can meet m-01 only on Tuesday 16:00-17:30; y-03 from 16:00 to `second_window`'s end.
+def pattern_book_pairs(example):
+    # y-01 can meet m-01 only on Tuesday 16:00-17:30; y-03 from 16:00 to 19:30.
     example["mentees"] = [mentee(example, "y-01", [{"day": "tue", "start": "16:00", "end": "17:30"}]),
-                          mentee(example, "y-03", [{"day": "tue", "start": "16:00", "end": second_window}]),
+                          mentee(example, "y-03", [{"day": "tue", "start": "16:00", "end": "19:30"}]),
                           {**mentee(example, "y-05", [{"day": "tue", "start": "16:00", "end": "17:30"}]),
                            "sessions": {"count": 3, "minutes": 90}}]
     example["feedback"] = []
-    scenario = load_scenario(example)
-    known = ScenarioPairs(scenario)
-    return PatternBook(scenario.mentors, {}), [known.pair("m-01", i) for i in ("y-03", "y-01", "y-05")]
+    known = ScenarioPairs(load_scenario(example))
+    return PatternBook(known.mentors, {}), [known.pair("m-01", i) for i in ("y-03", "y-01", "y-05")]
 
 
 @pytest.mark.parametrize("together, held", [(True, [True, True, True]), (False, [True, False, True])])
 def test_a_pattern_book_places_a_mentor_s_new_pairs_most_constrained_first(example, together, held):
     # Added together, y-01 (one slot) takes 16:00 and y-03 17:30; y-03 added first takes
     # 16:00, the earliest, and leaves y-01 none. y-05 meets three times in all: no pattern.
-    book, pairs = pattern_book_pairs(example, "19:30")
+    book, pairs = pattern_book_pairs(example)
     found = book.add(pairs) if together else [outcome for pair in pairs for outcome in book.add([pair])]
     assert found == held
     starts = {slot.mentee: slot.start for slot in book.typical_weeks["m-01"]}

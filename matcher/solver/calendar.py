@@ -129,8 +129,8 @@ def plan_sessions(scenario: Scenario, pairs: list[tuple[str, str]], time_limit: 
     `time_limit` bounds the CP-SAT refinement of weekly patterns; the greedy always completes.
     `known`: the scenario's pairs built before, when it is planned repeatedly.
     `typical_weeks`: pattern slots found before (mentor id -> PatternSlot), taken where they
-    fill as many slots as the greedy or more. The mentors' calendars are shared with a forked process where
-    there are enough of them (shared_work)."""
+    fill as many slots as the greedy or more. The mentors' calendars are shared with a forked
+    process where there are enough of them (shared_work)."""
     began = time.perf_counter()
     known = known or ScenarioPairs(scenario)
     groups = list(known.grouped(pairs).values())

@@ -89,8 +89,8 @@ class PatternBook:
     """The mentors' typical weeks (mentor id -> pattern slots, as MentorCalendar.typical_week()
     gives them), with the patterns of the pairs added since."""
 
-    def __init__(self, mentors: tuple[Mentor, ...], typical_weeks: dict[str, tuple[PatternSlot, ...]]):
-        self.mentors = {mentor.id: mentor for mentor in mentors}
+    def __init__(self, mentors: dict[str, Mentor], typical_weeks: dict[str, tuple[PatternSlot, ...]]):
+        self.mentors = mentors
         self.typical_weeks = dict(typical_weeks)
         self.weeks: dict[str, TypicalWeek] = {}
 
