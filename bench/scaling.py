@@ -94,7 +94,7 @@ def first_round(scenario: Scenario, time_limit: float) -> FirstRound:
     assigned = time.perf_counter()
     kept = {match.mentee: match.mentor for match in scenario.kept_matches()}
     return FirstRound(scenario, len(pool), scores.total, result,
-                      _pairs(scenario, kept, pool, result.mentor_of, None), scored - began, assigned - scored)
+                      _pairs(scenario, kept, pool, result.mentor_of, np.full(len(pool), -1)), scored - began, assigned - scored)
 
 
 def measure(mentees: int, mentors: int, time_limit: float) -> Timing:

@@ -157,6 +157,7 @@ def propose(scenario: Scenario, options: Options = Options(),
                if m.id not in kept and (wanted is None or m.id in wanted or m.id in (moving_from or {}))]
     pool = np.array(waiting, dtype=np.int64)
     movable = np.array([index[m] for m in (moving_from or {})], dtype=np.int64)
+    home = _homes(scenario, pool, moving_from)
     rejected: dict[tuple[int, int], str] = {}
     book = CalendarBook(scenario)
     spent = 0.0    # the time limit bounds assignment work; calendars always finish
@@ -168,7 +169,7 @@ def propose(scenario: Scenario, options: Options = Options(),
         result = solve_assignment(problem, time_limit=seconds, progress=progress)
         assigned, stats = result.mentor_of, _figures(result)
         spent += time.perf_counter() - started
-        pairs = _pairs(scenario, kept, pool, assigned, moving_from)
+        pairs = _pairs(scenario, kept, pool, assigned, home)
         book.update(_ids(scenario, pairs), options.time_limit if round_ == 0 else 0.0)
         failing = not_held(scenario, book, pairs)
         rejected.update(failing)
@@ -178,13 +179,12 @@ def propose(scenario: Scenario, options: Options = Options(),
                      + ("assigning again" if again else "trying mentors whose calendars hold them"))
         if not (failing and again):
             break
-    held_only(scenario, book, kept, pool, assigned, moving_from, rejected)
+    held_only(scenario, book, kept, pool, assigned, home, problem, rejected)
     deadline = time.perf_counter() + max(options.time_limit - spent, 0.0)
     free_time_rounds(book, scenario, problem, assigned, pool, rejected, deadline, progress)
-    fixed = np.array([scenario.mentees[i].id in (moving_from or {}) for i in pool], dtype=bool)
-    move_rounds(book, scenario, problem, assigned, pool, rejected, deadline, fixed, progress)
+    move_rounds(book, scenario, problem, assigned, pool, rejected, deadline, home >= 0, progress)
     fill(book, scenario, problem, assigned, pool, rejected, deadline)
-    pairs = held_only(scenario, book, kept, pool, assigned, moving_from, rejected)
+    pairs = held_only(scenario, book, kept, pool, assigned, home, problem, rejected)
     sessions, unplaced, placed = book.result()
 
     unmatched = _unmatched(scenario, scores, problem, pool, assigned, rejected)
@@ -201,33 +201,68 @@ def propose(scenario: Scenario, options: Options = Options(),
                     sessions=sessions, unplaced=unplaced, stats=stats)
 
 
+def _homes(scenario: Scenario, pool: np.ndarray, moving_from: dict[str, str] | None) -> np.ndarray:
+    """(len(pool),) the current mentor (column) of each mentee of `pool` that may move, -1
+    for the others."""
+    mentor_index = {m.id: j for j, m in enumerate(scenario.mentors)}
+    moving = moving_from or {}
+    return np.array([mentor_index.get(moving.get(scenario.mentees[i].id), -1) for i in pool], dtype=np.int64)
+
+
 def _pairs(scenario: Scenario, kept: dict[str, str], pool: np.ndarray, assigned: np.ndarray,
-           moving_from: dict[str, str] | None) -> list[tuple[int, int, str]]:
-    """(mentee row, mentor column, status) of every match: kept ones, then the assigned."""
+           home: np.ndarray) -> list[tuple[int, int, str]]:
+    """(mentee row, mentor column, status) of every match: kept ones, then the assigned (a
+    mentee that may move is kept where it stays with its current mentor, `home`)."""
     index = {m.id: i for i, m in enumerate(scenario.mentees)}
     mentor_index = {m.id: j for j, m in enumerate(scenario.mentors)}
     pairs = [(index[mentee], mentor_index[mentor], "kept") for mentee, mentor in kept.items()]
     for row, i in enumerate(pool):
         if assigned[row] >= 0:
-            stays = (moving_from or {}).get(scenario.mentees[i].id) == scenario.mentors[assigned[row]].id
-            pairs.append((int(i), int(assigned[row]), "kept" if stays else "new"))
+            pairs.append((int(i), int(assigned[row]), "kept" if assigned[row] == home[row] else "new"))
     return pairs
 
 
 def held_only(scenario: Scenario, book: CalendarBook, kept: dict[str, str], pool: np.ndarray, assigned: np.ndarray,
-              moving_from: dict[str, str] | None, rejected: dict[tuple[int, int], str]) -> list[tuple[int, int, str]]:
-    """The pairs (see _pairs) once every rejected pair is unassigned and the calendars are
-    planned without them, again until every new pair holds HELD_SHARE of its sessions (a
-    calendar planned again may lose another pair's sessions); the mentors keep their times
-    where they can (CalendarBook.update). Updates `assigned`, `book` and `rejected`."""
+              home: np.ndarray, problem: AssignmentProblem,
+              rejected: dict[tuple[int, int], str]) -> list[tuple[int, int, str]]:
+    """The pairs (see _pairs) once every rejected pair is unassigned (a current match that
+    moved goes back home, sent_home) and the calendars are planned without them, again
+    until every new pair holds HELD_SHARE of its sessions (a calendar planned again may
+    lose another pair's sessions); the mentors keep their times where they can
+    (CalendarBook.update). Updates `assigned`, `book` and `rejected`."""
     while True:
-        assigned[[row for row, i in enumerate(pool) if (int(i), int(assigned[row])) in rejected]] = -1
-        pairs = _pairs(scenario, kept, pool, assigned, moving_from)
+        failed = [row for row, i in enumerate(pool) if (int(i), int(assigned[row])) in rejected]
+        assigned[failed] = -1
+        sent_home(problem, assigned, home, failed)
+        pairs = _pairs(scenario, kept, pool, assigned, home)
         book.update(_ids(scenario, pairs), 0.0, book.typical_weeks)
         failing = not_held(scenario, book, pairs)
         if not failing:
             return pairs
         rejected.update(failing)
+
+
+def sent_home(problem: AssignmentProblem, assigned: np.ndarray, home: np.ndarray, rows: list[int]) -> None:
+    """The current matches among `rows` (`home` >= 0) go back to their current mentors: a
+    current match stays whatever a move's calendar holds. Where a mentor then lacks room,
+    the mentees that came to it leave, the least valuable first, and wait (one that moved
+    there from its own current mentor goes back home in turn). Updates `assigned`."""
+    going = [row for row in rows if home[row] >= 0]
+    while going:
+        row = going.pop()
+        j = home[row]
+        assigned[row] = j
+        capacity, budget = problem.room_left(assigned)
+        guests = sorted(np.flatnonzero((assigned == j) & (home != j)).tolist(),
+                        key=lambda r: (home[r] >= 0, problem.value[r, j]))
+        for guest in guests:
+            if capacity[j] >= 0 and budget[j] >= -1e-9:
+                break
+            assigned[guest] = -1
+            capacity[j] += 1
+            budget[j] += problem.load[guest]
+            if home[guest] >= 0:
+                going.append(guest)
 
 
 def _ids(scenario: Scenario, pairs: list[tuple[int, int, str]]) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from matcher.pipeline import Options, UnknownPair, propose, rematch
 from matcher.proposal import Proposal
 from matcher.schema import load_scenario
 from matcher.scoring import score_pairs
+from matcher.solver.assign_problem import AssignmentProblem
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 
@@ -217,6 +218,45 @@ def test_rematch_may_move_another_match_to_make_room(example):
     moved = rematch(scenario, [("m-02", "y-02")], Options(allow_moves=True)).to_dict()
     assert pairs(moved) == {("m-02", "y-01"): "new", ("m-01", "y-02"): "new"}
     assert {"mentee": "y-01", "from": "m-01", "to": "m-02"} in moved["changes"]
+
+
+@pytest.mark.parametrize("rounds", [1, pipeline.CALENDAR_ROUNDS])
+def test_a_current_match_whose_move_its_new_mentors_calendar_cannot_hold_stays_home(example, monkeypatch, rounds):
+    # As above, but m-02 is away from late January to March: y-01 cannot hold its sessions
+    # there. y-01 stays with m-01 and y-02 waits, whether the assignment is solved again
+    # without that move (exact, several rounds) or, as for large scenarios, once.
+    example["mentors"][0]["capacity"] = 1
+    example["mentors"][0]["competences"]["school"] = 2
+    example["mentors"][0]["availability"].append({"day": "wed", "start": "16:00", "end": "18:00"})
+    example["mentors"][1]["availability"].append({"day": "tue", "start": "15:00", "end": "19:00"})
+    example["mentors"][1]["unavailable"] = [{"from": "2027-01-25", "to": "2027-03-28"}]
+    example["mentees"][1]["needs"] = {"adhd": 3}
+    example["matches"] = [{"mentor": "m-01", "mentee": "y-01"}, {"mentor": "m-02", "mentee": "y-02"}]
+    monkeypatch.setattr(pipeline, "CALENDAR_ROUNDS", rounds)
+    moved = rematch(load_scenario(example), [("m-02", "y-02")], Options(allow_moves=True)).to_dict()
+    assert pairs(moved) == {("m-01", "y-01"): "kept"}
+    assert moved["changes"] == [{"mentee": "y-02", "from": "m-02", "to": None}]
+    example["feedback"].append({"mentor": "m-02", "mentee": "y-02", "breakdown": True})
+    assert violations(example, moved) == []
+
+
+def test_a_mentee_sent_home_displaces_the_newcomers_and_a_displaced_mover_goes_home_too():
+    # Mentee 0 (3 h) moved from mentor 0 to 1 and failed there; mentee 1 (1 h) moved from 1 to
+    # 0, and mentee 2 (1 h, new) came to 0 too, whose 3 hours they fill. Back at 0, mentee 0
+    # sends the new mentee away first, though worth more there, then the mover, who goes home.
+    problem = AssignmentProblem(value=np.array([[1.0, 2.0], [3.0, 1.0], [5.0, 0.0]]), allowed=np.ones((3, 2), bool),
+                                load=np.array([3.0, 1.0, 1.0]), capacity=np.array([3, 3]), budget=np.array([3.0, 3.0]))
+    assigned = np.array([-1, 0, 0])
+    pipeline.sent_home(problem, assigned, np.array([0, 1, -1]), [0])
+    assert assigned.tolist() == [0, 1, -1]
+
+
+def test_a_mentee_sent_home_where_there_is_room_displaces_nobody():
+    problem = AssignmentProblem(value=np.ones((3, 2)), allowed=np.ones((3, 2), bool), load=np.ones(3),
+                                capacity=np.array([3, 3]), budget=np.array([3.0, 3.0]))
+    assigned = np.array([-1, 0, 0])
+    pipeline.sent_home(problem, assigned, np.array([0, 1, -1]), [0])
+    assert assigned.tolist() == [0, 0, 0]
 
 
 def test_reason_names_weekly_spacing(example):
