@@ -295,6 +295,22 @@ def _unmatched(scenario: Scenario, scores: Scores, problem: AssignmentProblem, p
     return in_chunks(len(waiting), reasons)
 
 
+def movable_matches(scenario: Scenario) -> dict[str, str]:
+    """The current matches (mentee -> mentor) a rematch with moves may move: those of the
+    mentors whose current matches together fit their capacity and weekly hours, as the
+    assignment must be able to keep every one of them where it is. A mentor over its limits
+    keeps its mentees."""
+    weeks = scenario.programme.weeks
+    hours = {m.id: m.sessions.weekly_hours(weeks) for m in scenario.mentees}
+    held = defaultdict(list)
+    for match in scenario.kept_matches():
+        held[match.mentor].append(match.mentee)
+    return {mentee: mentor.id for mentor in scenario.mentors
+            if len(held[mentor.id]) <= mentor.capacity
+            and sum(hours[mentee] for mentee in held[mentor.id]) <= mentor.hours_per_week
+            for mentee in held[mentor.id]}
+
+
 class UnknownPair(ValueError):
     """A breakdown named a pair that is not a current match."""
 
@@ -312,7 +328,7 @@ def rematch(scenario: Scenario, breakdowns: list[tuple[str, str]], options: Opti
         Feedback(mentor=mentor, mentee=mentee, breakdown=True) for mentor, mentee in breakdowns))
     still = {(m.mentor, m.mentee) for m in broken.kept_matches()}
     rematched = tuple(m.mentee for m in scenario.matches if (m.mentor, m.mentee) not in still)
-    moving_from = ({m.mentee: m.mentor for m in broken.kept_matches()} if options.allow_moves else None)
+    moving_from = movable_matches(broken) if options.allow_moves else None
     proposal = propose(broken, replace(options, mentees=rematched), progress, moving_from)
     before = {m.mentee: m.mentor for m in scenario.matches}
     after = {m.mentee: m.mentor for m in proposal.matches}

@@ -240,6 +240,19 @@ def test_a_current_match_whose_move_its_new_mentors_calendar_cannot_hold_stays_h
     assert violations(example, moved) == []
 
 
+def test_a_rematch_with_moves_keeps_in_place_the_current_matches_of_a_mentor_over_its_hours(example):
+    # m-01 gives y-01 1.5 h a week of its 1: the assignment could not keep that match as a
+    # move, so it is not one (the rematch had failed: no mentor could take y-01).
+    example["mentors"][0]["hours_per_week"] = 1
+    example["matches"] = [{"mentor": "m-01", "mentee": "y-01"}, {"mentor": "m-02", "mentee": "y-02"}]
+    scenario = load_scenario(example)
+    assert pipeline.movable_matches(scenario) == {"y-02": "m-02"}
+    proposal = rematch(scenario, [("m-02", "y-02")], Options(allow_moves=True)).to_dict()
+    assert pairs(proposal)[("m-01", "y-01")] == "kept"
+    example["mentors"][0]["hours_per_week"] = 1.5
+    assert pipeline.movable_matches(load_scenario(example)) == {"y-01": "m-01", "y-02": "m-02"}
+
+
 def test_a_mentee_sent_home_displaces_the_newcomers_and_a_displaced_mover_goes_home_too():
     # Mentee 0 (3 h) moved from mentor 0 to 1 and failed there; mentee 1 (1 h) moved from 1 to
     # 0, and mentee 2 (1 h, new) came to 0 too, whose 3 hours they fill. Back at 0, mentee 0
