@@ -36,6 +36,18 @@ def test_inserts_give_each_mentor_one_waiting_mentee_at_a_time_the_best_pair_fir
     assert s.inserts(np.array([0, 1])) == 0
 
 
+def test_a_search_at_its_bound_on_the_count_looks_for_no_move_that_matches_more():
+    # Mentee 1 could take mentor 1's free place; told that one match is the most there can
+    # be (a proven bound in a solve), the search leaves it waiting.
+    def run(most):
+        s = search([[2, 1], [0, 1]], np.ones((2, 2), bool), [1, 1], [1, 1], [5, 5], [0, -1])
+        s.most = most if most is not None else s.most
+        return s.run(time.perf_counter() + 5, np.array([0, 1])).tolist()
+
+    assert run(None) == [0, 1]
+    assert run(1) == [0, -1]
+
+
 def test_eject_moves_a_mentee_away_to_make_room():
     # mentee 0 sits with mentor 0 (its only choice for mentee 1); mentor 1 can take mentee 0.
     weight = [[2, 1], [2, 0]]

@@ -55,6 +55,7 @@ class LocalSearch(GainingMoves, ExchangeMoves):
         self.mentor_of = np.full(n, -1)
         self.members: list[set[int]] = [set() for _ in range(m)]
         self.on_count: Callable[[int], None] | None = None  # told the count after each round that matched more
+        self.most = n  # a bound on how many can be matched: at it, no move that matches more is looked for
         for i in np.flatnonzero(mentor_of >= 0):
             self.place(int(i), int(mentor_of[i]))
 
@@ -273,7 +274,8 @@ class LocalSearch(GainingMoves, ExchangeMoves):
     def run(self, deadline: float, waiting: np.ndarray, settled: Callable[[np.ndarray], None] | None = None,
             settle_by: float = np.inf) -> np.ndarray:
         """Apply moves until none helps or the deadline passes; returns mentor_of. Moves
-        that match one more mentee go first, as long as any does; then required mentees
+        that match one more mentee go first, as long as any does and fewer than `most` are
+        matched; then required mentees
         still waiting are placed by making room (make_room), and the moves that match more
         go again; when they first stop with none to place, or at `settle_by` if that comes
         first, `settled` (if given) is called with the assignment reached."""
@@ -290,8 +292,8 @@ class LocalSearch(GainingMoves, ExchangeMoves):
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
-            while (time.perf_counter() < deadline and len(left := waiting[self.mentor_of[waiting] < 0])
-                   and any(move(left) for move in gaining)):
+            while (time.perf_counter() < deadline and np.count_nonzero(self.mentor_of >= 0) < self.most
+                   and len(left := waiting[self.mentor_of[waiting] < 0]) and any(move(left) for move in gaining)):
                 improved = True
                 if self.on_count is not None:
                     self.on_count(int(np.count_nonzero(self.mentor_of >= 0)))

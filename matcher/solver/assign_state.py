@@ -42,6 +42,7 @@ class SolveState:
         self.worth_scale = 1.0
         self.forking = can_fork()  # whether work may be forked off to a child process
         self.search_count = None  # the most mentees matched so far, shared with a forked bound (a Value)
+        self.matched_bound = n  # a proven bound on the count: local searches stop matching more at it
 
     def remaining(self) -> float:
         """Seconds left before the deadline."""
@@ -99,6 +100,7 @@ class SolveState:
         search = LocalSearch(weight, self.feasible if candidates is None else candidates,
                              self.problem.load, self.capacity, self.budget, mentor_of, self.required)
         search.on_count = self.publish_count
+        search.most = self.matched_bound
         return search
 
     @staticmethod

@@ -192,7 +192,7 @@ class _Solver(Finish, Diving, ValueBounding):
             dived, cost_bound = self.dived(dive_problem, time.perf_counter() + DIVE_SHARE * self.remaining())
             mentor_of = self.adopted(mentor_of, dived, "dive over the mentors' near-best sets")
             combined_bound = min(combined_bound, worth * int(self.matchable.sum()) - cost_bound)
-        matched_bound = self.forked_count_bound(count)
+        matched_bound = self.matched_bound = self.forked_count_bound(count)
         shaped = count_varies and self.matched(mentor_of) < (1.0 - SHAPE_GAP) * matched_bound
         fork = count_varies and self.forks_value_bound()
         self.deadline += (VALUE_BOUND_SHARE + master_share) * self.time_limit if fork else 0.0
