@@ -17,6 +17,8 @@ from matcher import model
 from matcher.errors import Problem, ScenarioError
 from matcher.fields import ClockTime, Day, IsoDate, LocalDateTime, TimeZoneName
 
+HOURS_IN_A_MONTH = 31 * 24  # a minimum above it could never be met (and overflowed the shortfall penalty)
+
 
 def _greater_than(minimum):
     return validate.Range(min=minimum, min_inclusive=False, error=f"must be greater than {minimum}")
@@ -155,7 +157,9 @@ class MentorSchema(_Strict):
     interests = _strings()
     capacity = fields.Integer(strict=True, required=True, validate=_at_least(0))
     hours_per_week = fields.Float(required=True, validate=_at_least(0))
-    min_hours_per_month = fields.Float(validate=_at_least(0), allow_none=True)
+    min_hours_per_month = fields.Float(validate=validate.Range(
+        min=0, max=HOURS_IN_A_MONTH, error=f"must be between 0 and {HOURS_IN_A_MONTH}, the hours of a month"),
+        allow_none=True)
     availability = fields.List(fields.Nested(WindowSchema), required=True)
     max_flexible_per_week = fields.Integer(strict=True, validate=_at_least(0), allow_none=True)
     unavailable = fields.List(fields.Nested(DateRangeSchema))

@@ -51,6 +51,8 @@ def test_booked_session_with_offset_becomes_local_time(example):
      "mentees[0].needs.adhd: level must be between 1 and 3"),
     (lambda s: s["mentors"][0].__setitem__("capacity", -1), "mentors[0].capacity: must be at least 0"),
     (lambda s: s["mentors"][1].__setitem__("hours_per_week", -2), "mentors[1].hours_per_week: must be at least 0"),
+    (lambda s: s["mentors"][0].__setitem__("min_hours_per_month", 1e308),
+     "mentors[0].min_hours_per_month: must be between 0 and 744, the hours of a month"),
     (lambda s: s["mentees"][0]["sessions"].__setitem__("count", 3),
      "mentees[0].sessions.count: give exactly one of count and per_week"),
     (lambda s: s["mentees"][0]["sessions"].pop("per_week"),
