@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from api.context import services
 from api.problems import fail, invalid, log_failure
-from matcher.errors import Problem
+from matcher.errors import Problem, ScenarioError
 from matcher.pipeline import Options, propose
 from matcher.schema import ScenarioSchema
 from matcher.solver.assignment import InfeasibleAssignment
@@ -61,6 +61,8 @@ class Solve(MethodView):
             return services().worker.run(propose, scenario, options).to_dict()
         except InfeasibleAssignment as error:
             fail(422, str(error), "infeasible")
+        except ScenarioError as error:   # a current match that cannot be kept within the rules
+            invalid(error.problems)
         except Exception as error:   # a solver failure is the scenario's answer, never a 500
             log_failure("solve failed", error)
             fail(422, f"the scenario could not be solved: {error}", "solve-failed")

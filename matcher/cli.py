@@ -10,6 +10,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from matcher.current_matches import current_match_problems
 from matcher.errors import ScenarioError
 from matcher.ics import ProposalError, person_calendar
 from matcher.pipeline import Options, UnknownPair, propose, rematch
@@ -77,14 +78,17 @@ def positive_number(text: str) -> float:
 
 
 def cmd_validate(args) -> int:
+    """Print ok, or every problem of the file, the current matches that could not be kept
+    within the hard rules included."""
     try:
-        parse_scenario(_read_bytes(args.file))
+        problems = current_match_problems(parse_scenario(_read_bytes(args.file)))
     except ScenarioError as error:
-        for problem in error.problems:
-            print(problem)
-        return 1
-    print("ok")
-    return 0
+        problems = error.problems
+    for problem in problems:
+        print(problem)
+    if not problems:
+        print("ok")
+    return 1 if problems else 0
 
 
 @contextmanager
@@ -107,7 +111,7 @@ def _solve_and_show(args, solve) -> int:
     try:
         with native_output_to_stderr():
             proposal = solve(scenario, options, _progress(time.perf_counter()))
-    except (UnknownPair, InfeasibleAssignment) as error:
+    except (UnknownPair, InfeasibleAssignment, ScenarioError) as error:
         raise CliError(str(error)) from None
     if args.json:
         _write_json(proposal.to_dict(), args.json)

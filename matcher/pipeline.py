@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from matcher.current_matches import current_match_problems
+from matcher.errors import ScenarioError
 from matcher.model import Feedback, Mentee, Scenario
 from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
@@ -147,8 +149,12 @@ def propose(scenario: Scenario, options: Options = Options(),
             progress: Callable[[str], None] | None = None, moving_from: dict[str, str] | None = None
             ) -> Proposal:
     """Match the waiting mentees; keep every current match that has not broken down.
-    `moving_from` (rematch with moves) names current matches that may move."""
+    `moving_from` (rematch with moves) names current matches that may move. Raises
+    ScenarioError when a current match could only be kept by breaking a hard rule."""
     began = time.perf_counter()
+    unkept = current_match_problems(scenario)
+    if unkept:
+        raise ScenarioError(unkept)
     scores = score_pairs(scenario, weights=options.weights)
     index = {m.id: i for i, m in enumerate(scenario.mentees)}
     kept = {m.mentee: m.mentor for m in scenario.kept_matches() if m.mentee not in (moving_from or {})}
