@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from matcher.errors import Problem
 from matcher.model import CurrentMatch, Mentee, Mentor, Scenario
-from matcher.solver.calendar_rules import Diary, booked, clock, free, spaced, within_flexible, within_hours
+from matcher.solver.calendar_rules import Candidate, Diary, booked, free, spaced, within_flexible, within_hours
 from matcher.solver.calendar_slots import Horizon, Pair, fit
 
 
@@ -26,7 +26,8 @@ def current_match_problems(scenario: Scenario) -> list[Problem]:
         mentor, mentee = mentors[match.mentor], mentees[match.mentee]
         problems += [Problem(f"matches[{index}].mentor", reason) for reason in forbidden(mentor, mentee)]
         diary = diaries.setdefault(mentor.id, Diary(horizon))
-        problems += [Problem(f"matches[{index}].sessions[{k}]", reason)
+        problems += [Problem(f"matches[{index}].sessions[{k}]",
+                             f"{mentor.id}/{mentee.id} at {match.sessions[k]:%Y-%m-%dT%H:%M}: {reason}")
                      for k, reason in booked_problems(scenario, diary, match, mentor, mentee)]
     return problems
 
@@ -55,26 +56,25 @@ def booked_problems(scenario: Scenario, diary: Diary, match: CurrentMatch, mento
         minute = start.hour * 60 + start.minute
         when = booked(diary.horizon, pair, start)
         if not 0 <= programme.week_of(when.day) < programme.weeks:
-            yield index, f"{start:%Y-%m-%dT%H:%M} is outside the programme's {programme.weeks} weeks"
+            yield index, f"outside the programme's {programme.weeks} weeks from {programme.start}"
         elif minute % programme.slot_minutes:
-            yield index, f"{clock(minute)} is not aligned to the programme's {programme.slot_minutes}-minute slots"
+            yield index, f"not aligned to the programme's {programme.slot_minutes}-minute slots"
         elif fit(mentor, mentee, when.day.weekday(), minute, minute + pair.minutes) is None:
-            yield index, (f"a {pair.minutes}-minute session at {clock(minute)} on {when.day:%a} is not inside "
-                          f"a window of both {mentor.id} and {mentee.id}")
+            yield index, f"a {pair.minutes}-minute session is not inside a window of both"
         elif (reason := _calendar_reason(diary, pair, when)) is not None:
             yield index, reason
         else:
             diary.add(pair, when, "booked")
 
 
-def _calendar_reason(diary: Diary, pair: Pair, when) -> str | None:
+def _calendar_reason(diary: Diary, pair: Pair, when: Candidate) -> str | None:
     """Why the booked session cannot stand beside the mentor's booked sessions before it."""
     mentor = pair.mentor
     away = pair.away(when.day)
     if away is not None:
         return away
     if spaced(diary, pair, when) is not None:
-        return f"less than {pair.apart} day(s) from another booked session of {mentor.id} and {pair.mentee.id}"
+        return f"less than {pair.apart} day(s) from another booked session of the pair"
     if free(diary, pair, when) is not None:
         return f"overlaps another booked session of {mentor.id}"
     if within_hours(diary, pair, when) is not None:

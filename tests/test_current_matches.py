@@ -40,15 +40,15 @@ def test_a_current_pair_the_mentee_rules_out_is_named(booked, change, expected):
 
 
 @pytest.mark.parametrize("start, expected", [
-    ("2026-12-29T16:00", "2026-12-29T16:00 is outside the programme's 12 weeks"),
-    ("2027-03-30T16:00", "2027-03-30T16:00 is outside the programme's 12 weeks"),
-    ("2027-01-05T16:15", "16:15 is not aligned to the programme's 30-minute slots"),
-    ("2027-01-05T19:00", "a 90-minute session at 19:00 on Tue is not inside a window of both m-01 and y-01"),
+    ("2026-12-29T16:00", "outside the programme's 12 weeks from 2027-01-04"),
+    ("2027-03-30T16:00", "outside the programme's 12 weeks from 2027-01-04"),
+    ("2027-01-05T16:15", "not aligned to the programme's 30-minute slots"),
+    ("2027-01-05T19:00", "a 90-minute session is not inside a window of both"),
     ("2027-02-09T16:00", "m-01 is away 2027-02-08..2027-02-14"),
 ])
 def test_a_booked_session_outside_the_calendars_is_named(booked, start, expected):
     booked["matches"][0]["sessions"] = [start]
-    assert problems(booked) == [f"matches[0].sessions[0]: {expected}"]
+    assert problems(booked) == [f"matches[0].sessions[0]: m-01/y-01 at {start}: {expected}"]
     booked["matches"][0]["sessions"] = ["2027-03-23T16:00"]   # the last Tuesday of the horizon
     assert problems(booked) == []
 
@@ -57,8 +57,8 @@ def test_booked_sessions_closer_than_min_days_apart_are_named(booked):
     for person in (booked["mentors"][0], booked["mentees"][0]):
         person["availability"].append({"day": "thu", "start": "16:00", "end": "18:00"})
     booked["matches"][0]["sessions"] = ["2027-01-05T16:00", "2027-01-07T16:00"]  # 2 days, 3 required
-    assert problems(booked) == ["matches[0].sessions[1]: less than 3 day(s) from another booked session "
-                                "of m-01 and y-01"]
+    assert problems(booked) == ["matches[0].sessions[1]: m-01/y-01 at 2027-01-07T16:00: less than 3 day(s) "
+                                "from another booked session of the pair"]
     booked["mentees"][0]["sessions"]["min_days_apart"] = 2
     assert problems(booked) == []
 
@@ -66,15 +66,16 @@ def test_booked_sessions_closer_than_min_days_apart_are_named(booked):
 def test_overlapping_booked_sessions_are_named(booked):
     booked["mentees"][0]["sessions"]["min_days_apart"] = 0
     booked["matches"][0]["sessions"] = ["2027-01-05T16:00", "2027-01-05T17:00"]
-    assert problems(booked) == ["matches[0].sessions[1]: overlaps another booked session of m-01"]
+    assert problems(booked) == ["matches[0].sessions[1]: m-01/y-01 at 2027-01-05T17:00: overlaps another "
+                                "booked session of m-01"]
     booked["matches"][0]["sessions"] = ["2027-01-05T16:00", "2027-01-05T17:30"]
     assert problems(booked) == []
 
 
 def test_booked_sessions_over_the_mentors_weekly_hours_are_named(booked):
     booked["mentors"][0]["hours_per_week"] = 1
-    assert problems(booked) == ["matches[0].sessions[0]: takes m-01 over its 1 hours_per_week in the week of "
-                                "2027-01-04"]
+    assert problems(booked) == ["matches[0].sessions[0]: m-01/y-01 at 2027-01-05T16:00: takes m-01 over its 1 "
+                                "hours_per_week in the week of 2027-01-04"]
     booked["mentors"][0]["hours_per_week"] = 1.5
     assert problems(booked) == []
 
@@ -83,8 +84,8 @@ def test_booked_flexible_sessions_over_the_mentors_cap_are_named(booked):
     booked["mentees"][0]["availability"].append({"day": "sat", "start": "10:00", "end": "13:00"})
     booked["matches"][0]["sessions"] = ["2027-01-09T10:00"]   # m-01's Saturday window is flexible
     booked["mentors"][0]["max_flexible_per_week"] = 0
-    assert problems(booked) == ["matches[0].sessions[0]: takes m-01 over its 0 flexible session(s) a week "
-                                "in the week of 2027-01-04"]
+    assert problems(booked) == ["matches[0].sessions[0]: m-01/y-01 at 2027-01-09T10:00: takes m-01 over its 0 "
+                                "flexible session(s) a week in the week of 2027-01-04"]
     booked["mentors"][0]["max_flexible_per_week"] = 1
     assert problems(booked) == []
 
@@ -102,7 +103,8 @@ def test_the_command_line_names_the_match_and_exits_non_zero(booked, tmp_path):
     booked["mentors"][0]["hours_per_week"] = 1
     path = tmp_path / "scenario.json"
     path.write_text(json.dumps(booked))
-    expected = "matches[0].sessions[0]: takes m-01 over its 1 hours_per_week in the week of 2027-01-04"
+    expected = ("matches[0].sessions[0]: m-01/y-01 at 2027-01-05T16:00: takes m-01 over its 1 hours_per_week "
+                "in the week of 2027-01-04")
     for command in ("validate", "propose"):
         done = subprocess.run([sys.executable, "-m", "matcher.cli", command, str(path)], capture_output=True,
                               text=True, timeout=120)
