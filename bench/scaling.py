@@ -93,8 +93,8 @@ def first_round(scenario: Scenario, time_limit: float) -> FirstRound:
     result = solve_assignment(problem, time_limit=first_round_seconds(len(pool), time_limit))
     assigned = time.perf_counter()
     kept = {match.mentee: match.mentor for match in scenario.kept_matches()}
-    return FirstRound(scenario, len(pool), scores.total, result,
-                      _pairs(scenario, kept, pool, result.mentor_of, np.full(len(pool), -1)), scored - began, assigned - scored)
+    pairs = _pairs(scenario, kept, pool, result.mentor_of, home=np.full(len(pool), -1))
+    return FirstRound(scenario, len(pool), scores.total, result, pairs, scored - began, assigned - scored)
 
 
 def measure(mentees: int, mentors: int, time_limit: float) -> Timing:

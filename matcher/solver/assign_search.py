@@ -275,10 +275,10 @@ class LocalSearch(GainingMoves, ExchangeMoves):
             settle_by: float = np.inf) -> np.ndarray:
         """Apply moves until none helps or the deadline passes; returns mentor_of. Moves
         that match one more mentee go first, as long as any does and fewer than `most` are
-        matched; then required mentees
-        still waiting are placed by making room (make_room), and the moves that match more
-        go again; when they first stop with none to place, or at `settle_by` if that comes
-        first, `settled` (if given) is called with the assignment reached."""
+        matched; then required mentees still waiting are placed by making room (make_room),
+        and the moves that match more go again; when they first stop with none to place, or
+        at `settle_by` if that comes first, `settled` (if given) is called with the
+        assignment reached."""
         gaining = (self.chains, self.doubles, self.inserts, self.ejects)
         improving = (self.swaps, lambda: self.replaces(waiting[self.mentor_of[waiting] < 0]), self.relocations,
                      lambda: self.exchanges(deadline))
