@@ -14,6 +14,7 @@ PRODID = "-//matcher//mentor sessions//EN"
 ROLES = ("mentor", "mentee")
 FLEXIBLE = "Flexible"
 FLEXIBLE_NOTE = "In flexible time: a window given only if needed."
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # sessions outside are refused: the time zone's rules span the years between
 
 
 class ProposalError(ValueError):
@@ -37,17 +38,34 @@ def _entry(index: int, data) -> Entry:
                       datetime.fromisoformat(data["end"]), bool(data.get("flexible")))
     except (KeyError, TypeError, ValueError) as error:
         raise ProposalError(f"sessions[{index}]: not a session ({error})") from None
+    if not (isinstance(entry.mentor, str) and isinstance(entry.mentee, str)):
+        raise ProposalError(f"sessions[{index}]: mentor and mentee must be ids")
     if entry.start.tzinfo is None or entry.end.tzinfo is None:
         raise ProposalError(f"sessions[{index}]: start and end need a UTC offset")
+    try:
+        years = {moment.astimezone(UTC).year for moment in (entry.start, entry.end)}
+    except OverflowError:
+        years = {0}
+    if not all(FIRST_YEAR <= year <= LAST_YEAR for year in years):
+        raise ProposalError(f"sessions[{index}]: start and end must lie in the years {FIRST_YEAR}-{LAST_YEAR}")
     return entry
+
+
+def _records(proposal: dict, key: str) -> list:
+    """The proposal's list under `key` (none when absent)."""
+    records = proposal.get(key, [])
+    if not isinstance(records, list):
+        raise ProposalError(f"{key}: must be a list")
+    return records
 
 
 def _known(proposal: dict, entries: list[Entry], role: str) -> set[str]:
     """Everyone the proposal names in `role`: in a session, a match, an unplaced or
     (mentees) an unmatched record."""
-    others = [*proposal.get("matches", ()), *proposal.get("unplaced", ()),
-              *(proposal.get("unmatched", ()) if role == "mentee" else ())]
-    return {getattr(e, role) for e in entries} | {r.get(role) for r in others if isinstance(r, dict)}
+    others = [*_records(proposal, "matches"), *_records(proposal, "unplaced"),
+              *(_records(proposal, "unmatched") if role == "mentee" else ())]
+    return {getattr(e, role) for e in entries} | {r.get(role) for r in others
+                                                  if isinstance(r, dict) and isinstance(r.get(role), str)}
 
 
 def _zone_component(timezone: str, days: list[date]) -> Timezone:

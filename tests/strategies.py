@@ -1,4 +1,5 @@
 """Hypothesis strategies of small, random, valid scenarios (the scenario JSON contract)."""
+import json
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import product
 from zoneinfo import ZoneInfo
@@ -235,3 +236,35 @@ def scenarios(draw, max_mentees=8, max_mentors=5):
     }
     _add_current_matches(draw, scenario)
     return scenario
+
+
+def json_changes(texts: list[str], floats=st.floats(allow_nan=False, allow_infinity=False)):
+    """Lists of up to 3 (pick, value): arbitrary JSON values (texts among them) to put at
+    the picked paths of a document (see `changed`)."""
+    scalars = st.none() | st.booleans() | st.integers(-10**12, 10**12) | floats | st.text(max_size=12) \
+        | st.sampled_from(texts)
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=6)
+    return st.lists(st.tuples(st.integers(0, 10**6), values), min_size=1, max_size=3)
+
+
+def _json_paths(node, prefix=()):
+    """Every path to a value inside a JSON document, the document's own excepted."""
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        yield prefix + (key,)
+        yield from _json_paths(child, prefix + (key,))
+
+
+def changed(document, changes):
+    """A copy of the JSON `document` with each (pick, value) of `changes` put in turn at the
+    path numbered pick (modulo the paths the document has then)."""
+    document = json.loads(json.dumps(document))
+    for pick, value in changes:
+        paths = list(_json_paths(document))
+        *parents, key = paths[pick % len(paths)]
+        node = document
+        for step in parents:
+            node = node[step]
+        node[key] = value
+    return document

@@ -12,7 +12,7 @@ from matcher.errors import ScenarioError
 from matcher.generate import generate_scenario
 from matcher.pipeline import Options, propose, rematch
 from matcher.schema import load_scenario
-from strategies import scenarios
+from strategies import changed, json_changes, scenarios
 
 BUNDLED = sorted(Path(__file__).parent.parent.joinpath("scenarios").glob("*.json"))
 
@@ -91,37 +91,16 @@ def test_a_rematch_leaves_every_other_current_mentee_matched(data, draw, moves, 
     assert session_shortfalls(data, proposal) == []
 
 
-def _paths(node, prefix=()):
-    """Every path to a value inside a JSON document, the document's own excepted."""
-    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, child in children:
-        yield prefix + (key,)
-        yield from _paths(child, prefix + (key,))
-
-
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12) | st.sampled_from(["mon", "24:00", "23:59", "2027-02-30", "2027-01-06T16:00", "m-01", "y-01",
-                                              "adhd", "volunteer", "Europe/Copenhagen"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=6)
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 10**6), JSON_VALUES), min_size=1, max_size=3))
+@given(json_changes(["mon", "24:00", "23:59", "2027-02-30", "2027-01-06T16:00", "m-01", "y-01", "adhd", "volunteer",
+                      "Europe/Copenhagen"]))
 def test_a_scenario_with_any_value_changed_is_rejected_by_name_or_proposed_within_the_rules(changes):
     # Values anywhere in the example (with a booked current match) replaced by arbitrary
     # JSON: the loader names the problem, or a current match that cannot be kept within the
     # rules is named, or the proposal keeps every hard rule.
     from conftest import EXAMPLE
-    data = json.loads(json.dumps(EXAMPLE))
-    data["matches"] = [{"mentor": "m-01", "mentee": "y-01", "sessions": ["2027-01-05T16:00"]}]
-    for pick, value in changes:
-        paths = list(_paths(data))
-        *parents, key = paths[pick % len(paths)]
-        node = data
-        for step in parents:
-            node = node[step]
-        node[key] = value
+    data = changed({**EXAMPLE, "matches": [{"mentor": "m-01", "mentee": "y-01", "sessions": ["2027-01-05T16:00"]}]},
+                   changes)
     try:
         proposal = propose(load_scenario(json.loads(json.dumps(data))), Options(time_limit=1)).to_dict()
     except ScenarioError as error:

@@ -4,12 +4,15 @@ import re
 from datetime import datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from matcher.cli import main
 from matcher.ics import ProposalError, person_calendar
 from matcher.pipeline import propose
 from matcher.schema import load_scenario
+from strategies import changed, json_changes
 
 ZONE = "Europe/Copenhagen"
 
@@ -19,6 +22,13 @@ def across_dst(example):
     """The example over 3 weeks from 2027-03-22: the clocks go forward on 2027-03-28."""
     example["programme"].update(start="2027-03-22", weeks=3)
     return example
+
+
+@pytest.fixture(scope="module")
+def example_proposal():
+    """The example's proposal (one session a week for both pairs), solved once."""
+    from conftest import EXAMPLE
+    return propose(load_scenario(json.loads(json.dumps(EXAMPLE)))).to_dict()
 
 
 @pytest.fixture
@@ -84,6 +94,11 @@ def test_flexible_sessions_are_marked():
     ({"sessions": [{"mentor": "m-01", "mentee": "y-01", "start": "2027-01-09T10:00",
                     "end": "2027-01-09T11:00"}]}, "need a UTC offset"),
     ({"sessions": []}, "m-01 is not a mentor"),
+    ({"sessions": [], "matches": None}, "matches: must be a list"),
+    ({"sessions": [{"mentor": ["m-01"], "mentee": "y-01", "start": "2027-01-09T10:00+01:00",
+                    "end": "2027-01-09T11:00+01:00"}]}, "sessions[0]: mentor and mentee must be ids"),
+    ({"sessions": [{"mentor": "m-01", "mentee": "y-01", "start": "9999-12-31T23:00+14:00",
+                    "end": "9999-12-31T23:30+14:00"}]}, "sessions[0]: start and end must lie in the years 1900-2199"),
 ])
 def test_malformed_proposals_and_unknown_people_are_refused(proposal, message):
     with pytest.raises(ProposalError, match=re.escape(message)):
@@ -122,3 +137,18 @@ def test_cli_refuses_in_one_line(files, capsys, content, args, message):
     assert main(["calendar", str(files / "p.json"), *args]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and err.startswith("matcher: ")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(json_changes(["2027-01-05T16:00:00+01:00", "2027-01-05T16:00", "m-01", "y-01", "0001-01-01T00:00:00-14:00",
+                     "9999-12-31T23:59:59+14:00"], floats=st.floats()),
+       st.sampled_from([("m-01", "mentor"), ("y-01", "mentee")]))
+def test_a_proposal_with_any_value_changed_gives_a_calendar_or_a_one_line_refusal(example_proposal, changes, who):
+    data = changed(example_proposal, changes)
+    person, role = who
+    try:
+        calendar = person_calendar(data, person, role, ZONE)
+    except ProposalError as error:
+        assert str(error) and "\n" not in str(error)
+        return
+    assert len(events(calendar)) == sum(session[role] == person for session in data["sessions"])
