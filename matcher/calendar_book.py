@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from matcher.model import Scenario
+from matcher.model import Mentee, Scenario
 from matcher.proposal import Session, Unplaced
 from matcher.solver.background import shared_work
 from matcher.solver.calendar import (CalendarResult, ScenarioPairs, calendar_result, plan_sessions, session_order,
@@ -120,10 +120,9 @@ class CalendarBook:
         result = calendar_result(self.known.horizon, [calendar.plan()], time.perf_counter())
         before = {u.mentee: u.missing for u in self.unplaced.get(mentor, []) if u.mentee != leaving}
         mine = [u for u in result.unplaced if u.mentee == mentee]
-        plan = self.known.mentees[mentee].sessions
         if any(u.missing > before.get(u.mentee, 0) for u in result.unplaced if u.mentee != mentee):
             return f"it would cost {mentor}'s other mentees sessions", None
-        if mine and mine[0].missing > (1 - HELD_SHARE) * plan.total(self.scenario.programme.weeks):
+        if mine and too_few_held(mine[0], self.known.mentees[mentee], self.scenario.programme.weeks):
             return mine[0].reason, None
         return None, result
 
@@ -146,11 +145,17 @@ class CalendarBook:
         sessions = sorted((s for group in self.sessions.values() for s in group), key=session_order)
         unplaced = sorted((u for group in self.unplaced.values() for u in group), key=unplaced_order)
         weeks = self.scenario.programme.weeks
-        stats = {"sessions_required": sum(self.known.mentees[i].sessions.total(weeks) for group in self.pairs.values() for i in group),
+        stats = {"sessions_required": sum(self.known.mentees[i].sessions.total(weeks)
+                                          for group in self.pairs.values() for i in group),
                  "sessions_placed": len(sessions), "flexible_sessions": sum(s.flexible for s in sessions),
                  "missing_sessions": sum(u.missing for u in unplaced),
                  "calendar_seconds": round(self.seconds, 3)}
         return sessions, unplaced, stats
+
+
+def too_few_held(gap: Unplaced, mentee: Mentee, weeks: int) -> bool:
+    """Whether a new pair missing `gap.missing` sessions holds less than HELD_SHARE of them."""
+    return gap.missing > (1 - HELD_SHARE) * mentee.sessions.total(weeks)
 
 
 def no_weekly_time(mentor: str) -> str:
@@ -163,13 +168,12 @@ def not_held(scenario: Scenario, book: CalendarBook,
              pairs: list[tuple[int, int, str]]) -> dict[tuple[int, int], str]:
     """New pairs (mentee row, mentor column) holding less than HELD_SHARE of their sessions,
     with the calendar's reason."""
-    weeks = scenario.programme.weeks
     lost = book.missing()
     failing = {}
     for i, j, status in pairs:
         mentee, mentor = scenario.mentees[i], scenario.mentors[j]
         gap = lost.get((mentee.id, mentor.id))
-        if status == "new" and gap and gap.missing > (1 - HELD_SHARE) * mentee.sessions.total(weeks):
+        if status == "new" and gap and too_few_held(gap, mentee, scenario.programme.weeks):
             failing[(i, j)] = gap.reason
     return failing
 

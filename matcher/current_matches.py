@@ -28,7 +28,7 @@ def current_match_problems(scenario: Scenario) -> list[Problem]:
         diary = diaries.setdefault(mentor.id, Diary(horizon))
         problems += [Problem(f"matches[{index}].sessions[{k}]",
                              f"{mentor.id}/{mentee.id} at {match.sessions[k]:%Y-%m-%dT%H:%M}: {reason}")
-                     for k, reason in booked_problems(scenario, diary, match, mentor, mentee)]
+                     for k, reason in booked_problems(diary, match, mentor, mentee)]
     return problems
 
 
@@ -45,12 +45,11 @@ def forbidden(mentor: Mentor, mentee: Mentee) -> Iterator[str]:
             yield f"{mentor.id} does not cover {mentee.id}'s need {need} {level} (has {has})"
 
 
-def booked_problems(scenario: Scenario, diary: Diary, match: CurrentMatch, mentor: Mentor,
-                    mentee: Mentee) -> Iterator[tuple[int, str]]:
+def booked_problems(diary: Diary, match: CurrentMatch, mentor: Mentor, mentee: Mentee) -> Iterator[tuple[int, str]]:
     """(index, reason) of each booked session of the match that breaks a rule of the
     calendar, given the mentor's booked sessions before it in `diary`; a session that
     breaks none is added to the diary."""
-    programme = scenario.programme
+    programme = diary.horizon.programme
     pair = Pair(mentor=mentor, mentee=mentee, slots=(), booked=(), required=0, kept=True)
     for index, start in enumerate(match.sessions):
         minute = start.hour * 60 + start.minute

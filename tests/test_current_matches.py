@@ -53,40 +53,42 @@ def test_a_booked_session_outside_the_calendars_is_named(booked, start, expected
     assert problems(booked) == []
 
 
-def test_booked_sessions_closer_than_min_days_apart_are_named(booked):
-    for person in (booked["mentors"][0], booked["mentees"][0]):
+def two_days_apart(data):
+    """Tuesday and Thursday sessions in one week, where y-01 needs 3 days between them."""
+    for person in (data["mentors"][0], data["mentees"][0]):
         person["availability"].append({"day": "thu", "start": "16:00", "end": "18:00"})
-    booked["matches"][0]["sessions"] = ["2027-01-05T16:00", "2027-01-07T16:00"]  # 2 days, 3 required
-    assert problems(booked) == ["matches[0].sessions[1]: m-01/y-01 at 2027-01-07T16:00: less than 3 day(s) "
-                                "from another booked session of the pair"]
-    booked["mentees"][0]["sessions"]["min_days_apart"] = 2
-    assert problems(booked) == []
+    data["matches"][0]["sessions"] = ["2027-01-05T16:00", "2027-01-07T16:00"]
 
 
-def test_overlapping_booked_sessions_are_named(booked):
-    booked["mentees"][0]["sessions"]["min_days_apart"] = 0
-    booked["matches"][0]["sessions"] = ["2027-01-05T16:00", "2027-01-05T17:00"]
-    assert problems(booked) == ["matches[0].sessions[1]: m-01/y-01 at 2027-01-05T17:00: overlaps another "
-                                "booked session of m-01"]
-    booked["matches"][0]["sessions"] = ["2027-01-05T16:00", "2027-01-05T17:30"]
-    assert problems(booked) == []
+def overlapping(data):
+    data["mentees"][0]["sessions"]["min_days_apart"] = 0
+    data["matches"][0]["sessions"] = ["2027-01-05T16:00", "2027-01-05T17:00"]
 
 
-def test_booked_sessions_over_the_mentors_weekly_hours_are_named(booked):
-    booked["mentors"][0]["hours_per_week"] = 1
-    assert problems(booked) == ["matches[0].sessions[0]: m-01/y-01 at 2027-01-05T16:00: takes m-01 over its 1 "
-                                "hours_per_week in the week of 2027-01-04"]
-    booked["mentors"][0]["hours_per_week"] = 1.5
-    assert problems(booked) == []
+def over_the_flexible_cap(data):
+    data["mentees"][0]["availability"].append({"day": "sat", "start": "10:00", "end": "13:00"})
+    data["matches"][0]["sessions"] = ["2027-01-09T10:00"]   # m-01's Saturday window is flexible
+    data["mentors"][0]["max_flexible_per_week"] = 0
 
 
-def test_booked_flexible_sessions_over_the_mentors_cap_are_named(booked):
-    booked["mentees"][0]["availability"].append({"day": "sat", "start": "10:00", "end": "13:00"})
-    booked["matches"][0]["sessions"] = ["2027-01-09T10:00"]   # m-01's Saturday window is flexible
-    booked["mentors"][0]["max_flexible_per_week"] = 0
-    assert problems(booked) == ["matches[0].sessions[0]: m-01/y-01 at 2027-01-09T10:00: takes m-01 over its 0 "
-                                "flexible session(s) a week in the week of 2027-01-04"]
-    booked["mentors"][0]["max_flexible_per_week"] = 1
+@pytest.mark.parametrize("broken, mended, expected", [
+    (two_days_apart, lambda d: d["mentees"][0]["sessions"].update(min_days_apart=2),
+     "matches[0].sessions[1]: m-01/y-01 at 2027-01-07T16:00: less than 3 day(s) from another booked session of "
+     "the pair"),
+    (overlapping, lambda d: d["matches"][0]["sessions"].__setitem__(1, "2027-01-05T17:30"),
+     "matches[0].sessions[1]: m-01/y-01 at 2027-01-05T17:00: overlaps another booked session of m-01"),
+    (lambda d: d["mentors"][0].update(hours_per_week=1), lambda d: d["mentors"][0].update(hours_per_week=1.5),
+     "matches[0].sessions[0]: m-01/y-01 at 2027-01-05T16:00: takes m-01 over its 1 hours_per_week in the week of "
+     "2027-01-04"),
+    (over_the_flexible_cap, lambda d: d["mentors"][0].update(max_flexible_per_week=1),
+     "matches[0].sessions[0]: m-01/y-01 at 2027-01-09T10:00: takes m-01 over its 0 flexible session(s) a week in "
+     "the week of 2027-01-04"),
+], ids=["spacing", "overlap", "hours", "flexible"])
+def test_booked_sessions_that_cannot_stand_together_in_the_mentors_calendar_are_named(booked, broken, mended,
+                                                                                        expected):
+    broken(booked)
+    assert problems(booked) == [expected]
+    mended(booked)
     assert problems(booked) == []
 
 

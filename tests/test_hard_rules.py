@@ -64,7 +64,6 @@ def test_random_scenarios_break_no_hard_rule(data):
     assert session_shortfalls(data, proposal) == []
 
 
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios(), st.data(), st.booleans(), st.sampled_from([1, pipeline.CALENDAR_ROUNDS]))
 def test_a_rematch_leaves_every_other_current_mentee_matched(data, draw, moves, rounds):
@@ -102,7 +101,7 @@ def test_a_scenario_with_any_value_changed_is_rejected_by_name_or_proposed_withi
     data = changed({**EXAMPLE, "matches": [{"mentor": "m-01", "mentee": "y-01", "sessions": ["2027-01-05T16:00"]}]},
                    changes)
     try:
-        proposal = propose(load_scenario(json.loads(json.dumps(data))), Options(time_limit=1)).to_dict()
+        proposal = propose(load_scenario(data), Options(time_limit=1)).to_dict()
     except ScenarioError as error:
         assert error.problems and all(problem.path and problem.reason for problem in error.problems)
         return

@@ -203,16 +203,20 @@ def test_rematch_of_a_pair_that_is_not_current_is_refused(example):
         rematch(load_scenario(example), [("m-01", "y-02")])
 
 
-def test_rematch_may_move_another_match_to_make_room(example):
-    # y-01 (adhd 2) sits with m-01; y-02 broke down with m-02 and needs adhd 3: only m-01 has it,
-    # and m-01 is full. Moving y-01 to m-02 lets both be matched.
+def with_a_move_to_make(example):
+    """y-01 (adhd 2) sits with m-01; y-02 sits with m-02 and needs adhd 3: only m-01 has it,
+    and m-01 is full. Once y-02 breaks down with m-02, moving y-01 to m-02 lets both be matched."""
     example["mentors"][0]["capacity"] = 1
     example["mentors"][0]["competences"]["school"] = 2
     example["mentors"][0]["availability"].append({"day": "wed", "start": "16:00", "end": "18:00"})
     example["mentors"][1]["availability"].append({"day": "tue", "start": "15:00", "end": "19:00"})
     example["mentees"][1]["needs"] = {"adhd": 3}
     example["matches"] = [{"mentor": "m-01", "mentee": "y-01"}, {"mentor": "m-02", "mentee": "y-02"}]
-    scenario = load_scenario(example)
+    return example
+
+
+def test_rematch_may_move_another_match_to_make_room(example):
+    scenario = load_scenario(with_a_move_to_make(example))
     stay = rematch(scenario, [("m-02", "y-02")]).to_dict()
     assert pairs(stay)[("m-01", "y-01")] == "kept" and "y-02" in reasons(stay)
     moved = rematch(scenario, [("m-02", "y-02")], Options(allow_moves=True)).to_dict()
@@ -225,13 +229,7 @@ def test_a_current_match_whose_move_its_new_mentors_calendar_cannot_hold_stays_h
     # As above, but m-02 is away from late January to March: y-01 cannot hold its sessions
     # there. y-01 stays with m-01 and y-02 waits, whether the assignment is solved again
     # without that move (exact, several rounds) or, as for large scenarios, once.
-    example["mentors"][0]["capacity"] = 1
-    example["mentors"][0]["competences"]["school"] = 2
-    example["mentors"][0]["availability"].append({"day": "wed", "start": "16:00", "end": "18:00"})
-    example["mentors"][1]["availability"].append({"day": "tue", "start": "15:00", "end": "19:00"})
-    example["mentors"][1]["unavailable"] = [{"from": "2027-01-25", "to": "2027-03-28"}]
-    example["mentees"][1]["needs"] = {"adhd": 3}
-    example["matches"] = [{"mentor": "m-01", "mentee": "y-01"}, {"mentor": "m-02", "mentee": "y-02"}]
+    with_a_move_to_make(example)["mentors"][1]["unavailable"] = [{"from": "2027-01-25", "to": "2027-03-28"}]
     monkeypatch.setattr(pipeline, "CALENDAR_ROUNDS", rounds)
     moved = rematch(load_scenario(example), [("m-02", "y-02")], Options(allow_moves=True)).to_dict()
     assert pairs(moved) == {("m-01", "y-01"): "kept"}

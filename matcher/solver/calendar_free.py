@@ -20,7 +20,7 @@ from matcher.scoring.availability import (DAY_MINUTES, SPACING, Windows, start_g
                                           weekdays_with_starts)
 from matcher.solver.calendar_patterns import TypicalWeek, best_combination, constrained_first
 from matcher.solver.calendar_slots import Pair
-from matcher.solver.calendar_weeks import PatternSlot
+from matcher.solver.calendar_weeks import PatternSlot, pattern_slots
 
 
 class FreeTime:
@@ -116,7 +116,6 @@ class PatternBook:
             held[k] = len(pattern) == pair.per_week
             if held[k]:
                 week.take(pair, pattern)
-                self.typical_weeks[pair.mentor.id] = self.typical_weeks.get(pair.mentor.id, ()) + tuple(
-                    PatternSlot(slot.day, slot.start, slot.start + pair.minutes, slot.firm, pair.mentee.id)
-                    for slot in pattern)
+                self.typical_weeks[pair.mentor.id] = self.typical_weeks.get(pair.mentor.id, ()) + pattern_slots(
+                    pair, pattern)
         return held

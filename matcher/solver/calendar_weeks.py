@@ -47,6 +47,12 @@ class PatternSlot(NamedTuple):
     mentee: str
 
 
+def pattern_slots(pair: Pair, slots: list[Slot]) -> tuple[PatternSlot, ...]:
+    """The pair's weekly `slots` as pattern slots of its mentor's typical week."""
+    return tuple(PatternSlot(slot.day, slot.start, slot.start + pair.minutes, slot.firm, pair.mentee.id)
+                 for slot in slots)
+
+
 class MentorCalendar:
     """Places the sessions of one mentor's pairs; `losses` says, per pair, which weeks or
     sessions could not be placed and why."""
@@ -71,8 +77,7 @@ class MentorCalendar:
 
     def typical_week(self) -> tuple[PatternSlot, ...]:
         """The pattern slots of the mentor's pairs."""
-        return tuple(PatternSlot(slot.day, slot.start, slot.start + pair.minutes, slot.firm, pair.mentee.id)
-                     for pair in self.weekly for slot in self.patterns[pair.key])
+        return tuple(slot for pair in self.weekly for slot in pattern_slots(pair, self.patterns[pair.key]))
 
     def plan(self) -> MentorCalendar:
         """Place booked, pattern, moved, count-based and made-up sessions, in that order."""
