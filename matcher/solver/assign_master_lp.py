@@ -36,6 +36,23 @@ def quiet_highs() -> highspy.Highs:
     return highs
 
 
+def set_entries(n: int, mentor: np.ndarray, sizes: np.ndarray, column: np.ndarray,
+                mentees: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The columns of sets in HiGHS's column-wise form (starts, rows, entries) over the
+    master's rows: the `n` mentees', then the count's, then the mentors'. Each set (its
+    `mentor`, its `sizes` members `mentees`, set by set, each in its `column`) has a 1 in
+    each member's row, its size in the count's row and a 1 in its mentor's row."""
+    sizes = sizes.astype(np.int32)
+    starts = np.r_[0, np.cumsum(sizes + 2)[:-1]].astype(np.int32)
+    rows = np.empty(len(mentees) + 2 * len(sizes), np.int32)
+    entries = np.ones(len(rows))
+    rows[np.arange(len(mentees)) + 2 * column] = mentees
+    after = starts + sizes
+    rows[after], entries[after] = n, sizes
+    rows[after + 1] = n + 1 + mentor
+    return starts, rows, entries
+
+
 class MasterLP:
     """The master's LP relaxation, grown set by set: rows for each mentee (in one set at
     most; a required one in one exactly), for the count (at least `count_min` matches) and
@@ -75,15 +92,7 @@ class MasterLP:
         self.added = len(patterns)
         if not len(sets.mentor):
             return
-        sizes = sets.sizes.astype(np.int32)
-        starts = np.r_[0, np.cumsum(sizes + 2)[:-1]].astype(np.int32)  # each set's mentees, count row, mentor row
-        rows = np.empty(len(sets.mentees) + 2 * len(sizes), np.int32)
-        entries = np.ones(len(rows))
-        rows[np.arange(len(sets.mentees)) + 2 * sets.column] = sets.mentees  # members come set by set
-        after = starts + sizes
-        rows[after], entries[after] = self.n, sizes
-        rows[after + 1] = self.n + 1 + sets.mentor
-        self._add(-sets.value, starts, rows, entries)
+        self._add(-sets.value, *set_entries(self.n, sets.mentor, sets.sizes, sets.column, sets.mentees))
         dear = self._dear(sets.value)
         if dear > self.dear:
             self.dear = dear

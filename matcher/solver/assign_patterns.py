@@ -12,8 +12,6 @@ rounding polished by the caller's local search; then the columns the LP takes wh
 fixed and HiGHS solves the MILP over the rest for the time left.
 """
 
-import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,10 +22,10 @@ from matcher.solver.assign_matrix import first_of_runs, pair_load
 from matcher.solver.assign_problem import AssignmentProblem
 
 COLUMNS_PER_SECOND = 4_000  # solve the master only if it has at most this many columns per second
-LP_SHARE = 0.5  # share of the master's time its LP relaxation may use
-POLISH_SHARE = 0.5  # share of the time left after the LP that the rounded LP is polished for
+LP_SHARE = 0.7  # share of the master's time its LP relaxation may use
+POLISH_SHARE = 0.5  # share of the time left after the dive that its assignment is polished for
 WHOLE = 1 - 1e-6  # an LP value above this takes the column whole
-COLUMNS_PER_MENTOR = 6  # columns a master is expected to have per mentor, to decide whether it fits the time
+COLUMNS_PER_MENTOR = 8  # columns a master is expected to have per mentor, to decide whether it fits the time
 EPSILON = 1e-9
 
 
@@ -95,11 +93,19 @@ class SetColumns:
                 & (np.bincount(column, feasible[mentees, mentors], minlength=len(sizes)) == sizes))
         inside = fits[column]
         column, mentees = (np.cumsum(fits) - 1)[column[inside]], mentees[inside]
-        value = np.bincount(column, problem.value[mentees, mentors[inside]], minlength=int(fits.sum()))
-        if problem.target_hours is not None and problem.shortfall_penalty > 0:
-            value = value - problem.shortfall_penalty * np.maximum(
-                np.asarray(problem.target_hours)[mentor[fits]] - hours[fits], 0.0)
-        return SetColumns(mentor[fits], sizes[fits], value, column, mentees)
+        return SetColumns(mentor[fits], sizes[fits], set_values(problem, mentor[fits], column, mentees),
+                          column, mentees)
+
+
+def set_values(problem: AssignmentProblem, mentor: np.ndarray, column: np.ndarray, mentees: np.ndarray) -> np.ndarray:
+    """The value of each set (its `mentor`, and its `mentees` with the set each is in,
+    `column`), less the shortfall penalty of its mentor's hours."""
+    mentors = mentor[column]
+    value = np.bincount(column, problem.value[mentees, mentors], minlength=len(mentor))
+    if problem.target_hours is None or problem.shortfall_penalty <= 0:
+        return value
+    hours = np.bincount(column, pair_load(problem.load, mentees, mentors), minlength=len(mentor))
+    return value - problem.shortfall_penalty * np.maximum(np.asarray(problem.target_hours)[mentor] - hours, 0.0)
 
 
 def empty_values(problem: AssignmentProblem) -> np.ndarray:
@@ -142,23 +148,9 @@ class SetMaster:
         return result.x if result.status == 0 else None
 
     def rounded(self, x: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
-        """An assignment from the LP's values `x`: the columns by decreasing LP value (then
-        goal), each taken when its mentor has none yet and none of its mentees is taken;
-        every other mentor keeps those of its mentees in `mentor_of` that are still free
-        (a part of a set that fits fits too)."""
-        order = np.lexsort((-self.goal, -x))
-        order = order[x[order] > EPSILON]
-        starts = np.searchsorted(self.column, np.arange(len(self) + 1))
-        covered = np.zeros(self.of_mentee.shape[0], bool)
-        taken = np.zeros(self.of_mentor.shape[0], bool)
-        rounded = np.full(len(covered), -1)
-        for c in order.tolist():
-            mentor, members = self.mentor[c], self.mentees[starts[c]:starts[c + 1]]
-            if not taken[mentor] and not covered[members].any():
-                taken[mentor], covered[members], rounded[members] = True, True, mentor
-        keep = (mentor_of >= 0) & ~covered & ~taken[np.maximum(mentor_of, 0)]
-        rounded[keep] = mentor_of[keep]
-        return rounded
+        """An assignment from the LP's values `x` (see rounded_columns)."""
+        members = np.split(self.mentees, np.searchsorted(self.column, np.arange(1, len(self))))
+        return rounded_columns(x, self.goal, self.mentor, members, mentor_of, self.of_mentor.shape[0])
 
     def solve(self, whole: np.ndarray, seconds: float) -> np.ndarray | None:
         """mentor_of of the MILP's best solution in `seconds`, the `whole` columns fixed."""
@@ -181,31 +173,21 @@ class SetMaster:
         return mentor_of
 
 
-def master_assignments(problem: AssignmentProblem, feasible: np.ndarray, required: np.ndarray,
-                       patterns: MentorPatterns, mentor_of: np.ndarray, deadline: float,
-                       polish: Callable[[np.ndarray, float], np.ndarray] | None = None,
-                       worth: float = 0.0, count_min: int = 0) -> Iterator[np.ndarray]:
-    """Assignments from the master over `patterns` and `mentor_of`'s own sets, by `deadline`:
-    its LP rounded (and given to `polish` with a deadline POLISH_SHARE of the time left),
-    then the MILP's best with the columns the LP takes whole fixed, matching at least
-    `count_min` (where the sets reach it) and as many as `mentor_of`, its goal value plus
-    `worth` per match. Nothing when the master is too large for the time."""
-    matched = np.flatnonzero(mentor_of >= 0)
-    patterns.add(matched, mentor_of[matched])
-    master = SetMaster(problem, feasible, required, patterns, max(len(matched), count_min), worth)
-    seconds = deadline - time.perf_counter()
-    if len(master) > COLUMNS_PER_SECOND * seconds:
-        return
-    x = master.relaxation(LP_SHARE * seconds)
-    if x is None and master.count_min > len(matched):
-        master.count_min = len(matched)
-        x = master.relaxation(LP_SHARE * (deadline - time.perf_counter()))
-    if x is None:
-        return
-    rounded = master.rounded(x, mentor_of)
-    if polish is not None:
-        rounded = polish(rounded, time.perf_counter() + POLISH_SHARE * (deadline - time.perf_counter()))
-    yield rounded
-    found = master.solve(np.flatnonzero(x > WHOLE), deadline - time.perf_counter())
-    if found is not None:
-        yield found
+def rounded_columns(x: np.ndarray, goal: np.ndarray, mentor: np.ndarray, members: list[np.ndarray],
+                    mentor_of: np.ndarray, mentors: int) -> np.ndarray:
+    """An assignment from the LP's values `x` of the columns (each `mentor`'s set of
+    `members`, worth `goal`): the columns by decreasing LP value (then goal), each taken
+    when its mentor has none yet and none of its mentees is taken; every other mentor keeps
+    those of its mentees in `mentor_of` that are still free (a part of a set that fits fits too)."""
+    order = np.lexsort((-goal, -x))
+    order = order[x[order] > EPSILON]
+    covered = np.zeros(len(mentor_of), bool)
+    taken = np.zeros(mentors, bool)
+    rounded = np.full(len(covered), -1)
+    for c in order.tolist():
+        j, chosen = mentor[c], members[c]
+        if not taken[j] and not covered[chosen].any():
+            taken[j], covered[chosen], rounded[chosen] = True, True, j
+    keep = (mentor_of >= 0) & ~covered & ~taken[np.maximum(mentor_of, 0)]
+    rounded[keep] = mentor_of[keep]
+    return rounded

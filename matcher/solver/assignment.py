@@ -196,7 +196,7 @@ class _Solver(Finish, Diving, ValueBounding):
         shaped = count_varies and self.matched(mentor_of) < (1.0 - SHAPE_GAP) * matched_bound
         fork = count_varies and self.forks_value_bound()
         self.deadline += (VALUE_BOUND_SHARE + master_share) * self.time_limit if fork else 0.0
-        settled = partial(self.fork_value_bound, master=master, worth=worth) if fork else None
+        settled = partial(self.fork_value_bound, worth=worth) if fork else None
         searched = time.perf_counter() + SEARCH_SHARE * self.remaining()
         mentor_of = self.search(mentor_of, searched, settled,
                                 time.perf_counter() + FORK_SHARE * (searched - time.perf_counter()), shaped)
@@ -220,7 +220,7 @@ class _Solver(Finish, Diving, ValueBounding):
             else:
                 found, mastered = forked
                 mentor_of = self.adopted(mentor_of, mastered, "master over the mentors' sets, forked")
-                if master and mentor_of is not mastered:
+                if self.forked_master and mentor_of is not mastered:
                     relinked = self.relinked(mentor_of, mastered, self.started + self.time_limit)
                     mentor_of = self.adopted(mentor_of, relinked, "the forked master's assignment relinked")
             if self.matched(mentor_of) >= found.count:  # it holds from its count on: placing required
