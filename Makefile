@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) -m bench.peers $(FULL)
 	$(PY) -m bench.scoring --sizes 2000x500 10000x2000
 	$(PY) -m bench.assignment --sizes 2000x500 --time-limit 2
+	$(PY) -m bench.time_limits --size M --seeds 1 2 3 4 --time-limits 2 5 7 10 --write-docs
 	$(PY) -m bench.calendar
 	$(PY) -m bench.calendar_peers --write-docs
 	$(PY) -m bench.proposals --sizes 2000x500 $(if $(FULL),10000x2000) --seeds 1 2 3 --write-docs

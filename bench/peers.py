@@ -88,9 +88,9 @@ def longest_waiting_first(scenario: Scenario, rows: np.ndarray) -> list[int]:
     return sorted(range(len(rows)), key=lambda row: (since[row] is None, since[row] or date.min))
 
 
-def scenario_instance(mentees: int, mentors: int) -> Instance:
+def scenario_instance(mentees: int, mentors: int, seed: int = 1) -> Instance:
     """The pipeline's assignment problem for the waiting mentees of a generated scenario."""
-    scenario = generated_scenario(mentees, mentors)
+    scenario = generated_scenario(mentees, mentors, seed)
     scores = score_pairs(scenario)
     pool = waiting_pool(scenario)
     problem = _problem(scenario, scores, pool, movable=np.array([], int), rejected={})

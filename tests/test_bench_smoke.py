@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import gap, gap_peers, peers, proposals, scaling
+from bench import gap, gap_peers, peers, proposals, scaling, time_limits
 from matcher.solver.assign_problem import AssignmentProblem, match_worth
 
 GAP_INSTANCE = Path(__file__).parents[2] / "shared/data/gap/c05100"
@@ -123,3 +123,17 @@ def test_whole_proposals_are_compared_with_the_coordinator_on_the_same_scenario(
         placed, required = (int(part) for part in row[6].split(" / "))
         assert 0 < int(row[4]) <= waiting and placed <= required
     assert float(ratio[4]) == pytest.approx(int(ours[4]) / int(peer[4]), abs=1e-3)
+
+
+def test_time_limits_prints_a_row_per_seed_and_limit_with_the_ratio_to_the_bound(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(time_limits, "SIZES", {"S": (30, 8, 1.0)})
+    monkeypatch.setattr(time_limits, "DOCS", tmp_path / "benchmarks.md")
+    time_limits.main(["--size", "S", "--seeds", "1", "2", "--time-limits", "0.5", "1", "--write-docs"])
+    rows = [line for line in capsys.readouterr().out.splitlines() if re.match(r"^\| \d", line)]
+    written = (tmp_path / "benchmarks.md").read_text()
+    assert written.count("<!-- time-limits:") == 2 and all(row in written for row in rows)
+    assert [row.split(" | ")[:2] for row in rows] == [["| 1", "0.5 s"], ["| 1", "1 s"], ["| 2", "0.5 s"], ["| 2", "1 s"]]
+    for row in rows:
+        cells = row.strip("| ").split(" | ")
+        assert 0.0 < float(cells[5]) <= 1.0 + 1e-9
+        assert float(cells[5]) == pytest.approx(float(cells[3]) / float(cells[4]), abs=1e-4)
