@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.solver.assign_master_dive import MasterDive
-from matcher.solver.assign_patterns import MentorPatterns, SetMaster, rounded_columns
+from matcher.solver.assign_patterns import MentorPatterns, SetMaster
 from matcher.solver.assign_problem import AssignmentProblem
-from tests.test_assign_patterns import breaks_no_rule, every_set, random_problem
+from tests.test_assign_patterns import breaks_no_rule, every_set, random_problem, rounded
 
 
 def three_mentor_cycle():
@@ -31,9 +31,7 @@ def test_the_dive_keeps_what_is_left_of_the_sets_its_fixing_closes():
     dived = dive.dived(x, np.full(3, -1), time.perf_counter() + 5)
     assert breaks_no_rule(problem, dived)
     assert (dived >= 0).sum() == 3 and problem.objective(dived) == 3.1  # {0, 1} with mentor 0, then 2 left
-    members = np.split(master.mentees, np.searchsorted(master.column, np.arange(1, len(master))))
-    rounded = rounded_columns(x, master.goal, master.mentor, members, np.full(3, -1), 3)
-    assert (rounded >= 0).sum() == 2  # rounding the same LP keeps only the first set
+    assert (rounded(master, x, np.full(3, -1)) >= 0).sum() == 2  # rounding the same LP keeps only the first set
 
 
 def test_the_dive_stops_at_its_deadline_with_an_assignment_that_breaks_no_rule():

@@ -11,6 +11,7 @@ from bench.assignment import synthetic
 from matcher.solver.assign_duals import Prices
 from matcher.solver.assign_master_lp import MasterLP
 from matcher.solver.assign_matrix import PairTable
+from matcher.solver.assign_master_dive import MasterDive
 from matcher.solver.assign_patterns import MentorPatterns, SetMaster
 from matcher.solver.assign_problem import AssignmentProblem
 from matcher.solver.assign_value_bound import COUNTS_AHEAD, knapsack_bound
@@ -65,8 +66,9 @@ def test_sets_added_between_rounds_give_the_lp_over_all_of_them():
         count = 40 + 5 * batch
         mentee, count_price, short = lp.duals(count, 5.0)
         master = SetMaster(problem, problem.allowed, required, patterns, count)
-        x = master.relaxation(5.0)
-        assert x is not None and not short
+        dive = MasterDive(problem, master, 0.0)
+        x = dive.relaxation(time.perf_counter() + 5.0)
+        assert x is not None and not short and not dive.short
         assert lp_value(master, mentee, count_price) == pytest.approx(float(master.goal @ x), abs=1e-6)
 
 
@@ -106,5 +108,5 @@ def test_column_generation_aims_beyond_the_count_reached():
     bound = knapsack_bound(problem, table, np.zeros(n, bool), problem.allowed.copy(), mentor_of,
                            Prices(np.zeros(m), np.zeros(m), np.zeros(m), 0.0), time.perf_counter() + 6.0, patterns)
     assert len(bound.bounds) == 2 + COUNTS_AHEAD  # the start's, the steps' and one for each count aimed at
-    ahead = SetMaster(problem, problem.allowed, np.zeros(n, bool), patterns, reached + 2)
-    assert ahead.relaxation(5.0) is not None
+    ahead = MasterDive(problem, SetMaster(problem, problem.allowed, np.zeros(n, bool), patterns, reached + 2), 0.0)
+    assert ahead.relaxation(time.perf_counter() + 5.0) is not None and not ahead.short  # the sets reach it

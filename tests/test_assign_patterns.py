@@ -12,7 +12,7 @@ from matcher.solver.assign_duals import Prices
 from matcher.solver.assign_value_bound import knapsack_bound
 from matcher.solver.assign_matrix import PairTable
 from matcher.solver.assign_master_dive import master_assignments
-from matcher.solver.assign_patterns import MentorPatterns, SetMaster
+from matcher.solver.assign_patterns import MentorPatterns, SetMaster, rounded_columns
 from matcher.solver.assign_problem import AssignmentProblem, match_worth
 
 
@@ -172,6 +172,11 @@ def two_mentor_master() -> SetMaster:
     return SetMaster(problem, problem.allowed, np.zeros(3, bool), patterns, 0)
 
 
+def rounded(master: SetMaster, x: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The master's LP values `x` rounded (rounded_columns), each mentor keeping what is free of its set in `start`."""
+    return rounded_columns(x, master.goal, master.mentor, master.members(), start, master.of_mentor.shape[0])
+
+
 def test_the_rounding_takes_the_columns_of_highest_lp_value_first():
     master = two_mentor_master()
     sets = {(int(j), tuple(sorted(master.mentees[master.column == c].tolist()))): c
@@ -179,9 +184,9 @@ def test_the_rounding_takes_the_columns_of_highest_lp_value_first():
     x = np.zeros(len(master))
     for column, value in (((0, (0, 1)), 0.6), ((1, (1, 2)), 0.4), ((1, (2,)), 0.6)):
         x[sets[column]] = value
-    assert master.rounded(x, np.full(3, -1)).tolist() == [0, 0, 1]
+    assert rounded(master, x, np.full(3, -1)).tolist() == [0, 0, 1]
     x[sets[(0, (0, 1))]], x[sets[(1, (1, 2))]] = 0.4, 0.7
-    assert master.rounded(x, np.full(3, -1)).tolist() == [-1, 1, 1]
+    assert rounded(master, x, np.full(3, -1)).tolist() == [-1, 1, 1]
 
 
 def test_a_mentor_left_without_a_column_keeps_what_is_free_of_its_own_set():
@@ -189,8 +194,8 @@ def test_a_mentor_left_without_a_column_keeps_what_is_free_of_its_own_set():
     x = np.zeros(len(master))
     x[np.flatnonzero(master.mentor == 0)[0]] = 1.0  # mentor 0 takes {0, 1}; mentor 1's columns all at 0
     start = np.array([-1, 1, 1])  # mentor 1 held 1 and 2: 1 is taken by mentor 0 now
-    assert master.rounded(x, start).tolist() == [0, 0, 1]
-    assert master.rounded(x, np.array([-1, 1, -1])).tolist() == [0, 0, -1]
+    assert rounded(master, x, start).tolist() == [0, 0, 1]
+    assert rounded(master, x, np.array([-1, 1, -1])).tolist() == [0, 0, -1]
 
 
 @settings(max_examples=25, deadline=None)

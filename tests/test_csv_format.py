@@ -214,3 +214,31 @@ def test_text_that_is_not_utf8_names_its_line():
     assert [(p.path, p.reason) for p in rejected.value.problems] == [
         ("line 3", "not utf-8 text: save the spreadsheet as 'CSV UTF-8'")]
     assert decode("Søren".encode("cp1252"), "windows-1252") == "Søren"
+
+
+TRICKY_CELLS = ["", " ", "-1", "0", "1e309", "nan", "inf", "1,5", "1.5.5", "3:00-1:00", "mon 25:00-26:00",
+                "tue 16:00-20:00", "mon 16:00-", "adhd:9", "adhd:", ":3", "2027-02-30", "31/12/2027", "2027-01-01..",
+                "..2027-01-01", "9999-12-31..0001-01-01", "volunteer", "robot", "m-01", '"', '""', "a\nb", ";", ",",
+                "\ufeff", "\x00", "é", "🙂", "x" * 300]
+
+
+@settings(max_examples=100, deadline=None)
+@given(path=st.sampled_from(BUNDLED), role=st.sampled_from([MENTOR, MENTEE]), delimiter=st.sampled_from([",", ";"]),
+       data=st.data())
+def test_any_cells_changed_import_to_valid_documents_or_a_rejection_naming_lines(path, role, delimiter, data):
+    scenario = json.loads(path.read_text())
+    lines = documents_to_csv(role, scenario["mentors" if role == MENTOR else "mentees"], delimiter).splitlines()
+    cells = st.one_of(st.sampled_from(TRICKY_CELLS), st.text(max_size=20))
+    for _ in range(data.draw(st.integers(1, 4), label="changes")):
+        number = data.draw(st.integers(0, len(lines) - 1), label="line")
+        row = lines[number].split(delimiter)
+        row[data.draw(st.integers(0, len(row) - 1), label="column")] = data.draw(cells, label="cell")
+        lines[number] = delimiter.join(row)
+    text = "\n".join(lines)
+    try:
+        documents = rows_to_documents(role, text)
+    except CsvRejected as rejected:
+        assert rejected.problems and all(problem.path and problem.reason for problem in rejected.problems)
+        return
+    for document in documents:
+        SCHEMAS[role].load(document)  # what the import accepts, the contract accepts

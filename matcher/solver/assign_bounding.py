@@ -60,8 +60,9 @@ class ValueBounding(SolveState):
         in a forked process, to end FORK_MARGIN of the time limit before its end; with the
         master over the mentors' sets after it (a match worth `worth` in its goal) when it
         fits FORKED_MASTER_SHARE of the child's time (`forked_master`), RELINK_FORKED_SHARE
-        of the time limit before that. At 2,000 x 500 that is from 4 s on: at 5 s the master
-        reached 0.9991 of the bound, where the search alone reached 0.9951 (7 s: 0.9994)."""
+        of the time limit before that. At 2,000 x 500 that is from about 5 s on (seed 1: 0.9993-
+        0.9996 of the bound at 5 s in three runs, 0.9997-0.9998 at 7 s, where the search alone
+        reached 0.9956 and 0.9937-0.9957)."""
         self.progress(f"bound on value forked with {self.matched(mentor_of)} matched")
         self.search_count = multiprocessing.get_context("fork").Value("q", self.matched(mentor_of), lock=False)
         end = self.started + (1 - FORK_MARGIN - RELINK_FORKED_SHARE) * self.time_limit

@@ -41,7 +41,7 @@ class MasterDive:
         n, m = problem.shape
         self.problem, self.worth, self.n = problem, worth, n
         self.mentor = master.mentor.copy()
-        self.members = np.split(master.mentees, np.searchsorted(master.column, np.arange(1, len(master))))
+        self.members = master.members()
         self.keys = np.random.default_rng(0).integers(1, 2 ** 62, size=n, dtype=np.uint64)
         self.seen = {self._key(j, chosen) for j, chosen in zip(self.mentor.tolist(), self.members)}
         self.fixed, self.closed = np.zeros(len(master), bool), np.zeros(len(master), bool)

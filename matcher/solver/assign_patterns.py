@@ -6,17 +6,18 @@ these columns and the current assignment's (each mentor takes exactly one column
 one included; each mentee is in one at most, a required one in exactly one; at least as
 many matches as the current assignment; most value, or most matches first when each is worth
 more than any pair's value) is far tighter than the model over pairs, its LP relaxation close
-to the knapsack bound. Its LP is solved by interior point and rounded (the columns by LP
-value, each mentor without one keeping what is left of its own set), the
-rounding polished by the caller's local search; then the columns the LP takes whole are
-fixed and HiGHS solves the MILP over the rest for the time left.
+to the knapsack bound. Its LP is made whole by a dive, polished by the caller's local search,
+and then the columns the LP takes whole are fixed and HiGHS solves the MILP over the rest
+for the time left (assign_master_dive). Here: the sets, the model and the rounding of its
+LP values (the columns by LP value, each mentor without one keeping what is left of its own
+set), which the dive falls back on when its time runs out.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import LinearConstraint, linprog, milp
+from scipy.optimize import LinearConstraint, milp
 
 from matcher.solver.assign_matrix import first_of_runs, pair_load
 from matcher.solver.assign_problem import AssignmentProblem
@@ -136,21 +137,9 @@ class SetMaster:
     def __len__(self) -> int:
         return len(self.mentor)
 
-    def relaxation(self, seconds: float) -> np.ndarray | None:
-        """The LP relaxation's values (None when not solved in time): each mentee in one
-        column at most, each required one in one at least, at least `count_min` matches."""
-        count = sparse.csr_matrix(self.sizes[None, :].astype(float))
-        upper = sparse.vstack([self.of_mentee, -self.of_mentee[self.required], -count]).tocsr()
-        limits = np.r_[np.ones(self.of_mentee.shape[0]), -np.ones(int(self.required.sum())), -self.count_min]
-        result = linprog(-self.goal, A_ub=upper, b_ub=limits, A_eq=self.of_mentor,
-                         b_eq=np.ones(self.of_mentor.shape[0]), bounds=(0, 1), method="highs-ipm",
-                         options={"time_limit": max(seconds, 0.01)})
-        return result.x if result.status == 0 else None
-
-    def rounded(self, x: np.ndarray, mentor_of: np.ndarray) -> np.ndarray:
-        """An assignment from the LP's values `x` (see rounded_columns)."""
-        members = np.split(self.mentees, np.searchsorted(self.column, np.arange(1, len(self))))
-        return rounded_columns(x, self.goal, self.mentor, members, mentor_of, self.of_mentor.shape[0])
+    def members(self) -> list[np.ndarray]:
+        """Each column's mentees (none for the empty ones)."""
+        return np.split(self.mentees, np.searchsorted(self.column, np.arange(1, len(self))))
 
     def solve(self, whole: np.ndarray, seconds: float) -> np.ndarray | None:
         """mentor_of of the MILP's best solution in `seconds`, the `whole` columns fixed."""
