@@ -13,7 +13,7 @@ same time; and the matcher's objective over HiGHS's where both match as many. Wi
 import argparse
 import sys
 
-from bench.peers import DOCS, SIZES, Instance, command_line, machine_line, matcher, run, scenario_instance, write_docs
+from bench.peers import DOCS, SIZES, Instance, command_line, machine_line, run, scenario_instance, write_docs
 from matcher.allocator import keep_large_arrays_in_the_heap
 
 MARKERS = ("<!-- time-limits:start -->", "<!-- time-limits:end -->")
@@ -24,7 +24,7 @@ HEADER = ("| seed | time limit | matched | objective | bound | objective / bound
 def row(instance: Instance, seed: int, time_limit: float) -> str:
     """The markdown row of one seed and time limit."""
     problem = instance.problem
-    ours = run("matcher", instance, time_limit, {"matcher": matcher}).solution
+    ours = run("matcher", instance, time_limit).solution
     peer = run("highs-milp", instance, time_limit).solution
     matched, objective = int((ours.mentor_of >= 0).sum()), problem.objective(ours.mentor_of)
     if peer.mentor_of is None:

@@ -42,8 +42,10 @@ class MasterDive:
         self.problem, self.worth, self.n = problem, worth, n
         self.mentor = master.mentor.copy()
         self.members = master.members()
-        self.keys = np.random.default_rng(0).integers(1, 2 ** 62, size=n, dtype=np.uint64)
-        self.seen = {self._key(j, chosen) for j, chosen in zip(self.mentor.tolist(), self.members)}
+        self.sets = MentorPatterns(problem.shape)  # the sets met, to add a part only once
+        filled = np.flatnonzero(master.sizes > 0)
+        self.sets.seen.update(self.sets.signatures(master.mentees, np.searchsorted(master.column, filled),
+                                                   master.mentor[filled]).tolist())
         self.fixed, self.closed = np.zeros(len(master), bool), np.zeros(len(master), bool)
         self.taken, self.covered = np.zeros(m, bool), np.zeros(n, bool)  # by the fixed columns
         self.short = False
@@ -61,10 +63,6 @@ class MasterDive:
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
         self.highs = quiet_highs()
         self.highs.passModel(lp)
-
-    def _key(self, mentor: int, chosen: np.ndarray) -> tuple[int, int]:
-        """The set's mentor and a hash of its members, to meet it again."""
-        return mentor, int(np.bitwise_xor.reduce(self.keys[chosen], initial=np.uint64(0)))
 
     def relaxation(self, deadline: float) -> np.ndarray | None:
         """The LP's values of the master's columns, by interior point; None when it is not
@@ -121,14 +119,24 @@ class MasterDive:
         split = np.flatnonzero(closing & ~self.taken[self.mentor]).tolist()
         self._add([(int(self.mentor[c]), self.members[c][~self.covered[self.members[c]]]) for c in split])
 
+    def _fresh(self, parts: list[tuple[int, np.ndarray]]) -> list[tuple[int, np.ndarray]]:
+        """The sets among `parts` (mentor, mentees) that are not empty and not met before, met now."""
+        parts = [(j, members) for j, members in parts if len(members)]
+        if not parts:
+            return []
+        sizes = np.array([len(members) for _, members in parts])
+        signatures = self.sets.signatures(np.concatenate([members for _, members in parts]),
+                                          np.r_[0, np.cumsum(sizes)[:-1]], np.array([j for j, _ in parts]))
+        fresh = []
+        for part, signature in zip(parts, signatures.tolist()):
+            if signature not in self.sets.seen:
+                self.sets.seen.add(signature)
+                fresh.append(part)
+        return fresh
+
     def _add(self, parts: list[tuple[int, np.ndarray]]) -> None:
         """Add the sets `parts` (mentor, mentees) that are not empty and not met before as columns."""
-        fresh = []
-        for j, members in parts:
-            key = self._key(j, members)
-            if len(members) and key not in self.seen:
-                self.seen.add(key)
-                fresh.append((j, members))
+        fresh = self._fresh(parts)
         if not fresh:
             return
         mentors = np.array([j for j, _ in fresh])

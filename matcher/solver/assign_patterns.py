@@ -50,6 +50,11 @@ class MentorPatterns:
     def __len__(self) -> int:
         return len(self.mentor)
 
+    def signatures(self, mentees: np.ndarray, starts: np.ndarray, mentors: np.ndarray) -> np.ndarray:
+        """The hash of each non-empty set: mentees[starts[k]:starts[k + 1]] (to the end for
+        the last) with its mentor mentors[k]."""
+        return np.add.reduceat(self.mentee_key[mentees], starts) ^ self.mentor_key[mentors]
+
     def add(self, mentees: np.ndarray, mentors: np.ndarray) -> None:
         """Record each mentor's set among the pairs (mentees[p], mentors[p]), if new."""
         if not len(mentees):
@@ -58,7 +63,7 @@ class MentorPatterns:
         mentees, mentors = mentees[order], mentors[order]
         starts = np.flatnonzero(first_of_runs(mentors))
         ends = np.r_[starts[1:], len(mentees)]
-        signatures = np.add.reduceat(self.mentee_key[mentees], starts) ^ self.mentor_key[mentors[starts]]
+        signatures = self.signatures(mentees, starts, mentors[starts])
         for start, end, signature in zip(starts.tolist(), ends.tolist(), signatures.tolist()):
             if signature not in self.seen:
                 self.seen.add(signature)
