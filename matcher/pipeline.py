@@ -15,7 +15,7 @@ from matcher.model import Feedback, Mentee, Scenario
 from matcher.proposal import Change, Proposal, ProposedMatch, Unmatched
 from matcher.scoring import Scores, score_pairs
 from matcher.scoring.reasons import pair_reasons, unmatched_reason
-from matcher.solver.assignment import AssignmentProblem, solve_assignment
+from matcher.solver.assignment import AssignmentProblem, AssignmentResult, solve_assignment
 from matcher.solver.background import shared_work
 from matcher.agreement import fill, free_time_rounds, move_rounds
 from matcher.calendar_book import CalendarBook, not_held, without_rejected
@@ -138,11 +138,20 @@ def first_round_seconds(waiting: int, time_limit: float) -> float:
     return min(FIRST_ROUND_SHARE * time_limit, least)
 
 
-def _figures(result) -> dict:
-    """The solver's figures for the proposal's stats."""
-    return {"objective": result.objective, "bound": result.bound, "matched": int(result.matched),
-            "matched_bound": int(result.matched_bound), "method": result.method,
-            "optimal": bool(result.optimal)}
+def _figures(first: AssignmentResult, problem: AssignmentProblem, assigned: np.ndarray) -> dict:
+    """The proposal's figures for `assigned`, with the bounds of the `first` round: its
+    problem is the only one no calendar has narrowed (a later round leaves out the pairs
+    that could not hold their sessions beside the others chosen then, which another choice
+    might have let them), so only its bounds hold for every proposal. What the first round
+    reached before the calendars is kept beside them; `optimal` says the proposal is the
+    first round's proven optimum, no calendar having cost it anything."""
+    objective, matched = round(problem.objective(assigned), 6), int((assigned >= 0).sum())
+    bound = round(max(first.bound, objective), 6) + 0.0  # + 0.0: never -0.0
+    lost = matched < first.matched or objective < first.objective - 1e-9 * max(1.0, abs(first.objective))
+    return {"objective": objective, "bound": bound, "matched": matched,
+            "matched_bound": int(first.matched_bound), "method": first.method, "optimal": first.optimal and not lost,
+            "gap": round((bound - objective) / max(abs(bound), 1e-9), 6) + 0.0,
+            "objective_before_calendar": round(first.objective, 6) + 0.0, "matched_before_calendar": int(first.matched)}
 
 
 def propose(scenario: Scenario, options: Options = Options(),
@@ -167,13 +176,14 @@ def propose(scenario: Scenario, options: Options = Options(),
     rejected: dict[tuple[int, int], str] = {}
     book = CalendarBook(scenario)
     spent = 0.0    # the time limit bounds assignment work; calendars always finish
+    first = None
     for round_ in range(CALENDAR_ROUNDS):
         seconds = (first_round_seconds(len(pool), options.time_limit) if round_ == 0
                    else options.time_limit * LATER_ROUNDS_SHARE / (CALENDAR_ROUNDS - 1))
         started = time.perf_counter()
         problem = _problem(scenario, scores, pool, movable, rejected)
         result = solve_assignment(problem, time_limit=seconds, progress=progress)
-        assigned, stats = result.mentor_of, _figures(result)
+        assigned, first = result.mentor_of, first or result
         spent += time.perf_counter() - started
         pairs = _pairs(scenario, kept, pool, assigned, home)
         book.update(_ids(scenario, pairs), options.time_limit if round_ == 0 else 0.0)
@@ -197,9 +207,7 @@ def propose(scenario: Scenario, options: Options = Options(),
     in_pool = set(pool.tolist())
     unmatched += [Unmatched(m.id, "not part of this request") for i, m in enumerate(scenario.mentees)
                   if m.id not in kept and i not in in_pool]
-    stats.update(objective=round(problem.objective(assigned), 6), matched=int((assigned >= 0).sum()))
-    stats["bound"] = round(max(stats["bound"], stats["objective"]), 6) + 0.0  # + 0.0: never -0.0
-    stats["gap"] = round((stats["bound"] - stats["objective"]) / max(abs(stats["bound"]), 1e-9), 6) + 0.0
+    stats = _figures(first, problem, assigned)
     stats.update(mentees=len(pool), mentors=len(scenario.mentors), **placed,
                  calendar_rounds=round_ + 1, rejected_pairs=len(rejected),
                  seconds=round(time.perf_counter() - began, 3))

@@ -41,6 +41,16 @@ def render(scenario: Scenario, proposal: Proposal) -> str:
                  f"(gap {100 * stats['gap']:.2f}%), {stats['matched']} of {stats['mentees']} waiting "
                  f"mentees matched (at most {stats['matched_bound']} possible), "
                  f"{stats['seconds']:.2f} s, {stats['method']}"),
+            *_calendar_cost(stats),
             (f"Sessions: {stats['sessions_placed']} of {stats['sessions_required']} placed, "
              f"{stats['flexible_sessions']} in flexible time")]
     return "\n".join(out)
+
+
+def _calendar_cost(stats: dict) -> list[str]:
+    """A line on what the calendars cost the matching, when they cost anything."""
+    before, matched = stats.get("objective_before_calendar"), stats.get("matched_before_calendar")
+    if before is None or (matched == stats["matched"] and before <= stats["objective"]):
+        return []
+    return [f"Before sessions were placed the matching reached {before:.3f} with {matched} matched; "
+            f"the calendars ruled out {stats['rejected_pairs']} pair(s) that could not hold their sessions"]

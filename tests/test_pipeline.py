@@ -9,6 +9,7 @@ from checker import session_shortfalls, violations
 from matcher import pipeline
 from matcher.pipeline import Options, UnknownPair, propose, rematch
 from matcher.proposal import Proposal
+from matcher.report import render
 from matcher.schema import load_scenario
 from matcher.scoring import score_pairs
 from matcher.solver.assign_problem import AssignmentProblem
@@ -326,3 +327,44 @@ def test_reasons_worked_out_beside_a_forked_process_are_the_ones_worked_out_here
     assert made[0] == made[1]
     assert [m.mentee for m in made[0][0]] == [m.mentee for m in proposal.matches]
     assert len(made[0][1]) == len(scenario.mentees) and made[0][1][0].reason.startswith("sessions cannot be held")
+
+
+def two_for_one_wednesday(example):
+    """The example with y-03, who like y-02 can only meet m-02 on Wednesdays 16-18 but for
+    two hours a week: the assignment gives m-02 both (its hours allow it), the calendar
+    holds only one of them."""
+    example["mentees"].append(person(example["mentees"][1], id="y-03", name="Ida", interests=[],
+                                     sessions={"per_week": 1, "minutes": 120}))
+    return example
+
+
+def test_stats_keep_the_first_rounds_bounds_when_the_calendars_drop_a_pair(example):
+    proposal = run(two_for_one_wednesday(example))
+    stats = proposal["stats"]
+    assert stats["rejected_pairs"] >= 1 and stats["calendar_rounds"] >= 2
+    assert stats["matched_before_calendar"] == stats["matched_bound"] == 3 and stats["matched"] == 2
+    # The first round's MILP is proven optimal: its objective is the bound for every proposal;
+    # the later round, without the dropped pair, would have claimed a bound of its own value.
+    assert stats["bound"] == pytest.approx(stats["objective_before_calendar"], abs=1e-6)
+    assert stats["objective"] < stats["objective_before_calendar"] - 0.1
+    assert stats["gap"] == pytest.approx((stats["bound"] - stats["objective"]) / stats["bound"], abs=1e-6)
+    assert stats["optimal"] is False
+
+
+def test_stats_call_a_proposal_optimal_when_the_calendars_cost_nothing(example):
+    stats = run(example)["stats"]
+    assert stats["optimal"] is True and stats["gap"] == 0.0 and stats["calendar_rounds"] == 1
+    assert stats["objective"] == stats["objective_before_calendar"] == stats["bound"]
+    assert stats["matched"] == stats["matched_before_calendar"] == stats["matched_bound"] == 2
+
+
+@pytest.mark.parametrize("crowded", [False, True])
+def test_the_report_says_what_the_calendars_cost_only_when_they_cost_something(example, crowded):
+    data = two_for_one_wednesday(example) if crowded else example
+    scenario = load_scenario(data)
+    text = render(scenario, propose(scenario))
+    line = [row for row in text.splitlines() if row.startswith("Before sessions were placed")]
+    if crowded:
+        assert len(line) == 1 and "with 3 matched" in line[0] and "could not hold their sessions" in line[0]
+    else:
+        assert line == []
