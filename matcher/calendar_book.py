@@ -126,6 +126,18 @@ class CalendarBook:
             return mine[0].reason, None
         return None, result
 
+    def holds(self, mentor: str, new: tuple[str, ...], kept: tuple[str, ...] = ()) -> bool:
+        """Whether `mentor`'s calendar, planned alone with its `kept` mentees and the `new`
+        ones, holds HELD_SHARE of every new mentee's sessions (the book is left as it is)."""
+        began = time.perf_counter()
+        pairs = self.known.grouped([(mentor, i) for i in kept + new])[mentor]
+        planned = calendar_result(self.known.horizon, [MentorCalendar(self.known.horizon, pairs, TRIAL_SECONDS).plan()],
+                                  began)
+        self.seconds += time.perf_counter() - began
+        weeks = self.scenario.programme.weeks
+        return not any(gap.mentee in new and too_few_held(gap, self.known.mentees[gap.mentee], weeks)
+                       for gap in planned.unplaced)
+
     def keep(self, mentor: str, mentee: str, planned: CalendarResult | None, leaving: str | None = None) -> None:
         """Keep the mentor's calendar `planned` (a trial's) with the pair added, and without
         its pair with `leaving` if given (nothing when `planned` is None)."""

@@ -19,18 +19,24 @@ from matcher.solver.assignment import AssignmentProblem, AssignmentResult, solve
 from matcher.solver.background import shared_work
 from matcher.agreement import fill, free_time_rounds, move_rounds
 from matcher.calendar_book import CalendarBook, not_held, without_rejected
+from matcher.calendar_conflicts import CalendarConflicts
 
 WAIT_FULL_PRIORITY_DAYS = 90   # a mentee waiting this long weighs (1 + 90/30) = 4 times a new one
 WAIT_DAYS_PER_STEP = 30
 SHORTFALL_PENALTY = 0.2        # objective points per weekly hour a volunteer is below minimum
 WEEKS_PER_MONTH = 52 / 12
 MOVE_COST = 10.0               # worth more than any score gain: moves only to match more mentees
-CALENDAR_ROUNDS = 8            # an exact assignment and the calendars solved in turn at most this often
+CALENDAR_ROUNDS = 16           # an exact assignment and the calendars solved in turn at most this often
+MIN_ROUND_SECONDS = 0.25       # and a later round only with this long left before the rounds' end
+LATER_CALENDAR_SECONDS = 1.0   # the CP-SAT refinement of a later round's calendars (greedy alone, their
+# failures were failures of the greedy: the bundled job scenario matched 20 with conflicts, 22 with this)
 FIRST_ROUND_SHARE = 0.5        # of the time limit at most: the first assignment
 FIRST_ROUND_FLOOR = 0.2        # and at least, and at least
 FIRST_ROUND_SECONDS = 2.0      # seconds; in between,
 FIRST_ROUND_PER_MENTEE = 0.001  # seconds per waiting mentee (see first_round_seconds)
-LATER_ROUNDS_SHARE = 0.3       # of the time limit: the later (exact) rounds together; the rest fills at the end
+ROUNDS_SHARE = 0.8             # of the time limit from the start: the later (exact) rounds begin only before it,
+# each solve given half of the time left until it (most prove their optimum sooner), and failing mentors'
+# candidates are screened for conflicts until it; the rest fills at the end
 REASON_ROWS = 256              # mentees whose component rows or hard-rule masks are computed together
 SHARED_CHUNKS = 4              # so many chunks of them or more are shared with a forked process
 REASON_PATIENCE = 2.0          # seconds its share is waited for after this process's
@@ -88,10 +94,11 @@ def in_chunks(count: int, build: Callable[[slice], list]) -> list:
 
 
 def _problem(scenario: Scenario, scores: Scores, pool: np.ndarray, movable: np.ndarray,
-             rejected: dict[tuple[int, int], str]) -> AssignmentProblem:
+             rejected: dict[tuple[int, int], str], conflicts: tuple = ()) -> AssignmentProblem:
     """The assignment of the mentees in `pool` (indices into scores.mentees). Mentees in
     `movable` are currently matched: they must stay matched, and stay put unless moving
-    matches more. Pairs in `rejected` (mentee, mentor) cannot hold their sessions."""
+    matches more. Pairs in `rejected` (mentee, mentor) cannot hold their sessions, nor can
+    the mentees (rows of `pool`) of each of the `conflicts` all with its mentor."""
     programme = scenario.programme
     mentor_index = {m.id: j for j, m in enumerate(scenario.mentors)}
     mentee_index = {m.id: i for i, m in enumerate(scores.mentees)}
@@ -117,7 +124,8 @@ def _problem(scenario: Scenario, scores: Scores, pool: np.ndarray, movable: np.n
     return AssignmentProblem(
         value=value, allowed=allowed, load=hours[pool], capacity=np.maximum(capacity, 0),
         budget=np.maximum(budget, 0.0), required=np.isin(pool, movable),
-        target_hours=np.maximum(minimum - kept_hours, 0.0), shortfall_penalty=SHORTFALL_PENALTY)
+        target_hours=np.maximum(minimum - kept_hours, 0.0), shortfall_penalty=SHORTFALL_PENALTY,
+        conflicts=conflicts)
 
 
 def first_round_rule() -> str:
@@ -175,26 +183,40 @@ def propose(scenario: Scenario, options: Options = Options(),
     home = _homes(scenario, pool, moving_from)
     rejected: dict[tuple[int, int], str] = {}
     book = CalendarBook(scenario)
+    conflicts = CalendarConflicts(scenario, book, kept, pool, home)
+    failed: dict[tuple[int, int], str] = {}  # why the pairs that became conflicts did not hold
     spent = 0.0    # the time limit bounds assignment work; calendars always finish
-    first = None
+    rounds_end = began + ROUNDS_SHARE * options.time_limit
+    first = best = None
+    row_of = {int(i): row for row, i in enumerate(pool)}
     for round_ in range(CALENDAR_ROUNDS):
         seconds = (first_round_seconds(len(pool), options.time_limit) if round_ == 0
-                   else options.time_limit * LATER_ROUNDS_SHARE / (CALENDAR_ROUNDS - 1))
+                   else 0.5 * max(rounds_end - time.perf_counter(), 0.0))
         started = time.perf_counter()
-        problem = _problem(scenario, scores, pool, movable, rejected)
+        problem = _problem(scenario, scores, pool, movable, rejected, tuple(conflicts.found))
         result = solve_assignment(problem, time_limit=seconds, progress=progress)
         assigned, first = result.mentor_of, first or result
         spent += time.perf_counter() - started
         pairs = _pairs(scenario, kept, pool, assigned, home)
-        book.update(_ids(scenario, pairs), options.time_limit if round_ == 0 else 0.0)
+        book.update(_ids(scenario, pairs), options.time_limit if round_ == 0 else LATER_CALENDAR_SECONDS)
         failing = not_held(scenario, book, pairs)
-        rejected.update(failing)
-        again = result.method == "milp-exact" and round_ + 1 < CALENDAR_ROUNDS
+        best = _better_round(best, problem, assigned, [row_of[i] for i, _ in failing], pairs, failing)
+        again = (result.method == "milp-exact" and round_ + 1 < CALENDAR_ROUNDS
+                 and rounds_end - time.perf_counter() >= MIN_ROUND_SECONDS)
+        if failing and again:
+            failed.update(failing)
+            started = time.perf_counter()
+            conflicts.add(assigned, {j for _, j in failing}, problem.value, problem.allowed, rounds_end)
+            spent += time.perf_counter() - started
         if failing and progress:
             progress(f"{len(failing)} new pair(s) cannot hold their sessions; "
                      + ("assigning again" if again else "trying mentors whose calendars hold them"))
         if not (failing and again):
             break
+    if best.assigned is not assigned:  # a later round held fewer pairs: back to the best
+        assigned[:] = best.assigned
+        book.update(_ids(scenario, best.pairs), LATER_CALENDAR_SECONDS)
+    rejected.update(best.failing)
     held_only(scenario, book, kept, pool, assigned, home, problem, rejected)
     deadline = time.perf_counter() + max(options.time_limit - spent, 0.0)
     free_time_rounds(book, scenario, problem, assigned, pool, rejected, deadline, progress)
@@ -203,16 +225,38 @@ def propose(scenario: Scenario, options: Options = Options(),
     pairs = held_only(scenario, book, kept, pool, assigned, home, problem, rejected)
     sessions, unplaced, placed = book.result()
 
-    unmatched = _unmatched(scenario, scores, problem, pool, assigned, rejected)
+    unmatched = _unmatched(scenario, scores, problem, pool, assigned, {**failed, **rejected})
     in_pool = set(pool.tolist())
     unmatched += [Unmatched(m.id, "not part of this request") for i, m in enumerate(scenario.mentees)
                   if m.id not in kept and i not in in_pool]
     stats = _figures(first, problem, assigned)
     stats.update(mentees=len(pool), mentors=len(scenario.mentors), **placed,
                  calendar_rounds=round_ + 1, rejected_pairs=len(rejected),
+                 calendar_conflicts=len(conflicts.found),
                  seconds=round(time.perf_counter() - began, 3))
     return Proposal(matches=_explained(scores, pairs), unmatched=sorted(unmatched, key=lambda u: u.mentee),
                     sessions=sessions, unplaced=unplaced, stats=stats)
+
+
+@dataclass(frozen=True)
+class _Round:
+    """A round's assignment, its pairs and those of them its calendars did not hold, with
+    what it matches and is worth once they are left out."""
+
+    held: tuple[int, float]
+    assigned: np.ndarray
+    pairs: list[tuple[int, int, str]]
+    failing: dict[tuple[int, int], str]
+
+
+def _better_round(best: _Round | None, problem: AssignmentProblem, assigned: np.ndarray, failing_rows: list[int],
+                  pairs: list[tuple[int, int, str]], failing: dict[tuple[int, int], str]) -> _Round:
+    """`best`, or this round when the pairs its calendars hold match more, or as many worth
+    more: a round short of time can answer worse than the one before it."""
+    held = assigned.copy()
+    held[failing_rows] = -1
+    this = _Round((int((held >= 0).sum()), problem.objective(held)), assigned, pairs, failing)
+    return this if best is None or this.held > best.held else best
 
 
 def _homes(scenario: Scenario, pool: np.ndarray, moving_from: dict[str, str] | None) -> np.ndarray:

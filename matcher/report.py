@@ -52,5 +52,8 @@ def _calendar_cost(stats: dict) -> list[str]:
     before, matched = stats.get("objective_before_calendar"), stats.get("matched_before_calendar")
     if before is None or (matched == stats["matched"] and before <= stats["objective"]):
         return []
+    held_not = f"{stats['rejected_pairs']} pair(s)"
+    if stats.get("calendar_conflicts"):
+        held_not += f", nor {stats['calendar_conflicts']} set(s) of mentees together with one mentor"
     return [f"Before sessions were placed the matching reached {before:.3f} with {matched} matched; "
-            f"the calendars ruled out {stats['rejected_pairs']} pair(s) that could not hold their sessions"]
+            f"the calendars could not hold {held_not}"]

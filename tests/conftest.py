@@ -41,5 +41,15 @@ def example():
     return copy.deepcopy(EXAMPLE)
 
 
+@pytest.fixture
+def crowded_wednesday(example):
+    """The example with y-03, who like y-02 can only meet m-02 on Wednesdays 16-18 but for
+    two hours a week: the assignment gives m-02 both (its hours allow it), its calendar
+    holds only one of them."""
+    example["mentees"].append({**copy.deepcopy(example["mentees"][1]), "id": "y-03", "name": "Ida", "interests": [],
+                               "sessions": {"per_week": 1, "minutes": 120}})
+    return example
+
+
 from api_fixtures import (anonymous, app, coordinator, database_url, outsider,  # noqa: E402,F401
                           postgres_database, seeded, viewer)

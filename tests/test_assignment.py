@@ -33,6 +33,8 @@ def assert_feasible(problem: AssignmentProblem, mentor_of: np.ndarray) -> None:
     assert problem.allowed[matched, mentor_of[matched]].all()
     if problem.required is not None:
         assert (mentor_of[problem.required] >= 0).all()
+    for mentor, mentees in problem.conflicts:
+        assert any(mentor_of[i] != mentor for i in mentees), f"mentor {mentor} has all of {mentees}"
     count = np.bincount(mentor_of[matched], minlength=m)
     hours = np.bincount(mentor_of[matched], loads_of(problem)[matched, mentor_of[matched]],
                         minlength=m)
@@ -84,6 +86,50 @@ def test_small_instances_match_brute_force(seed, n, m, pair_loads):
     assert result.objective == pytest.approx(problem.objective(result.mentor_of))
     assert expected[1] - 1e-6 <= result.bound <= expected[1] + 1e-5
     assert result.optimal
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 5), m=st.integers(1, 3), data=st.data())
+def test_small_instances_with_conflicts_match_brute_force(seed, n, m, data):
+    # Conflicts: sets of mentees who may not all have one mentor (their calendars cannot hold them).
+    conflict = st.tuples(st.integers(0, m - 1), st.sets(st.integers(0, n - 1), min_size=1, max_size=3).map(tuple))
+    problem = dataclasses.replace(random_problem(seed, n, m),
+                                  conflicts=tuple(data.draw(st.lists(conflict, min_size=1, max_size=3))))
+    expected = brute_force(problem)
+    if expected is None:
+        with pytest.raises(InfeasibleAssignment, match="required"):
+            solve_assignment(problem)
+        return
+    result = solve_assignment(problem)
+    assert_feasible(problem, result.mentor_of)
+    assert (result.matched, round(result.objective, 6)) == (expected[0], round(expected[1], 6))
+    assert result.bound >= expected[1] - 1e-6 and result.optimal
+
+
+def test_conflicts_hold_on_the_large_path_too():
+    # The sets of mentees the unconstrained answer gives five mentors become conflicts: the
+    # answer with them gives none of those mentors all of its set again.
+    problem = mid_size(3, 300, 80, 3.0)
+    first = solve_assignment(problem, time_limit=3.0)
+    assert first.method != "milp-exact"
+    mentors = [j for j in range(80) if (first.mentor_of == j).sum() >= 2][:5]
+    conflicts = tuple((j, tuple(np.flatnonzero(first.mentor_of == j).tolist())) for j in mentors)
+    with_conflicts = dataclasses.replace(problem, conflicts=conflicts)
+    assert with_conflicts.broken_conflicts(first.mentor_of) == [0, 1, 2, 3, 4]
+    result = solve_assignment(with_conflicts, time_limit=3.0)
+    assert_feasible(with_conflicts, result.mentor_of)
+    assert result.matched >= first.matched - len(mentors) and result.objective <= first.bound + 1e-6
+
+
+def test_a_broken_conflict_lets_its_member_worth_least_wait_a_required_one_last():
+    problem = AssignmentProblem(
+        value=np.array([[1.0], [3.0], [2.0]]), allowed=np.ones((3, 1), bool), load=np.ones(3),
+        capacity=np.array([3]), budget=np.array([3.0]), required=np.array([True, False, False]),
+        conflicts=((0, (0, 1, 2)),))
+    assert problem.without_broken_conflicts(np.zeros(3, int)).tolist() == [0, 0, -1]
+    both = dataclasses.replace(problem, conflicts=problem.conflicts + ((0, (0, 1)),))
+    assert both.without_broken_conflicts(np.zeros(3, int)).tolist() == [0, -1, -1]
+    assert both.without_broken_conflicts(np.array([0, -1, 0])).tolist() == [0, -1, 0]
 
 
 def test_more_matches_beat_more_value():
@@ -141,6 +187,8 @@ def test_shortfall_penalty_moves_load_to_mentor_below_target():
     ("required", np.array([1]), "required: expected a bool"),
     ("target_hours", np.array([np.inf, 0.0]), "target_hours: contains NaN or infinite"),
     ("shortfall_penalty", -1.0, "shortfall_penalty"),
+    ("conflicts", ((2, (0,)),), r"conflicts\[0\]: expected a mentor below 2"),
+    ("conflicts", ((0, (0, 0)),), r"conflicts\[0\]: expected .* distinct mentees below 1"),
 ])
 def test_validation_names_the_array(field, bad, message):
     arrays = dict(value=np.ones((1, 2)), allowed=np.ones((1, 2), bool), load=np.ones(1),

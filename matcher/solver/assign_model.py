@@ -8,6 +8,7 @@ The model is
          sum_{p of mentor j} load_p x_p <= budget_j
          sum_{p of mentor j} load_p x_p + s_j >= target_j   (mentors with a target)
          sum_p x_p >= count_min
+         sum_{p of conflict c} x_p <= limit_c   (mentees who cannot all have one mentor)
          x_p in {0, 1} (MILP) or [0, 1] (LP),  s_j >= 0
 
 and is solved with HiGHS through scipy. Mentee and mentor indices are global; the model
@@ -35,6 +36,7 @@ class PairModel:
     target: np.ndarray | None = None  # (m,) residual soft minimum load per global mentor
     penalty: float = 0.0
     count_min: int = 0
+    conflicts: tuple[tuple[np.ndarray, int], ...] = ()  # (positions of pairs, the most of them taken)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,13 @@ class _Rows:
             blocks.append(sparse.csr_matrix(
                 (-np.ones(n_pairs), (np.zeros(n_pairs, int), pair_cols)), shape=(1, self.n_vars)))
             limits.append(np.array([-float(model.count_min)]))
+        if model.conflicts:  # after the count's row: the duals read up to it
+            positions = [pairs for pairs, _ in model.conflicts]
+            blocks.append(sparse.csr_matrix(
+                (np.ones(sum(map(len, positions))), (np.repeat(np.arange(len(positions)), [len(p) for p in positions]),
+                                                     np.concatenate(positions))),
+                shape=(len(positions), self.n_vars)))
+            limits.append(np.array([float(limit) for _, limit in model.conflicts]))
         self.A_ub = sparse.vstack(blocks, format="csr")
         self.b_ub = np.concatenate(limits)
         self.A_eq = mentee_matrix[self.required_mentees]

@@ -21,6 +21,7 @@ class AssignmentProblem:
     required: np.ndarray | None = None
     target_hours: np.ndarray | None = None
     shortfall_penalty: float = 0.0
+    conflicts: tuple[tuple[int, tuple[int, ...]], ...] = ()  # (mentor, mentees): not all of them with it
 
     def __post_init__(self):
         _validate(self)
@@ -48,6 +49,23 @@ class AssignmentProblem:
         an assignment."""
         capacity, budget = self.room_left(mentor_of)
         return (capacity >= 1) & (budget >= load_rows(self.load, rows) - 1e-9)
+
+    def broken_conflicts(self, mentor_of: np.ndarray) -> list[int]:
+        """The conflicts (indices into `conflicts`) whose mentees all have their mentor in an
+        assignment."""
+        return [k for k, (mentor, mentees) in enumerate(self.conflicts) if (mentor_of[list(mentees)] == mentor).all()]
+
+    def without_broken_conflicts(self, mentor_of: np.ndarray) -> np.ndarray:
+        """An assignment that keeps every conflict: of each broken one, the member worth least
+        (a mentee who may wait before a required one) waits."""
+        mentor_of = mentor_of.copy()
+        required = np.zeros(self.shape[0], bool) if self.required is None else self.required
+        for k in self.broken_conflicts(mentor_of):
+            mentor, mentees = self.conflicts[k]
+            if (mentor_of[list(mentees)] == mentor).all():
+                members = np.array(mentees)
+                mentor_of[members[np.lexsort((self.value[members, mentor], required[members]))[0]]] = -1
+        return mentor_of
 
     def objective(self, mentor_of: np.ndarray) -> float:
         """Value of the matched pairs minus the shortfall penalty of an assignment."""
@@ -119,3 +137,7 @@ def _validate(problem: AssignmentProblem) -> None:
     penalty = problem.shortfall_penalty
     if not (np.isfinite(penalty) and penalty >= 0):
         raise ValueError(f"shortfall_penalty: expected a finite number >= 0, got {penalty}")
+    for k, (mentor, mentees) in enumerate(problem.conflicts):
+        if not (0 <= mentor < m and mentees and all(0 <= i < n for i in mentees) and len(set(mentees)) == len(mentees)):
+            raise ValueError(f"conflicts[{k}]: expected a mentor below {m} and distinct mentees below {n}, "
+                             f"got {mentor} and {mentees}")

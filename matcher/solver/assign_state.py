@@ -54,6 +54,7 @@ class SolveState:
         return self.started + (1 + FORK_GRACE) * self.time_limit - time.perf_counter()
 
     def result(self, mentor_of, bound, matched_bound, proven, method) -> AssignmentResult:
+        mentor_of = self.problem.without_broken_conflicts(mentor_of)
         objective = self.problem.objective(mentor_of)
         bound = max(bound, objective)
         matched = self.matched(mentor_of)
@@ -118,12 +119,12 @@ class SolveState:
         return bound - objective <= RELATIVE_TOLERANCE * max(1.0, abs(bound))
 
     def better(self, first, second):
-        """The lexicographically better assignment (every required mentee matched, more
-        matches, then objective)."""
+        """The lexicographically better assignment (no conflict broken, every required mentee
+        matched, more matches, then objective)."""
         if first is None or second is None:
             return second if first is None else first
-        key = lambda mentor_of: (not (self.required & (mentor_of < 0)).any(), self.matched(mentor_of),
-                                 self.problem.objective(mentor_of))
+        key = lambda mentor_of: (not self.problem.broken_conflicts(mentor_of), not (self.required & (mentor_of < 0)).any(),
+                                 self.matched(mentor_of), self.problem.objective(mentor_of))
         return second if key(second) > key(first) else first
 
     def model(self, mentees, mentors, objective: Objective, count_min=0, used=None) -> PairModel:
@@ -139,7 +140,21 @@ class SolveState:
             mentee=mentees, mentor=mentors, weight=objective(problem.value[mentees, mentors]),
             load=pair_load(problem.load, mentees, mentors),
             capacity=capacity, budget=budget, required=self.required,
-            target=target if penalty > 0 else None, penalty=penalty, count_min=count_min)
+            target=target if penalty > 0 else None, penalty=penalty, count_min=count_min,
+            conflicts=self.conflict_rows(mentees, mentors, used))
+
+    def conflict_rows(self, mentees: np.ndarray, mentors: np.ndarray, used: np.ndarray | None
+                      ) -> tuple[tuple[np.ndarray, int], ...]:
+        """The problem's conflicts as rows of a model of the pairs (mentees[p], mentors[p]),
+        `used` fixed around them: the positions of a conflict's pairs and how many of them
+        may be taken, for each conflict the model could break."""
+        rows = []
+        for mentor, members in self.problem.conflicts:
+            positions = np.flatnonzero((mentors == mentor) & np.isin(mentees, members))
+            limit = len(members) - 1 - (0 if used is None else int((used[list(members)] == mentor).sum()))
+            if len(positions) > limit:
+                rows.append((positions, limit))
+        return tuple(rows)
 
     def assignment(self, pairs, x) -> np.ndarray | None:
         """mentor_of from selected pairs (None if x is None)."""
