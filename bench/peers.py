@@ -71,9 +71,9 @@ class Outcome:
     solution: Solution
 
 
-def generated_scenario(mentees: int, mentors: int, seed: int = 1) -> Scenario:
-    """The seeded youth-mentors scenario of that size (tightness 1)."""
-    return load_scenario(generate_scenario(mentees, mentors, seed=seed, programme="youth-mentors", tightness=1.0))
+def generated_scenario(mentees: int, mentors: int, seed: int = 1, programme: str = "youth-mentors") -> Scenario:
+    """The seeded scenario of that size and programme (tightness 1)."""
+    return load_scenario(generate_scenario(mentees, mentors, seed=seed, programme=programme, tightness=1.0))
 
 
 def waiting_pool(scenario: Scenario) -> np.ndarray:

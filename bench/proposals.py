@@ -1,7 +1,8 @@
-"""Whole proposals on generated youth scenarios: mentees matched with a mentor whose calendar
-holds their sessions, against a coordinator who checks each mentor's week by hand.
+"""Whole proposals on generated scenarios: mentees matched with a mentor whose calendar holds
+their sessions, against a coordinator who checks each mentor's week by hand.
 
-    python -m bench.proposals [--sizes 2000x500 10000x2000] [--seeds 1 2 3] [--time-limit S] [--write-docs]
+    python -m bench.proposals [--sizes 2000x500 10000x2000] [--seeds 1 2 3] [--programmes youth-mentors ...]
+                              [--time-limit S] [--write-docs [--section S] [--title T]]
 
 matcher is `propose` with the time limit: assignment, calendars, the rounds over the mentors'
 free time and the trials. The peer is a careful greedy coordinator: mentees in waiting order,
@@ -29,7 +30,6 @@ from matcher.scoring import score_pairs
 from matcher.solver.calendar import plan_sessions
 from matcher.solver.calendar_patterns import TypicalWeek
 
-MARKERS = ("<!-- proposals:start -->", "<!-- proposals:end -->")
 HEADER = ("| scenario | waiting | method | seconds | matched | mean score | sessions placed / required |\n"
           "| --- | --- | --- | --- | --- | --- | --- |")
 
@@ -101,11 +101,11 @@ def coordinator(scenario: Scenario, time_limit: float) -> Outcome:
                    result.stats["sessions_placed"], result.stats["sessions_required"])
 
 
-def rows(size: str, seed: int, time_limit: float) -> list[str]:
+def rows(size: str, seed: int, time_limit: float, programme: str = "youth-mentors") -> list[str]:
     """The table rows of one scenario, and its ratios row."""
     mentees, mentors = (int(part) for part in size.split("x"))
-    scenario = generated_scenario(mentees, mentors, seed)
-    name, count = f"{mentees} x {mentors}, seed {seed}", len(waiting(scenario))
+    scenario = generated_scenario(mentees, mentors, seed, programme)
+    name, count = f"{programme} {mentees} x {mentors}, seed {seed}", len(waiting(scenario))
     outcomes = [matcher(scenario, time_limit), coordinator(scenario, time_limit)]
     lines = [f"| {name} | {count} | {o.method} | {o.seconds:.1f} | {o.matched} | {o.mean_score:.3f} | "
              f"{o.placed} / {o.required} |" for o in outcomes]
@@ -115,11 +115,11 @@ def rows(size: str, seed: int, time_limit: float) -> list[str]:
     return lines
 
 
-def header(argv: list[str], time_limit: float) -> list[str]:
+def header(argv: list[str], time_limit: float, title: str = "Whole proposals against a greedy coordinator") -> list[str]:
     """The command, the machine and what the table shows."""
-    return [f"### Whole proposals against a greedy coordinator, time limit {time_limit:g} s", "",
+    return [f"### {title}, time limit {time_limit:g} s", "",
             f"Command: `{command_line('bench.proposals', argv)}`", "", machine_line(), "",
-            "Generated youth-mentors scenarios (tightness 1). matcher is `propose` with the time limit "
+            "Generated scenarios (tightness 1). matcher is `propose` with the time limit "
             "(assignment, calendars, rounds over the mentors' free time, moves, trials); its seconds include "
             "scoring and the calendars, which the time limit does not bound. The coordinator takes the "
             "mentees in waiting order, each to the best-scored allowed mentor with a place and hours left "
@@ -135,18 +135,23 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["2000x500"], help="MENTEESxMENTORS, e.g. 2000x500")
     parser.add_argument("--seeds", nargs="+", type=int, default=[1])
+    parser.add_argument("--programmes", nargs="+", default=["youth-mentors"])
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--section", default="proposals",
+                        help="the docs section to write, between <!-- SECTION:start/end --> (default: proposals)")
+    parser.add_argument("--title", default="Whole proposals against a greedy coordinator", help="the section's heading")
     args = parser.parse_args(argv)
-    lines = header(argv if argv is not None else sys.argv[1:], args.time_limit)
+    lines = header(argv if argv is not None else sys.argv[1:], args.time_limit, args.title)
     print(*lines, sep="\n", flush=True)
-    for size in args.sizes:
-        for seed in args.seeds:
-            found = rows(size, seed, args.time_limit)
-            print(*found, sep="\n", flush=True)
-            lines += found
+    for programme in args.programmes:
+        for size in args.sizes:
+            for seed in args.seeds:
+                found = rows(size, seed, args.time_limit, programme)
+                print(*found, sep="\n", flush=True)
+                lines += found
     if args.write_docs:
-        write_docs(lines + [""], DOCS, MARKERS)
+        write_docs(lines + [""], DOCS, (f"<!-- {args.section}:start -->", f"<!-- {args.section}:end -->"))
 
 
 if __name__ == "__main__":

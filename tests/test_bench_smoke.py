@@ -113,11 +113,11 @@ def test_scaling_writes_table_and_plot(tmp_path):
 
 
 def test_whole_proposals_are_compared_with_the_coordinator_on_the_same_scenario():
-    lines = proposals.rows("40x12", 1, 1.0)
+    lines = proposals.rows("40x12", 1, 1.0, "job-mentors")
     cells = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
     ours, peer, ratio = cells
     assert [ours[2], peer[2], ratio[2]] == ["matcher", "coordinator", "matcher / coordinator"]
-    assert ours[:2] == peer[:2] == ratio[:2] and ours[0] == "40 x 12, seed 1"
+    assert ours[:2] == peer[:2] == ratio[:2] and ours[0] == "job-mentors 40 x 12, seed 1"
     waiting = int(ours[1])
     for row in (ours, peer):
         placed, required = (int(part) for part in row[6].split(" / "))
