@@ -15,7 +15,7 @@ from scipy.optimize import LinearConstraint, milp
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from bench.assignment import synthetic
-from matcher.solver.assign_model import PairModel, solve_milp
+from matcher.solver.assign_model import VALUE, PairModel, solve_milp
 from matcher.solver.assignment import AssignmentProblem, InfeasibleAssignment, _Solver, solve_assignment
 from matcher.solver.background import can_fork
 
@@ -119,6 +119,18 @@ def test_conflicts_hold_on_the_large_path_too():
     result = solve_assignment(with_conflicts, time_limit=3.0)
     assert_feasible(with_conflicts, result.mentor_of)
     assert result.matched >= first.matched - len(mentors) and result.objective <= first.bound + 1e-6
+
+
+def test_a_models_conflict_rows_count_the_members_fixed_around_it():
+    problem = AssignmentProblem(value=np.ones((3, 1)), allowed=np.ones((3, 1), bool), load=np.ones(3),
+                                capacity=np.array([3]), budget=np.array([3.0]), conflicts=((0, (0, 1, 2)),))
+    solver = _Solver(problem, 1.0, None)
+    mentors = np.zeros(2, int)
+    whole = solver.model(np.array([0, 1]), mentors, VALUE, used=np.array([-1, -1, 0]))
+    assert [(pairs.tolist(), limit) for pairs, limit in whole.conflicts] == [([0, 1], 1)]
+    assert solver.model(np.array([0, 1]), mentors, VALUE).conflicts == ()  # two of three: nothing to break
+    # Fixed around the model, all three already have mentor 0: no row the model could keep.
+    assert solver.model(np.array([1, 2]), mentors, VALUE, used=np.array([0, 0, 0])).conflicts == ()
 
 
 def test_a_broken_conflict_lets_its_member_worth_least_wait_a_required_one_last():

@@ -147,12 +147,12 @@ class SolveState:
                       ) -> tuple[tuple[np.ndarray, int], ...]:
         """The problem's conflicts as rows of a model of the pairs (mentees[p], mentors[p]),
         `used` fixed around them: the positions of a conflict's pairs and how many of them
-        may be taken, for each conflict the model could break."""
+        may be taken, for each conflict the model could break (not one `used` breaks already)."""
         rows = []
         for mentor, members in self.problem.conflicts:
             positions = np.flatnonzero((mentors == mentor) & np.isin(mentees, members))
             limit = len(members) - 1 - (0 if used is None else int((used[list(members)] == mentor).sum()))
-            if len(positions) > limit:
+            if 0 <= limit < len(positions):
                 rows.append((positions, limit))
         return tuple(rows)
 
