@@ -181,42 +181,10 @@ def propose(scenario: Scenario, options: Options = Options(),
     pool = np.array(waiting, dtype=np.int64)
     movable = np.array([index[m] for m in (moving_from or {})], dtype=np.int64)
     home = _homes(scenario, pool, moving_from)
-    rejected: dict[tuple[int, int], str] = {}
     book = CalendarBook(scenario)
-    conflicts = CalendarConflicts(scenario, book, kept, pool, home)
-    failed: dict[tuple[int, int], str] = {}  # why the pairs that became conflicts did not hold
-    spent = 0.0    # the time limit bounds assignment work; calendars always finish
-    rounds_end = began + ROUNDS_SHARE * options.time_limit
-    first = best = None
-    row_of = {int(i): row for row, i in enumerate(pool)}
-    for round_ in range(CALENDAR_ROUNDS):
-        seconds = (first_round_seconds(len(pool), options.time_limit) if round_ == 0
-                   else 0.5 * max(rounds_end - time.perf_counter(), 0.0))
-        started = time.perf_counter()
-        problem = _problem(scenario, scores, pool, movable, rejected, tuple(conflicts.found))
-        result = solve_assignment(problem, time_limit=seconds, progress=progress)
-        assigned, first = result.mentor_of, first or result
-        spent += time.perf_counter() - started
-        pairs = _pairs(scenario, kept, pool, assigned, home)
-        book.update(_ids(scenario, pairs), options.time_limit if round_ == 0 else LATER_CALENDAR_SECONDS)
-        failing = not_held(scenario, book, pairs)
-        best = _better_round(best, problem, assigned, [row_of[i] for i, _ in failing], pairs, failing)
-        again = (result.method == "milp-exact" and round_ + 1 < CALENDAR_ROUNDS
-                 and rounds_end - time.perf_counter() >= MIN_ROUND_SECONDS)
-        if failing and again:
-            failed.update(failing)
-            started = time.perf_counter()
-            conflicts.add(assigned, {j for _, j in failing}, problem.value, problem.allowed, rounds_end)
-            spent += time.perf_counter() - started
-        if failing and progress:
-            progress(f"{len(failing)} new pair(s) cannot hold their sessions; "
-                     + ("assigning again" if again else "trying mentors whose calendars hold them"))
-        if not (failing and again):
-            break
-    if best.assigned is not assigned:  # a later round held fewer pairs: back to the best
-        assigned[:] = best.assigned
-        book.update(_ids(scenario, best.pairs), LATER_CALENDAR_SECONDS)
-    rejected.update(best.failing)
+    rounds = _Rounds(scenario, scores, book, kept, pool, movable, home)
+    problem, assigned = rounds.run(options, began, progress)
+    first, rejected, spent = rounds.first, rounds.rejected, rounds.spent
     held_only(scenario, book, kept, pool, assigned, home, problem, rejected)
     deadline = time.perf_counter() + max(options.time_limit - spent, 0.0)
     free_time_rounds(book, scenario, problem, assigned, pool, rejected, deadline, progress)
@@ -225,17 +193,73 @@ def propose(scenario: Scenario, options: Options = Options(),
     pairs = held_only(scenario, book, kept, pool, assigned, home, problem, rejected)
     sessions, unplaced, placed = book.result()
 
-    unmatched = _unmatched(scenario, scores, problem, pool, assigned, {**failed, **rejected})
+    unmatched = _unmatched(scenario, scores, problem, pool, assigned, {**rounds.failed, **rejected})
     in_pool = set(pool.tolist())
     unmatched += [Unmatched(m.id, "not part of this request") for i, m in enumerate(scenario.mentees)
                   if m.id not in kept and i not in in_pool]
     stats = _figures(first, problem, assigned)
     stats.update(mentees=len(pool), mentors=len(scenario.mentors), **placed,
-                 calendar_rounds=round_ + 1, rejected_pairs=len(rejected),
-                 calendar_conflicts=len(conflicts.found),
+                 calendar_rounds=rounds.count, rejected_pairs=len(rejected),
+                 calendar_conflicts=len(rounds.conflicts.found),
                  seconds=round(time.perf_counter() - began, 3))
     return Proposal(matches=_explained(scores, pairs), unmatched=sorted(unmatched, key=lambda u: u.mentee),
                     sessions=sessions, unplaced=unplaced, stats=stats)
+
+
+class _Rounds:
+    """The assignment and the calendars solved in turn: where the assignment is solved
+    exactly, a mentor whose calendar does not hold its new pairs gives the next round a
+    conflict (calendar_conflicts), for up to CALENDAR_ROUNDS rounds begun before ROUNDS_SHARE
+    of the time limit; the round whose calendars hold the most is kept, its failing pairs
+    `rejected`. `first` is the first round's result (its bounds hold for every proposal),
+    `spent` the seconds of assignment work, `failed` why the pairs that became conflicts
+    failed."""
+
+    def __init__(self, scenario: Scenario, scores: Scores, book: CalendarBook, kept: dict[str, str],
+                 pool: np.ndarray, movable: np.ndarray, home: np.ndarray):
+        self.scenario, self.scores, self.book, self.kept = scenario, scores, book, kept
+        self.pool, self.movable, self.home = pool, movable, home
+        self.conflicts = CalendarConflicts(scenario, book, kept, pool, home)
+        self.rejected: dict[tuple[int, int], str] = {}
+        self.failed: dict[tuple[int, int], str] = {}
+        self.first: AssignmentResult | None = None
+        self.spent, self.count = 0.0, 0
+
+    def run(self, options: Options, began: float, progress) -> tuple[AssignmentProblem, np.ndarray]:
+        """The last round's problem and the kept round's assignment, the book planned for it."""
+        scenario, pool, book = self.scenario, self.pool, self.book
+        rounds_end = began + ROUNDS_SHARE * options.time_limit
+        row_of = {int(i): row for row, i in enumerate(pool)}
+        best = None
+        while True:
+            seconds = (first_round_seconds(len(pool), options.time_limit) if self.first is None
+                       else 0.5 * max(rounds_end - time.perf_counter(), 0.0))
+            started = time.perf_counter()
+            problem = _problem(scenario, self.scores, pool, self.movable, self.rejected, tuple(self.conflicts.found))
+            result = solve_assignment(problem, time_limit=seconds, progress=progress)
+            assigned, self.first, self.count = result.mentor_of, self.first or result, self.count + 1
+            self.spent += time.perf_counter() - started
+            pairs = _pairs(scenario, self.kept, pool, assigned, self.home)
+            book.update(_ids(scenario, pairs), options.time_limit if self.count == 1 else LATER_CALENDAR_SECONDS)
+            failing = not_held(scenario, book, pairs)
+            best = _better_round(best, problem, assigned, [row_of[i] for i, _ in failing], pairs, failing)
+            again = (result.method == "milp-exact" and self.count < CALENDAR_ROUNDS
+                     and rounds_end - time.perf_counter() >= MIN_ROUND_SECONDS)
+            if failing and again:
+                self.failed.update(failing)
+                started = time.perf_counter()
+                self.conflicts.add(assigned, {j for _, j in failing}, problem.value, problem.allowed, rounds_end)
+                self.spent += time.perf_counter() - started
+            if failing and progress:
+                progress(f"{len(failing)} new pair(s) cannot hold their sessions; "
+                         + ("assigning again" if again else "trying mentors whose calendars hold them"))
+            if not (failing and again):
+                break
+        if best.assigned is not assigned:  # a later round held fewer pairs: back to the best
+            assigned[:] = best.assigned
+            book.update(_ids(scenario, best.pairs), LATER_CALENDAR_SECONDS)
+        self.rejected.update(best.failing)
+        return problem, assigned
 
 
 @dataclass(frozen=True)
