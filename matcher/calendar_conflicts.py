@@ -35,6 +35,7 @@ class CalendarConflicts:
         for mentee, mentor in kept.items():
             self.kept[mentor] += (mentee,)
         self.found: list[tuple[int, tuple[int, ...]]] = []
+        self.met = 0  # of them, those of an assignment's mentors (the rest: screened)
         self.screened: set[int] = set()
 
     def add(self, assigned: np.ndarray, mentors: set[int], value: np.ndarray, allowed: np.ndarray,
@@ -49,6 +50,7 @@ class CalendarConflicts:
             new.sort(key=lambda row: value[row, j])
             # planned alone it may hold where the whole book did not: then the set itself
             self.found.append((j, self._smallest(j, new, kept) if not self._holds(j, new, kept) else tuple(sorted(new))))
+            self.met += 1
             if j not in self.screened and time.perf_counter() < deadline:
                 self.screened.add(j)
                 candidates = np.flatnonzero(allowed[:, j] & (self.home != j))

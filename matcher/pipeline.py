@@ -200,7 +200,7 @@ def propose(scenario: Scenario, options: Options = Options(),
     stats = _figures(first, problem, assigned)
     stats.update(mentees=len(pool), mentors=len(scenario.mentors), **placed,
                  calendar_rounds=rounds.count, rejected_pairs=len(rejected),
-                 calendar_conflicts=len(rounds.conflicts.found),
+                 calendar_conflicts=rounds.conflicts.met, screened_conflicts=len(rounds.conflicts.found) - rounds.conflicts.met,
                  seconds=round(time.perf_counter() - began, 3))
     return Proposal(matches=_explained(scores, pairs), unmatched=sorted(unmatched, key=lambda u: u.mentee),
                     sessions=sessions, unplaced=unplaced, stats=stats)

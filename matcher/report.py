@@ -52,8 +52,10 @@ def _calendar_cost(stats: dict) -> list[str]:
     before, matched = stats.get("objective_before_calendar"), stats.get("matched_before_calendar")
     if before is None or (matched == stats["matched"] and before <= stats["objective"]):
         return []
-    held_not = f"{stats['rejected_pairs']} pair(s)"
+    why = []
     if stats.get("calendar_conflicts"):
-        held_not += f", nor {stats['calendar_conflicts']} set(s) of mentees together with one mentor"
-    return [f"Before sessions were placed the matching reached {before:.3f} with {matched} matched; "
-            f"the calendars could not hold {held_not}"]
+        why.append(f"{stats['calendar_conflicts']} time(s) a mentor's calendar could not hold its new mentees together "
+                   "and they were assigned again")
+    if stats["rejected_pairs"] or not why:
+        why.append(f"{stats['rejected_pairs']} pair(s) could not hold their sessions")
+    return [f"Before sessions were placed the matching reached {before:.3f} with {matched} matched; " + ", and ".join(why)]
