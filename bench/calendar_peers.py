@@ -25,7 +25,8 @@ from bench.peers import DOCS, command_line, generated_scenario, machine_line, wr
 from bench.scaling import FirstRound, first_round
 from matcher.calendar_book import CalendarBook
 from matcher.model import Mentor, Scenario
-from matcher.pipeline import Options, first_round_rule
+from matcher.pipeline import Options
+from matcher.rounds import first_round_rule
 from matcher.proposal import Proposal, ProposedMatch, Session, Unmatched
 from matcher.schema import dump_scenario
 from matcher.solver.calendar import ScenarioPairs, as_session, session_order

@@ -5,7 +5,7 @@
 Each size is bench.peers' seeded youth-mentors scenario; generating and loading it is not
 timed. The stages are the pipeline's first round with its time limit T: score_pairs; the
 assignment problem of the waiting mentees and solve_assignment with the first round's time
-(pipeline.first_round_seconds); the calendar of the kept and new pairs (CalendarBook.update)
+(rounds.first_round_seconds); the calendar of the kept and new pairs (CalendarBook.update)
 with T. Prints a markdown table, writes it to docs/benchmarks.md and plots seconds against
 size to docs/scaling.png.
 """
@@ -28,7 +28,8 @@ from bench.peers import (
 )
 from matcher.calendar_book import CalendarBook
 from matcher.model import Scenario
-from matcher.pipeline import Options, _ids, _pairs, _problem, first_round_rule, first_round_seconds
+from matcher.pipeline import Options, _problem
+from matcher.rounds import first_round_rule, first_round_seconds, match_pairs, pair_ids
 from matcher.scoring import score_pairs
 from matcher.solver.assignment import AssignmentResult, solve_assignment
 from matcher.allocator import keep_large_arrays_in_the_heap
@@ -80,7 +81,7 @@ class FirstRound:
     @property
     def ids(self) -> list[tuple[str, str]]:
         """The pairs as (mentor id, mentee id)."""
-        return _ids(self.scenario, self.pairs)
+        return pair_ids(self.scenario, self.pairs)
 
 
 def first_round(scenario: Scenario, time_limit: float) -> FirstRound:
@@ -93,7 +94,7 @@ def first_round(scenario: Scenario, time_limit: float) -> FirstRound:
     result = solve_assignment(problem, time_limit=first_round_seconds(len(pool), time_limit))
     assigned = time.perf_counter()
     kept = {match.mentee: match.mentor for match in scenario.kept_matches()}
-    pairs = _pairs(scenario, kept, pool, result.mentor_of, home=np.full(len(pool), -1))
+    pairs = match_pairs(scenario, kept, pool, result.mentor_of, home=np.full(len(pool), -1))
     return FirstRound(scenario, len(pool), scores.total, result, pairs, scored - began, assigned - scored)
 
 

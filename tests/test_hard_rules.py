@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from checker import session_shortfalls, violations
-from matcher import pipeline
+from matcher import rounds as calendar_rounds
 from matcher.errors import ScenarioError
 from matcher.generate import generate_scenario
 from matcher.pipeline import Options, propose, rematch
@@ -65,7 +65,7 @@ def test_random_scenarios_break_no_hard_rule(data):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios(), st.data(), st.booleans(), st.sampled_from([1, pipeline.CALENDAR_ROUNDS]))
+@given(scenarios(), st.data(), st.booleans(), st.sampled_from([1, calendar_rounds.CALENDAR_ROUNDS]))
 def test_a_rematch_leaves_every_other_current_mentee_matched(data, draw, moves, rounds):
     # Without moves every other current match stays as it is; with moves, its mentee stays
     # matched. One calendar round is what large scenarios get: a move the calendars turn
@@ -75,7 +75,7 @@ def test_a_rematch_leaves_every_other_current_mentee_matched(data, draw, moves, 
     assume(current)
     victims = draw.draw(st.lists(st.sampled_from(current), min_size=1, max_size=3, unique=True))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline, "CALENDAR_ROUNDS", rounds)
+        patch.setattr(calendar_rounds, "CALENDAR_ROUNDS", rounds)
         proposal = rematch(scenario, victims, Options(time_limit=3, allow_moves=moves)).to_dict()
     others = set(current) - set(victims)
     after = {(m["mentor"], m["mentee"]) for m in proposal["matches"]}

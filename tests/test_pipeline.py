@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from checker import session_shortfalls, violations
-from matcher import pipeline
+from matcher import pipeline, rounds
 from matcher.pipeline import Options, UnknownPair, propose, rematch
 from matcher.proposal import Proposal
 from matcher.report import render
@@ -225,13 +225,13 @@ def test_rematch_may_move_another_match_to_make_room(example):
     assert {"mentee": "y-01", "from": "m-01", "to": "m-02"} in moved["changes"]
 
 
-@pytest.mark.parametrize("rounds", [1, pipeline.CALENDAR_ROUNDS])
-def test_a_current_match_whose_move_its_new_mentors_calendar_cannot_hold_stays_home(example, monkeypatch, rounds):
+@pytest.mark.parametrize("count", [1, rounds.CALENDAR_ROUNDS])
+def test_a_current_match_whose_move_its_new_mentors_calendar_cannot_hold_stays_home(example, monkeypatch, count):
     # As above, but m-02 is away from late January to March: y-01 cannot hold its sessions
     # there. y-01 stays with m-01 and y-02 waits, whether the assignment is solved again
     # without that move (exact, several rounds) or, as for large scenarios, once.
     with_a_move_to_make(example)["mentors"][1]["unavailable"] = [{"from": "2027-01-25", "to": "2027-03-28"}]
-    monkeypatch.setattr(pipeline, "CALENDAR_ROUNDS", rounds)
+    monkeypatch.setattr(rounds, "CALENDAR_ROUNDS", count)
     moved = rematch(load_scenario(example), [("m-02", "y-02")], Options(allow_moves=True)).to_dict()
     assert pairs(moved) == {("m-01", "y-01"): "kept"}
     assert moved["changes"] == [{"mentee": "y-02", "from": "m-02", "to": None}]
@@ -259,7 +259,7 @@ def test_a_mentee_sent_home_displaces_the_newcomers_and_a_displaced_mover_goes_h
     problem = AssignmentProblem(value=np.array([[1.0, 2.0], [3.0, 1.0], [5.0, 0.0]]), allowed=np.ones((3, 2), bool),
                                 load=np.array([3.0, 1.0, 1.0]), capacity=np.array([3, 3]), budget=np.array([3.0, 3.0]))
     assigned = np.array([-1, 0, 0])
-    pipeline.sent_home(problem, assigned, np.array([0, 1, -1]), [0])
+    rounds.sent_home(problem, assigned, np.array([0, 1, -1]), [0])
     assert assigned.tolist() == [0, 1, -1]
 
 
@@ -267,7 +267,7 @@ def test_a_mentee_sent_home_where_there_is_room_displaces_nobody():
     problem = AssignmentProblem(value=np.ones((3, 2)), allowed=np.ones((3, 2), bool), load=np.ones(3),
                                 capacity=np.array([3, 3]), budget=np.array([3.0, 3.0]))
     assigned = np.array([-1, 0, 0])
-    pipeline.sent_home(problem, assigned, np.array([0, 1, -1]), [0])
+    rounds.sent_home(problem, assigned, np.array([0, 1, -1]), [0])
     assert assigned.tolist() == [0, 0, 0]
 
 
@@ -292,18 +292,18 @@ def test_a_proposal_reads_back_from_its_contract_form(example):
                                                             (100, 20.0, 4.0), (100, 2.0, 1.0), (100, 5.0, 2.0)])
 def test_the_first_round_gets_a_millisecond_per_waiting_mentee_within_its_limits(waiting, time_limit, seconds):
     # At least 2 s and 0.2 of the time limit, at most 0.5 of it: the calendar trials get the rest.
-    assert pipeline.first_round_seconds(waiting, time_limit) == pytest.approx(seconds)
+    assert rounds.first_round_seconds(waiting, time_limit) == pytest.approx(seconds)
 
 
 def test_the_first_assignment_is_given_the_first_rounds_time(example, monkeypatch):
-    limits, solve = [], pipeline.solve_assignment
-    monkeypatch.setattr(pipeline, "solve_assignment",
+    limits, solve = [], rounds.solve_assignment
+    monkeypatch.setattr(rounds, "solve_assignment",
                         lambda problem, time_limit, progress=None: limits.append(time_limit) or solve(
                             problem, time_limit=time_limit, progress=progress))
     scenario = load_scenario(example)
     waiting = sum(1 for mentee in scenario.mentees if mentee.id not in {m.mentee for m in scenario.kept_matches()})
     propose(scenario, Options(time_limit=10.0))
-    assert limits[0] == pytest.approx(pipeline.first_round_seconds(waiting, 10.0)) == pytest.approx(2.0)
+    assert limits[0] == pytest.approx(rounds.first_round_seconds(waiting, 10.0)) == pytest.approx(2.0)
 
 
 def test_reasons_worked_out_beside_a_forked_process_are_the_ones_worked_out_here_alone(monkeypatch):
