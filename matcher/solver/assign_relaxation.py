@@ -9,8 +9,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from matcher.solver.assign_matrix import lagrangian_bound
-from matcher.solver.assign_model import LPTimeLimit, Objective, solve_lp
+from matcher.solver.assign_matrix import lagrangian_bound, pair_load
+from matcher.solver.assign_model import LPTimeLimit, Objective
+from matcher.solver.assign_pair_lp import PairLP
 from matcher.solver.assign_problem import InfeasibleAssignment
 from matcher.solver.assign_state import SolveState
 
@@ -33,6 +34,8 @@ LATE_LP_WORTH = 2.0  # and then a match is worth this many times the problem's m
 FIRST_LP_SHARE = 0.25  # the first LP may take this share of the time limit, past the LP's deadline, unless
 # it comes after a full pricing (10,000 x 2,000 at 20 s, seeds 1-4, on a machine where HiGHS took 3-5 s over
 # that LP instead of 2 s: 28,859 matched, mean ratio 0.9877, against 28,784 and 0.9849 with the extension)
+WARM_SHARE = 0.5  # a re-solve from the last basis is expected to take this share of the first solve's time
+# (2,000 x 500, seeds 3-4: first solves of 0.12 and 0.2 s, re-solves of 0.02-0.03 and 0.05-0.11 s)
 PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
 
 
@@ -72,20 +75,22 @@ def lp_deadline(started: float, time_limit: float) -> float:
 
 
 def relaxation(state: SolveState, objective: Objective, deadline: float, first_share: float = FIRST_LP_SHARE):
-    """LP of `state`'s pool, grown by column generation until `deadline`: (LP, full-matrix
-    bound, duals), or None when the first solve (given `first_share` of the time limit at
-    least) runs out of time. A re-solve starts only while the last solve's time is left
-    before `deadline`; when one runs out of time, the last solved LP stands (its new columns
+    """LP of `state`'s pool, grown by column generation until `deadline` (assign_pair_lp):
+    (LP, full-matrix bound, duals), or None when the first solve (given `first_share` of the
+    time limit at least) runs out of time. A re-solve starts only while the time it is
+    expected to take is left before `deadline` (the last re-solve's, WARM_SHARE of the first
+    solve's before any); when one runs out of time, the last solved LP stands (its new columns
     at 0)."""
     problem = state.problem
+    model = state.model(*state.pool, objective)
+    pair_lp = PairLP(replace(model, conflicts=()), problem.conflicts)
     solved, took = None, 0.0
     while True:
         try:
             started = time.perf_counter()
             seconds = deadline - started
-            lp = solve_lp(state.model(*state.pool, objective),
-                          seconds if solved else max(seconds, first_share * state.time_limit))
-            took = time.perf_counter() - started
+            lp = pair_lp.solve(seconds if solved else max(seconds, first_share * state.time_limit))
+            took = (time.perf_counter() - started) * (WARM_SHARE if solved is None else 1.0)
         except LPTimeLimit:
             if solved is None:
                 return None
@@ -96,7 +101,7 @@ def relaxation(state: SolveState, objective: Objective, deadline: float, first_s
             if state.in_pool.sum() == state.feasible.sum():
                 raise InfeasibleAssignment("required mentees cannot all be matched "
                                            "(even fractionally)")
-            state.add_pairs(np.nonzero(state.feasible & ~state.in_pool))
+            _grown(state, pair_lp, objective, np.nonzero(state.feasible & ~state.in_pool))
             continue
         duals = (lp.capacity_dual, lp.budget_dual, lp.target_dual, lp.count_dual)
         bound, new = lagrangian_bound(
@@ -110,4 +115,10 @@ def relaxation(state: SolveState, objective: Objective, deadline: float, first_s
         if not len(new[0]) or closed or time.perf_counter() + took > deadline:
             return lp, bound, duals
         state.progress(f"adding {len(new[0])} pairs with positive reduced cost")
-        state.add_pairs(new)
+        _grown(state, pair_lp, objective, new)
+
+
+def _grown(state: SolveState, pair_lp: PairLP, objective: Objective, pairs: tuple[np.ndarray, np.ndarray]) -> None:
+    """Add `pairs` (mentees, mentors) to `state`'s pool and to its LP."""
+    state.add_pairs(pairs)
+    pair_lp.add(*pairs, objective(state.problem.value[pairs]), pair_load(state.problem.load, *pairs))
