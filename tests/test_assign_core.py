@@ -21,7 +21,8 @@ from matcher.solver.assign_problem import AssignmentProblem, match_worth
 from matcher.solver import assign_finish, assign_relaxation, assignment
 from matcher.solver.assign_relaxation import Plan, relaxation, start_plan
 from matcher.solver.assignment import _Solver, solve_assignment
-from matcher.solver.background import can_fork
+from matcher.solver.assign_patterns import SetMaster
+from matcher.solver.background import FORK_GRACE, can_fork
 
 
 def random_pairs(seed: int, n: int, m: int, required_share: float = 0.0):
@@ -362,6 +363,24 @@ def test_the_forked_bound_on_value_brings_back_the_masters_assignment_within_tha
         assert problem.objective(mastered) > problem.objective(start) + 1.0
     else:
         assert mastered.tolist() == start.tolist()
+
+
+@pytest.mark.skipif(not can_fork(), reason="processes do not fork here")
+def test_a_forked_master_late_with_its_milp_still_gives_the_bound_and_its_assignment_before_it(monkeypatch):
+    monkeypatch.setattr(SetMaster, "solve", lambda master, whole, seconds: time.sleep(60))  # overruns any wait
+    value, allowed, load, capacity, budget, required = random_pairs(8, 200, 30)
+    problem = AssignmentProblem(value, allowed, load, capacity, budget, required)
+    solver = _Solver(problem, 4.0, None)
+    solver.price_core(solver.combined(), time.perf_counter() + 1)
+    start = solver.greedy()
+    solver.fork_value_bound(start, worth=solver.combined().offset)
+    assert solver.forked_master
+    started = time.perf_counter()
+    found, mastered = solver.forked_value_bound()
+    assert time.perf_counter() - started < 4.0 * (1 + FORK_GRACE) + 0.5
+    matched = int((mastered >= 0).sum())
+    assert matched >= int((start >= 0).sum())
+    assert problem.objective(start) + 1.0 < problem.objective(mastered) <= found.at(matched) + 1e-6
 
 
 def test_the_lagrangian_over_the_pair_table_is_each_mentees_best_adjusted_pair():

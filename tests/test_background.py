@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from matcher.solver.background import SHARED_LEAST, Forked, can_fork, shared_work
+from matcher.solver.background import SHARED_LEAST, Forked, can_fork, last, shared_work
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="processes do not fork here")
 
@@ -43,6 +43,26 @@ def test_a_child_too_slow_gives_no_result_and_is_stopped():
 def test_the_childs_exception_is_raised_in_the_parent():
     with pytest.raises(ValueError, match="no prices"):
         Forked(failing, "no prices").result(10)
+
+
+def improving(stall: float):
+    """Large answers (more than a pipe holds) as they improve, then a stall before the last."""
+    for k in range(3):
+        yield np.full(100_000, k)
+    time.sleep(stall)
+    yield np.full(100_000, 9)
+
+
+@pytest.mark.parametrize("stall, last", [(0.0, 9), (5.0, 2)])
+def test_a_child_that_yields_its_answers_gives_the_last_that_came_in_time(stall, last):
+    started = time.perf_counter()
+    answer = Forked(improving, stall).result(1.0)
+    assert answer.shape == (100_000,) and (answer == last).all()
+    assert time.perf_counter() - started < 2.0
+
+
+def test_work_that_yields_its_answers_done_here_gives_the_last():
+    assert last(iter([1, 2, 3])) == 3 and last(iter([])) is None
 
 
 def worked_by(indices) -> list[tuple[int, int]]:

@@ -5,6 +5,7 @@ assignment it started from."""
 
 import multiprocessing
 import time
+from collections.abc import Iterator
 from functools import partial
 
 import numpy as np
@@ -73,11 +74,12 @@ class ValueBounding(SolveState):
         self.forked_bound = Forked(self.bound_and_master, mentor_of, end, self.forked_master, master_seconds, worth)
 
     def bound_and_master(self, mentor_of: np.ndarray, end: float, master: bool, master_seconds: float,
-                         worth: float = 0.0) -> tuple[ValueBound, np.ndarray]:
+                         worth: float = 0.0) -> Iterator[tuple[ValueBound, np.ndarray]]:
         """The bound on value for assignments matching at least as many as `mentor_of` until
-        `master_seconds` before `end` (all of the time without `master`); with `master`, the
-        best of `mentor_of` and the master's assignments over the mentors' sets it met,
-        by `end`, a match worth `worth` in the master's goal beyond its value.
+        `master_seconds` before `end` (all of the time without `master`), with `mentor_of`;
+        then, with `master`, with the best of `mentor_of` and the master's assignments over
+        the mentors' sets it met, each time it improves, by `end`, a match worth `worth` in
+        the master's goal beyond its value.
 
         Forked, the master takes the combined goal, as the search may match more than
         `mentor_of` by then (2,000 x 500 at 10 s, seeds 1-8, two runs: 10,696 matched in both
@@ -86,28 +88,34 @@ class ValueBounding(SolveState):
         combined goal lost value at the same count, 163.5 against 164.6 on seed 4)."""
         patterns = MentorPatterns(self.problem.shape) if master else None
         found = self.value_bound(mentor_of, end - (master_seconds if master else 0.0), patterns)
-        return found, self.from_patterns(mentor_of, patterns, end, worth) if master else mentor_of
+        yield found, mentor_of
+        if master:
+            for better in self.from_patterns(mentor_of, patterns, end, worth):
+                yield found, better
 
     def forked_value_bound(self) -> tuple[ValueBound, np.ndarray] | None:
-        """The forked bound on value and assignment (see bound_and_master), waited for until
-        FORK_GRACE of the time limit after its end; None when none was forked or it did not
-        come in time."""
+        """The forked bound on value and assignment (see bound_and_master: its last answer),
+        waited for until FORK_GRACE of the time limit after its end; None when none was forked
+        or it did not come in time."""
         if self.forked_bound is None:
             return None
         return self.forked_bound.result(self.fork_wait())
 
     def from_patterns(self, mentor_of: np.ndarray, patterns: MentorPatterns, end: float,
-                      worth: float = 0.0) -> np.ndarray:
+                      worth: float = 0.0) -> Iterator[np.ndarray]:
         """The best of `mentor_of` and the master's assignments over the mentors' sets in
         `patterns` (its LP rounded and searched from, its MILP; a match worth `worth` in its
-        goal beyond its value), each also relinked with `mentor_of`, by `end`."""
+        goal beyond its value), each also relinked with `mentor_of`, by `end`: each time it
+        improves."""
         start = mentor_of
         for found in master_assignments(self.problem, self.feasible, self.required, patterns, start, end,
                                         self.search, worth, self.count_reached()):
+            before = mentor_of
             mentor_of = self.adopted(mentor_of, found, f"master over {len(patterns)} mentor sets")
             relinked = self.relinked(start, found, time.perf_counter() + RELINK_SHARE * (end - time.perf_counter()))
             mentor_of = self.adopted(mentor_of, relinked, "master relinked with the start")
-        return mentor_of
+            if mentor_of is not before:
+                yield mentor_of
 
     def relinked(self, first: np.ndarray, second: np.ndarray, deadline: float) -> np.ndarray | None:
         """The pairs on which `first` and `second` agree, and the rest of their pairs

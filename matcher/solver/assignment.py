@@ -34,7 +34,7 @@ from matcher.solver.assign_patterns import master_fits
 from matcher.solver.assign_model import VALUE, Objective, solve_lp, solve_milp
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, InfeasibleAssignment
 from matcher.solver.assign_relaxation import lp_deadline, relaxation, start_plan
-from matcher.solver.background import FORK_MARGIN, Forked
+from matcher.solver.background import FORK_MARGIN, Forked, last
 
 EXACT_PAIRS = 2_000  # solve with one MILP per stage when there are at most this many pairs
 CORE_CANDIDATES = 3  # mentors per mentee in the core: the best at the smoothed prices
@@ -215,8 +215,8 @@ class _Solver(Finish, Diving, ValueBounding):
         if count_varies:
             forked = self.forked_value_bound()
             if forked is None:
-                found, mentor_of = self.bound_and_master(mentor_of, self.started + self.time_limit,
-                                                         master, master_share * self.time_limit)
+                found, mentor_of = last(self.bound_and_master(mentor_of, self.started + self.time_limit,
+                                                              master, master_share * self.time_limit))
             else:
                 found, mastered = forked
                 mentor_of = self.adopted(mentor_of, mastered, "master over the mentors' sets, forked")

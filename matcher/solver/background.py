@@ -5,11 +5,17 @@ proposal's reasons).
 Only where processes fork (Linux): the child starts with the parent's memory as it is, so
 nothing is copied up front; only the result travels back, through a pipe. A fork does not
 carry threads over; HiGHS's MILPs ran in children in every solve measured, and a child that
-hangs all the same is only waited for until its deadline, then killed.
+hangs all the same is only waited for until its deadline, then killed. Work that yields its
+answers as it improves them sends each one as it comes, so that a child late with its last
+answer still gives the one before (2,000 x 500 at 10 s, seed 4: in 2 runs of 9 a MILP of the
+forked master overran the wait, and the bound and the master's assignment found before it
+were lost: 0.979 of a bound of 2,254.5 instead of 0.997 of 2,220.9).
 """
 
 import multiprocessing
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -47,27 +53,78 @@ class Forked:
         self._process.join()
 
     def result(self, timeout: float):
-        """The function's result, or None when the child has not answered within `timeout`
-        seconds or died; the child's exception is raised here."""
+        """The function's result (of one that yields its answers, the last one), or None when
+        the child has not answered within `timeout` seconds or died; of one that yields, its
+        last answer that came in that time. The child's exception is raised here."""
+        end = time.monotonic() + max(timeout, 0.0)
+        latest, done, failed = None, False, False
         try:
-            answered = self._receiver.poll(max(timeout, 0.0))
-            failed, value = self._receiver.recv() if answered else (False, None)
+            while not done and self._receiver.poll(max(end - time.monotonic(), 0.0)):
+                done, failed, latest = self._receiver.recv()
         except EOFError:
-            failed, value = False, None
+            pass
         finally:
             self._process.join(0.05)
             self.stop()
         if failed:
-            raise value
-        return value
+            raise latest
+        return latest
 
 
-def _send(sender, function: Callable, args: tuple) -> None:
-    """In the child: send (whether it failed, the result or the exception)."""
+def last(answers: Iterator):
+    """The last of the answers of work that yields them as it improves them, done here."""
+    answer = None
+    for answer in answers:
+        pass
+    return answer
+
+
+class _Sender:
+    """In the child: sends the latest of the messages it is given, from a thread of its
+    own, so that the work goes on while the parent has not read the last one yet."""
+
+    def __init__(self, connection):
+        self.connection, self.waiting, self.closed = connection, None, False
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def put(self, message: tuple) -> None:
+        with self.changed:
+            self.waiting = message
+            self.changed.notify()
+
+    def close(self) -> None:
+        """Send what waits, then close the connection."""
+        with self.changed:
+            self.closed = True
+            self.changed.notify()
+        self.thread.join()
+        self.connection.close()
+
+    def _run(self) -> None:
+        while True:
+            with self.changed:
+                self.changed.wait_for(lambda: self.waiting is not None or self.closed)
+                message, self.waiting = self.waiting, None
+            if message is None:
+                return
+            self.connection.send(message)
+
+
+def _send(connection, function: Callable, args: tuple) -> None:
+    """In the child: send (whether it is the last answer, whether it failed, the answer or
+    the exception); each answer of a function that yields them, the last one marked last."""
+    sender = _Sender(connection)
     try:
-        sender.send((False, function(*args)))
+        answer = function(*args)
+        if isinstance(answer, Iterator):
+            answers, answer = answer, None
+            for answer in answers:
+                sender.put((False, False, answer))
+        sender.put((True, False, answer))
     except Exception as error:  # the parent raises it
-        sender.send((True, error))
+        sender.put((True, True, error))
     finally:
         sender.close()
 
