@@ -31,6 +31,10 @@ class AssignmentProblem:
         """(mentees, mentors)."""
         return self.value.shape
 
+    def feasible(self) -> np.ndarray:
+        """Mask of the pairs that are allowed and fit an empty mentor on their own."""
+        return feasible_mask(self.allowed, self.load, np.asarray(self.capacity, float), np.asarray(self.budget, float))
+
     def hours_given(self, mentor_of: np.ndarray) -> np.ndarray:
         """(m,) the load each mentor carries in an assignment."""
         matched = np.flatnonzero(mentor_of >= 0)
@@ -95,8 +99,7 @@ def match_worth(problem: AssignmentProblem, feasible: np.ndarray | None = None) 
     """What one match adds to the combined goal of large solves: MATCH_WORTH times one more
     than the largest value of a feasible pair (`feasible`: the problem's mask, when known)."""
     if feasible is None:
-        feasible = feasible_mask(problem.allowed, problem.load, np.asarray(problem.capacity, float),
-                                 np.asarray(problem.budget, float))
+        feasible = problem.feasible()
     return MATCH_WORTH * (1.0 + float(np.max(problem.value, initial=0.0, where=feasible)))
 
 

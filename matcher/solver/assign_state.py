@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from matcher.solver.assign_matrix import (PairTable, best_pairs, feasible_mask, fill_greedily, pair_load,
+from matcher.solver.assign_matrix import (PairTable, best_pairs, fill_greedily, pair_load,
                                           round_by_priority, with_pairs_of)
 from matcher.solver.assign_model import Objective, PairModel
 from matcher.solver.assign_problem import AssignmentProblem, AssignmentResult, match_worth
@@ -32,7 +32,7 @@ class SolveState:
         self.capacity = np.asarray(problem.capacity, float)
         self.budget = np.asarray(problem.budget, float)
         self.required = problem.required if problem.required is not None else np.zeros(n, bool)
-        self.feasible = feasible_mask(problem.allowed, problem.load, self.capacity, self.budget)
+        self.feasible = problem.feasible()
         self.matchable = self.feasible.any(axis=1)
         self.best_value = np.max(problem.value, axis=1, initial=0.0, where=self.feasible)
         self.pool = np.nonzero(self.feasible)

@@ -68,12 +68,23 @@ def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
         return _Solver(problem, time_limit, progress).solve()
 
 
+def exact_sized(feasible_pairs: int) -> bool:
+    """Whether a problem of this many feasible pairs is solved by one MILP per goal (which
+    keeps its conflicts), its answer the better of theirs and the larger problems' path's."""
+    return feasible_pairs <= EXACT_PAIRS
+
+
+def solved_by_milps(problem: AssignmentProblem) -> bool:
+    """Whether solve_assignment solves `problem` by one MILP per goal (exact_sized)."""
+    return exact_sized(int(problem.feasible().sum()))
+
+
 class _Solver(Finish, Diving, ValueBounding):
     """One solve: exact stages for small problems, the phases of the combined goal for large ones."""
 
     def __init__(self, problem: AssignmentProblem, time_limit: float, progress):
         super().__init__(problem, time_limit, progress)
-        self.exact = int(self.feasible.sum()) <= EXACT_PAIRS
+        self.exact = exact_sized(int(self.feasible.sum()))
         self.forked_bound: Forked | None = None
 
     def solve(self) -> AssignmentResult:
