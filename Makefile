@@ -30,8 +30,8 @@ bench: $(STAMP)
 	$(PY) -m bench.calendar
 	$(PY) -m bench.calendar_peers --write-docs
 	$(PY) -m bench.proposals --sizes 2000x500 $(if $(FULL),10000x2000) --seeds 1 2 3 --write-docs
-	$(PY) -m bench.proposals --sizes 60x20 120x35 --seeds 1 2 --programmes youth-mentors recovery-mentors \
-		job-mentors patient-peers --write-docs --section proposals-small --title "Programmes of 60 to 155 people"
+	$(PY) -m bench.proposals --sizes 60x20 120x35 200x60 --seeds 1 2 --programmes youth-mentors recovery-mentors \
+		job-mentors patient-peers --write-docs --section proposals-small --title "Programmes of 60 to 260 people"
 	$(PY) -m bench.gap $(GAP)/c10400 $(GAP)/d10400 --time-limit 10
 	$(PY) -m bench.gap_peers $(addprefix $(GAP)/,$(GAP_REPORT)) --time-limit 10 --write-docs
 	rm -rf .bench-gap && $(PY) -m bench.gap_generate --types c d e --sizes 20x1600 40x800 80x1600 --seed 1 \
