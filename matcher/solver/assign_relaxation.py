@@ -34,8 +34,6 @@ LATE_LP_WORTH = 2.0  # and then a match is worth this many times the problem's m
 FIRST_LP_SHARE = 0.25  # the first LP may take this share of the time limit, past the LP's deadline, unless
 # it comes after a full pricing (10,000 x 2,000 at 20 s, seeds 1-4, on a machine where HiGHS took 3-5 s over
 # that LP instead of 2 s: 28,859 matched, mean ratio 0.9877, against 28,784 and 0.9849 with the extension)
-WARM_SHARE = 0.5  # a re-solve from the last basis is expected to take this share of the first solve's time
-# (2,000 x 500, seeds 3-4: first solves of 0.12 and 0.2 s, re-solves of 0.02-0.03 and 0.05-0.11 s)
 PRICING_TOLERANCE = 1e-4  # re-solve the LP with new columns only if they loosen the bound more
 
 
@@ -77,10 +75,9 @@ def lp_deadline(started: float, time_limit: float) -> float:
 def relaxation(state: SolveState, objective: Objective, deadline: float, first_share: float = FIRST_LP_SHARE):
     """LP of `state`'s pool, grown by column generation until `deadline` (assign_pair_lp):
     (LP, full-matrix bound, duals), or None when the first solve (given `first_share` of the
-    time limit at least) runs out of time. A re-solve starts only while the time it is
-    expected to take is left before `deadline` (the last re-solve's, WARM_SHARE of the first
-    solve's before any); when one runs out of time, the last solved LP stands (its new columns
-    at 0)."""
+    time limit at least) runs out of time. A re-solve starts only while the last solve's time
+    is left before `deadline`; when one runs out of time, the last solved LP stands (its new
+    columns at 0)."""
     problem = state.problem
     model = state.model(*state.pool, objective)
     pair_lp = PairLP(replace(model, conflicts=()), problem.conflicts)
@@ -90,7 +87,7 @@ def relaxation(state: SolveState, objective: Objective, deadline: float, first_s
             started = time.perf_counter()
             seconds = deadline - started
             lp = pair_lp.solve(seconds if solved else max(seconds, first_share * state.time_limit))
-            took = (time.perf_counter() - started) * (WARM_SHARE if solved is None else 1.0)
+            took = time.perf_counter() - started
         except LPTimeLimit:
             if solved is None:
                 return None
