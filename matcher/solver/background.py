@@ -52,15 +52,19 @@ class Forked:
             self._process.kill()
         self._process.join()
 
-    def result(self, timeout: float):
+    def result(self, timeout: float, answered_timeout: float | None = None):
         """The function's result (of one that yields its answers, the last one), or None when
         the child has not answered within `timeout` seconds or died; of one that yields, its
-        last answer that came in that time. The child's exception is raised here."""
-        end = time.monotonic() + max(timeout, 0.0)
+        last answer that came in that time, or in `answered_timeout` seconds (at most
+        `timeout`) once one has come. The child's exception is raised here."""
+        started = time.monotonic()
+        deadline = started + max(timeout, 0.0)
+        once_answered = deadline if answered_timeout is None else min(deadline, started + max(answered_timeout, 0.0))
         latest, done, failed = None, False, False
         try:
-            while not done and self._receiver.poll(max(end - time.monotonic(), 0.0)):
+            while not done and self._receiver.poll(max(deadline - time.monotonic(), 0.0)):
                 done, failed, latest = self._receiver.recv()
+                deadline = once_answered
         except EOFError:
             pass
         finally:
