@@ -17,7 +17,7 @@ from matcher.calendar_conflicts import CalendarConflicts
 from matcher.model import Scenario
 from matcher.solver.assignment import AssignmentProblem, AssignmentResult, solve_assignment, solved_by_milps
 
-CALENDAR_ROUNDS = 16           # an exact assignment and the calendars solved in turn at most this often
+CALENDAR_ROUNDS = 16           # the assignment and the calendars solved in turn at most this often
 MIN_ROUND_SECONDS = 0.25       # and a later round only with this long left before the rounds' end
 LATER_CALENDAR_SECONDS = 1.0   # the CP-SAT refinement of a later round's calendars (greedy alone, their
 # failures were failures of the greedy: the bundled job scenario matched 20 with conflicts, 22 with this)
@@ -25,7 +25,7 @@ FIRST_ROUND_SHARE = 0.5        # of the time limit at most: the first assignment
 FIRST_ROUND_FLOOR = 0.2        # and at least, and at least
 FIRST_ROUND_SECONDS = 2.0      # seconds; in between,
 FIRST_ROUND_PER_MENTEE = 0.001  # seconds per waiting mentee (see first_round_seconds)
-ROUNDS_SHARE = 0.8             # of the time limit from the start: the later (exact) rounds begin only before it,
+ROUNDS_SHARE = 0.8             # of the time limit from the start: the later rounds begin only before it,
 # each solve given half of the time left until it (most prove their optimum sooner), and failing mentors'
 # candidates are screened for conflicts until it; the rest fills at the end
 
@@ -53,10 +53,10 @@ class Rounds:
     begun before ROUNDS_SHARE of the time limit: where the assignment is solved by MILPs
     (assignment.solved_by_milps), a mentor whose calendar does not hold its new pairs gives
     the next round a conflict (calendar_conflicts); where it is not, its failing pairs are
-    `left_out` of the next rounds' assignments, not of the proposal (generated scenarios of 200 x 60 at 10 s, seeds
-    1-2 of each programme: 952 matched against 941 with one round, none fewer; youth 112 and
-    124 against 108 and 119). The round whose calendars hold the most is kept, its failing
-    pairs `rejected`. `first` is the first round's result (its bounds hold for every
+    `left_out` of the next rounds' assignments, not of the proposal (generated scenarios of
+    200 x 60 at 10 s, seeds 1-2 of each programme: 950 matched against 941 with one round,
+    none fewer; youth 112 and 120 against 108 and 119). The round whose calendars hold the
+    most is kept, its failing pairs `rejected`. `first` is the first round's result (its bounds hold for every
     proposal), `spent` the seconds of assignment work, `failed` why the pairs that became
     conflicts or were left out failed."""
 
@@ -92,12 +92,12 @@ class Rounds:
             again = self.count < CALENDAR_ROUNDS and rounds_end - time.perf_counter() >= MIN_ROUND_SECONDS
             if failing and again:
                 self.failed.update(failing)
-                started = time.perf_counter()
                 if solved_by_milps(problem):
+                    started = time.perf_counter()
                     self.conflicts.add(assigned, {j for _, j in failing}, problem.value, problem.allowed, rounds_end)
+                    self.spent += time.perf_counter() - started
                 else:
                     self.left_out.update(failing)
-                self.spent += time.perf_counter() - started
             if failing and progress:
                 progress(f"{len(failing)} new pair(s) cannot hold their sessions; "
                          + ("assigning again" if again else "trying mentors whose calendars hold them"))
