@@ -21,6 +21,7 @@ from matcher.solver.assign_dive import (
     dives,
     mentee_prices,
 )
+from matcher.solver.assign_knapsack import best_sets
 from matcher.solver.assign_problem import AssignmentProblem
 from matcher.solver.assignment import solve_assignment
 
@@ -169,4 +170,5 @@ def test_solver_skips_the_dive_where_mentees_may_wait(monkeypatch):
 
 def test_compile_kernels_compiles_every_kernel():
     compile_kernels()
-    assert all(kernel.signatures for kernel in (_knapsack_table, _lagrangian, _price_steps, _near_best_sets))
+    assert all(kernel.signatures for kernel in (_knapsack_table, _lagrangian, _price_steps, _near_best_sets,
+                                                best_sets))

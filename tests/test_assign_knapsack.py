@@ -14,12 +14,13 @@ from matcher.solver.assign_knapsack import (LoadGrid, MenteePrices, MentorKnapsa
 from matcher.solver.assign_model import PairModel, solve_lp
 
 
-def small_pairs(seed: int, n: int = 8, m: int = 3, loads=(1.0, 1.5, 2.0)) -> PairList:
+def small_pairs(seed: int, n: int = 8, m: int = 3, loads=(1.0, 1.5, 2.0), capacities=(1, 4),
+                budgets=(2.0, 3.0, 4.5)) -> PairList:
     rng = np.random.default_rng(seed)
     allowed = rng.random((n, m)) < 0.7
     mentees, mentors = np.nonzero(allowed)
     return PairList(mentees, mentors, rng.uniform(0, 3, len(mentees)), rng.choice(loads, n)[mentees],
-                    rng.integers(1, 4, m).astype(float), rng.choice([2.0, 3.0, 4.5], m), rng.random(n) < 0.25,
+                    rng.integers(*capacities, m).astype(float), rng.choice(budgets, m), rng.random(n) < 0.25,
                     rng.uniform(0, 3, m), 0.4, count_min=2)
 
 
@@ -59,6 +60,22 @@ def test_each_mentor_takes_its_best_set_within_capacity_and_budget(seed):
     assert (np.bincount(pairs.mentor[chosen], pairs.load[chosen], minlength=m) <= pairs.budget + 1e-9).all()
     reduced = knapsacks.reduced(prices)
     assert (reduced[chosen] > 0).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10 ** 6), st.integers(1, 9), st.integers(1, 4),
+       st.sampled_from([(1.0, 1.5, 2.0), (0.5, 1.0, 3.0), (0.25, 0.75, 1.0, 2.5)]))
+def test_the_mentors_best_sets_are_those_of_enumeration_for_any_limits(seed, n, m, loads):
+    pairs = small_pairs(seed, n, m, loads, capacities=(0, 5), budgets=(0.0, 1.0, 2.5, 4.0, 6.0))
+    prices = random_prices(seed, pairs)
+    knapsacks = MentorKnapsacks(pairs, LoadGrid.fitting(pairs.load, pairs.budget))
+    bound, chosen = knapsacks.evaluate(prices)
+    assert bound == pytest.approx(brute_force_bound(pairs, prices))
+    constant = prices.mentee.sum() - prices.count * pairs.count_min - prices.target @ pairs.target
+    assert constant + knapsacks.reduced(prices)[chosen].sum() == pytest.approx(bound)  # the sets taken reach it
+    m = len(pairs.capacity)
+    assert (np.bincount(pairs.mentor[chosen], minlength=m) <= pairs.capacity).all()
+    assert (np.bincount(pairs.mentor[chosen], pairs.load[chosen], minlength=m) <= pairs.budget + 1e-9).all()
 
 
 def test_a_budget_that_fits_one_and_a_half_mentees_bounds_one():
