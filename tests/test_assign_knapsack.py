@@ -1,6 +1,8 @@
 """Tests of the bound from prices on the mentees: one knapsack per mentor."""
 
 import itertools
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -160,3 +162,16 @@ def test_descending_within_keeps_the_groups_apart_when_values_are_large_and_near
     order = descending_within(groups, values)
     assert groups[order].tolist() == groups.tolist()
     assert order.tolist() == [1, 0, 2, 3, 4, 5]
+
+
+def test_a_solve_has_the_programme_loaded_before_it_forks():
+    code = ("import numpy as np\n"
+            "from matcher.solver.assign_knapsack import best_sets\n"
+            "from matcher.solver.assign_problem import AssignmentProblem\n"
+            "from matcher.solver.assignment import solve_assignment\n"
+            "assert not best_sets.signatures\n"
+            "solve_assignment(AssignmentProblem(np.ones((2, 1)), np.ones((2, 1), bool), np.ones(2), np.array([2]),"
+            " np.array([4.0])), 1.0)\n"
+            "print(len(best_sets.signatures))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "1"

@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import csc_matrix
 
-from matcher.solver.assign_knapsack import best_sets
+from matcher.solver.assign_knapsack import load_programme
 
 PRICE_STEPS = 300  # subgradient steps on the prices of the mentees, at most
 STEPS_PER_CHECK = 20  # steps between two looks at the clock
@@ -180,15 +180,14 @@ def _near_best_sets(values, load, allowed, budget, capacity, limit, out, most):
 
 def compile_kernels() -> None:
     """Compile the knapsacks and the enumeration of the sets, and the knapsack bound's
-    programme (assign_knapsack.best_sets), or load them from numba's cache (about 6 s the
+    programme (assign_knapsack.load_programme), or load them from numba's cache (about 6 s the
     first time after an install or a change of these files, 0.2 s after), so that a timed
     solve does not pay for it."""
     problem = DiveProblem(np.ones((2, 3)), np.ones((2, 3), np.int64), np.full(2, 2, np.int64),
                           np.full(2, 3, np.int64))
     prices, _ = mentee_prices(problem, np.zeros(3), 0.0, np.inf)
     columns(problem, prices)
-    ones = np.ones(1, np.int64)
-    best_sets(np.zeros((1, 1, 2)), ones, ones, ones, ones)
+    load_programme()
 
 
 def mentee_prices(problem: DiveProblem, start: np.ndarray, lp_cost: float,

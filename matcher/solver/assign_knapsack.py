@@ -228,6 +228,14 @@ def best_sets(gains, classes, taken, capacity, budget):
     return best, counts
 
 
+def load_programme() -> None:
+    """Compile best_sets, or load it from numba's cache (about 1.2 s the first time after an
+    install or a change of this file, 0.2 s after, nothing once this process has it), so
+    that a timed solve, and the processes it forks, find it ready."""
+    ones = np.ones(1, np.int64)
+    best_sets(np.zeros((1, 1, 2)), ones, ones, ones, ones)
+
+
 def descending_within(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
     """The order of `np.lexsort((-values, groups))`, by group and within a group from the
     largest value, from one stable sort of one key: near linear time when the groups come in

@@ -29,6 +29,7 @@ from matcher.solver.assign_bounding import FORK_SHARE, MASTER_SHARE, VALUE_BOUND
 from matcher.solver.assign_diving import DIVE_SHARE, Diving
 from matcher.solver.assign_finish import Finish
 from matcher.solver.assign_fixing import beyond_agreement, completed_lp
+from matcher.solver.assign_knapsack import load_programme
 from matcher.solver.assign_matrix import pair_load, priced_top_pairs, regret_priority, with_pairs_of
 from matcher.solver.assign_patterns import master_fits
 from matcher.solver.assign_model import VALUE, Objective, solve_lp, solve_milp
@@ -63,7 +64,13 @@ def solve_assignment(problem: AssignmentProblem, time_limit: float = 10.0,
     on the other core, OpenBLAS's threads made each step slower (2,000 x 500 at 2 s, seeds
     1-8: the bound tighter on every seed with one thread, a mean of 0.9933 of it against
     0.9925).
+
+    The first solve of a process waits beforehand, outside its time limit, for the knapsack
+    bound's compiled programme (assign_knapsack.load_programme: 0.2 s from numba's cache),
+    which a forked process then finds loaded: at 2,000 x 500 and 2 s each one loading it
+    took 0.2 s of the 1.1 s its bound has.
     """
+    load_programme()
     with threadpool_limits(limits=1, user_api="blas"):
         return _Solver(problem, time_limit, progress).solve()
 
