@@ -31,6 +31,7 @@ from matcher.solver.assign_problem import AssignmentProblem
 FIX = 0.6  # columns the LP takes above this are fixed together (none of them clash) ...
 FRACTION_SHARE = 0.2  # ... else this share of the fractional ones, the largest first (one at least)
 DIVE_SHARE = 0.5  # share of the time left after the LP that the dive may use
+EXACT_COLUMNS = 200  # a master of at most this many columns is solved as a MILP with none fixed (exact)
 
 
 class MasterDive:
@@ -161,7 +162,10 @@ def master_assignments(problem: AssignmentProblem, feasible: np.ndarray, require
     matching at least `count_min` (where the sets reach it) and as many as `mentor_of`, its
     goal value plus `worth` per match: its LP dived (for DIVE_SHARE of the time the LP
     leaves) and given to `polish` with a deadline POLISH_SHARE of the time left, then the
-    MILP's best with the columns the LP takes whole fixed. Nothing when the master is too
+    MILP's best with the columns the LP takes whole fixed (none where the master has at most
+    EXACT_COLUMNS columns and its sets reach the count: a column whole in the LP may be in no
+    best assignment, e.g. a mentor's one mentee whose place the best gives another). Nothing
+    when the master is too
     large for the time."""
     matched = np.flatnonzero(mentor_of >= 0)
     patterns.add(matched, mentor_of[matched])
@@ -179,6 +183,8 @@ def master_assignments(problem: AssignmentProblem, feasible: np.ndarray, require
     if polish is not None:
         dived = polish(dived, time.perf_counter() + POLISH_SHARE * (deadline - time.perf_counter()))
     yield dived
-    found = master.solve(np.flatnonzero(x > WHOLE), deadline - time.perf_counter())
+    exact = len(master) <= EXACT_COLUMNS and not dive.short  # short: the whole columns come nearest the count
+    whole = np.zeros(0, np.int64) if exact else np.flatnonzero(x > WHOLE)
+    found = master.solve(whole, deadline - time.perf_counter())
     if found is not None:
         yield found
