@@ -1,6 +1,8 @@
 """Tests of the dive over the mentors' near-best sets (assign_dive) and its place in the solver."""
 
 import itertools
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -11,17 +13,13 @@ from matcher.solver import assignment
 from matcher.solver.assign_dive import (
     SETS_PER_MENTOR,
     DiveProblem,
-    _knapsack_table,
     _lagrangian,
     _near_best_sets,
-    _price_steps,
     columns,
-    compile_kernels,
     dive_applies,
     dives,
     mentee_prices,
 )
-from matcher.solver.assign_knapsack import best_sets
 from matcher.solver.assign_problem import AssignmentProblem
 from matcher.solver.assignment import solve_assignment
 
@@ -169,6 +167,13 @@ def test_solver_skips_the_dive_where_mentees_may_wait(monkeypatch):
 
 
 def test_compile_kernels_compiles_every_kernel():
-    compile_kernels()
-    assert all(kernel.signatures for kernel in (_knapsack_table, _lagrangian, _price_steps, _near_best_sets,
-                                                best_sets))
+    code = ("from matcher.solver.assign_dive import _knapsack_table, _lagrangian, _near_best_sets, _price_steps, "
+            "compile_kernels\n"
+            "from matcher.solver.assign_knapsack import best_sets\n"
+            "kernels = (_knapsack_table, _lagrangian, _price_steps, _near_best_sets, best_sets)\n"
+            "assert not any(kernel.signatures for kernel in kernels)\n"
+            "compile_kernels()\n"
+            "print(all(kernel.signatures for kernel in kernels))")
+    # in a fresh interpreter: the tests' session compiles them first (conftest)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "True"

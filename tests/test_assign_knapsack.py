@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.solver.assign_duals import PairList
-from matcher.solver.assign_knapsack import (LoadGrid, MenteePrices, MentorKnapsacks, ValueBound,
-                                            descending_within, subgradient_prices)
+from matcher.solver.assign_knapsack import (LoadGrid, MenteePrices, MentorKnapsacks, ValueBound, best_sets,
+                                            descending_within, load_programme, subgradient_prices)
 from matcher.solver.assign_model import PairModel, solve_lp
 
 
@@ -71,7 +71,9 @@ def test_the_mentors_best_sets_are_those_of_enumeration_for_any_limits(seed, n, 
     pairs = small_pairs(seed, n, m, loads, capacities=(0, 5), budgets=(0.0, 1.0, 2.5, 4.0, 6.0))
     prices = random_prices(seed, pairs)
     knapsacks = MentorKnapsacks(pairs, LoadGrid.fitting(pairs.load, pairs.budget))
+    load_programme()
     bound, chosen = knapsacks.evaluate(prices)
+    assert len(best_sets.signatures) == 1  # the types load_programme compiles: nothing compiles within a solve
     assert bound == pytest.approx(brute_force_bound(pairs, prices))
     constant = prices.mentee.sum() - prices.count * pairs.count_min - prices.target @ pairs.target
     assert constant + knapsacks.reduced(prices)[chosen].sum() == pytest.approx(bound)  # the sets taken reach it

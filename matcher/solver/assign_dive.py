@@ -186,6 +186,7 @@ def compile_kernels() -> None:
     problem = DiveProblem(np.ones((2, 3)), np.ones((2, 3), np.int64), np.full(2, 2, np.int64),
                           np.full(2, 3, np.int64))
     prices, _ = mentee_prices(problem, np.zeros(3), 0.0, np.inf)
+    mentee_prices(problem, prices, 0.0, 0.0)  # no time for a step: the bound of the start, taken from Python
     columns(problem, prices)
     load_programme()
 
