@@ -1,5 +1,7 @@
 """Shared fixtures: a small scenario in the contract's own JSON form."""
 import copy
+import subprocess
+import sys
 
 import pytest
 
@@ -42,6 +44,15 @@ def compiled_kernels():
     """numba's kernels compiled, or loaded from its cache, before any test times a solve or
     a bound (the first load takes 0.2 s, a compile after a change of their files seconds)."""
     compile_kernels()
+
+
+@pytest.fixture
+def fresh_python():
+    """Runs Python code in a fresh interpreter, where nothing the session loaded or compiled
+    is; returns what it printed."""
+    def run(code: str) -> str:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return run
 
 
 @pytest.fixture

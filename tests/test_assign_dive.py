@@ -1,8 +1,6 @@
 """Tests of the dive over the mentors' near-best sets (assign_dive) and its place in the solver."""
 
 import itertools
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -166,7 +164,7 @@ def test_solver_skips_the_dive_where_mentees_may_wait(monkeypatch):
     assert not any(message.startswith("dive") for message in messages)
 
 
-def test_compile_kernels_compiles_every_kernel():
+def test_compile_kernels_compiles_every_kernel(fresh_python):
     code = ("from matcher.solver.assign_dive import _knapsack_table, _lagrangian, _near_best_sets, _price_steps, "
             "compile_kernels\n"
             "from matcher.solver.assign_knapsack import best_sets\n"
@@ -174,6 +172,4 @@ def test_compile_kernels_compiles_every_kernel():
             "assert not any(kernel.signatures for kernel in kernels)\n"
             "compile_kernels()\n"
             "print(all(kernel.signatures for kernel in kernels))")
-    # in a fresh interpreter: the tests' session compiles them first (conftest)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "True"
+    assert fresh_python(code) == "True\n"  # the tests' session compiles them first (conftest)

@@ -1,8 +1,6 @@
 """Tests of the bound from prices on the mentees: one knapsack per mentor."""
 
 import itertools
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -166,7 +164,7 @@ def test_descending_within_keeps_the_groups_apart_when_values_are_large_and_near
     assert order.tolist() == [1, 0, 2, 3, 4, 5]
 
 
-def test_a_solve_has_the_programme_loaded_before_it_forks():
+def test_a_solve_has_the_programme_loaded_before_it_forks(fresh_python):
     code = ("import numpy as np\n"
             "from matcher.solver.assign_knapsack import best_sets\n"
             "from matcher.solver.assign_problem import AssignmentProblem\n"
@@ -175,5 +173,4 @@ def test_a_solve_has_the_programme_loaded_before_it_forks():
             "solve_assignment(AssignmentProblem(np.ones((2, 1)), np.ones((2, 1), bool), np.ones(2), np.array([2]),"
             " np.array([4.0])), 1.0)\n"
             "print(len(best_sets.signatures))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "1"
+    assert fresh_python(code) == "1\n"

@@ -1,7 +1,5 @@
 """Tests of the master's LP kept in HiGHS between rounds of column generation."""
 
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -90,10 +88,9 @@ def _solve_seconds(lp: MasterLP, count: int) -> float:
     return time.perf_counter() - started
 
 
-def test_highs_prints_nothing_on_standard_output():
-    shown = subprocess.run([sys.executable, "-c", "from matcher.solver.assign_master_lp import quiet_highs;"
-                            "quiet_highs(); print('done')"], capture_output=True, text=True, check=True)
-    assert shown.stdout == "done\n"
+def test_highs_prints_nothing_on_standard_output(fresh_python):
+    code = "from matcher.solver.assign_master_lp import quiet_highs; quiet_highs(); print('done')"
+    assert fresh_python(code) == "done\n"
 
 
 def test_column_generation_aims_beyond_the_count_reached():

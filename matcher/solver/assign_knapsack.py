@@ -204,7 +204,7 @@ def best_sets(gains, classes, taken, capacity, budget):
     counts = np.zeros((m, n_classes), np.int64)
     for j in range(m):
         most, hours = max(capacity[j], 0), max(budget[j], 0)
-        table = np.zeros((most + 1, hours + 1))  # the best of at most k mentees in at most h units
+        table = np.zeros((most + 1, hours + 1))  # [k, h]: the best of at most k mentees in at most h units
         choice = np.zeros((n_classes, most + 1, hours + 1), np.int16)
         for c in range(n_classes):
             updated = table.copy()
