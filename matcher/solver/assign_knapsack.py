@@ -96,12 +96,13 @@ class MentorKnapsacks:
         self.most = int(min(pairs.capacity.max(initial=0), self.budget.max(initial=0) // smallest))
         self.capacity = np.minimum(pairs.capacity, self.most).astype(np.int64)
         self.hours = int(self.budget.max(initial=0))
-        self.taken = [max(1, min(self.most, self.hours // size if size else self.most)) for size in self.classes]
+        self.taken = np.array([max(1, min(self.most, self.hours // size if size else self.most))
+                               for size in self.classes], np.int64)  # the most of each class a mentor takes
         self.target = np.zeros(self.m) if pairs.target is None else pairs.target
 
     def work(self) -> int:
         """Cells one evaluation updates."""
-        return self.m * (self.most + 1) * (self.hours + 1) * sum(self.taken)
+        return self.m * (self.most + 1) * (self.hours + 1) * int(self.taken.sum())
 
     def reduced(self, prices: MenteePrices) -> np.ndarray:
         """Reduced weight of every pair at `prices`."""
@@ -129,8 +130,7 @@ class MentorKnapsacks:
         gains = np.full((self.m, len(self.classes), self.most + 1), -np.inf)
         gains[:, :, 0] = 0.0
         gains[pairs.mentor[order[kept]], self.pair_class[order[kept]], rank[kept] + 1] = reduced[order[kept]]
-        best, counts = best_sets(np.cumsum(gains, axis=2), self.classes.astype(np.int64),
-                                 np.array(self.taken, np.int64), self.capacity, self.budget)
+        best, counts = best_sets(np.cumsum(gains, axis=2), self.classes, self.taken, self.capacity, self.budget)
         gamma = np.zeros(self.m) if prices.target is None else prices.target
         constant = float(prices.mentee.sum() - prices.count * pairs.count_min - gamma @ self.target)
         chosen = np.zeros(len(reduced), bool)
